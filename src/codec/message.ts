@@ -49,6 +49,26 @@ export function defineMessage<const N extends string, const F extends FieldList>
   const fixed = codecs.every((c) => c.fixedSize !== undefined) ? codecs.reduce((n, c) => n + c.fixedSize!, 0) : undefined;
   const label = (i: number): string => `${spec.name}.${names[i]}`;
 
+  // Field access is compiled into straight-line code once per message: objects decoded this way
+  // all share one hidden class, which keeps the share path fast. Names come from our own
+  // declarations (validated below), never from the wire.
+  for (const n of names) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new Error(`bad field name ${n}`);
+  const labels = names.map((_, i) => label(i));
+  const compiledSize = new Function(
+    'c',
+    'l',
+    `return function (v) { return ${names.map((n, i) => `c[${i}].size(v.${n}, l[${i}])`).join(' + ') || '0'}; };`,
+  )(codecs, labels) as (v: Record<string, unknown>) => number;
+  const compiledWrite = new Function(
+    'c',
+    `return function (buf, o, v) { ${names.map((n, i) => `o = c[${i}].write(buf, o, v.${n});`).join(' ')} return o; };`,
+  )(codecs) as (buf: Uint8Array, o: number, v: Record<string, unknown>) => number;
+  const compiledRead = new Function(
+    'c',
+    'l',
+    `return function (r) { return { ${names.map((n, i) => `${n}: c[${i}].read(r, l[${i}])`).join(', ')} }; };`,
+  )(codecs, labels) as (r: Reader) => V;
+
   return {
     name: spec.name,
     extensionType: spec.extensionType ?? 0,
@@ -58,21 +78,13 @@ export function defineMessage<const N extends string, const F extends FieldList>
     fields: spec.fields as unknown as readonly (readonly [string, Codec<unknown>])[],
     payloadSize(value: V): number {
       if (value === null || typeof value !== 'object') throw new Sv2EncodeError(spec.name, 'message must be an object');
-      const rec = value as Record<string, unknown>;
-      let n = 0;
-      for (let i = 0; i < count; i++) n += codecs[i]!.size(rec[names[i]!], label(i));
+      const n = compiledSize(value as Record<string, unknown>);
       return fixed ?? n;
     },
     writePayload(buf: Uint8Array, offset: number, value: V): number {
-      const rec = value as Record<string, unknown>;
-      for (let i = 0; i < count; i++) offset = codecs[i]!.write(buf, offset, rec[names[i]!]);
-      return offset;
+      return compiledWrite(buf, offset, value as Record<string, unknown>);
     },
-    readPayload(r: Reader): V {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < count; i++) out[names[i]!] = codecs[i]!.read(r, label(i));
-      return out as V;
-    },
+    readPayload: compiledRead,
     toJson(value: V) {
       const rec = value as Record<string, unknown>;
       const out: { [key: string]: Json } = {};
