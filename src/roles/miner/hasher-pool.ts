@@ -5,6 +5,7 @@ import type { FromHasher, ToHasher } from './hasher-worker.js';
 
 export interface HasherPoolEvents {
   share: [FoundShare];
+  error: [Error];
 }
 
 /**
@@ -24,7 +25,7 @@ export class HasherPool extends EventEmitter<HasherPoolEvents> {
         if (m.type === 'progress') this.hashes += m.hashes;
         else this.emit('share', { jobKey: m.jobKey, nonce: m.nonce, version: m.version, ntime: m.ntime, hash: new Uint8Array(m.hash) });
       });
-      w.on('error', (e) => this.emit('error' as never, e as never));
+      w.on('error', (e) => this.emit('error', e));
       this.workers.push(w);
     }
   }
