@@ -11,7 +11,11 @@ function nibble(c: number): number {
   return -1;
 }
 
+/** Below this many bytes a JS loop beats a round trip through Buffer. */
+const NATIVE_THRESHOLD = 16;
+
 export function bytesToHex(bytes: Uint8Array): string {
+  if (bytes.length >= NATIVE_THRESHOLD) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!]!;
   return out;
@@ -20,6 +24,12 @@ export function bytesToHex(bytes: Uint8Array): string {
 /** Decodes hex of even length; returns null on any non-hex digit or odd length. */
 export function hexToBytesOrNull(hex: string): Uint8Array | null {
   if ((hex.length & 1) !== 0) return null;
+  if (hex.length >= 2 * NATIVE_THRESHOLD) {
+    // Buffer stops at the first non-hex pair, so a short result means a bad digit.
+    const decoded = Buffer.from(hex, 'hex');
+    // copy out: small Buffers are views into a shared 8 KiB pool we must not pin
+    return decoded.length * 2 === hex.length ? new Uint8Array(decoded) : null;
+  }
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) {
     const hi = nibble(hex.charCodeAt(2 * i));
