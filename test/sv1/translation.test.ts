@@ -195,6 +195,10 @@ describe('Sv2 extended job → mining.notify → mining.submit → SubmitSharesE
           if (submit.type !== 'submit') throw new Error('submit expected');
           expect(submit.share).toEqual(s1);
           const sv2Share = sv2ShareFromSv1(submit.share, { extranonce1: c.extranonce1, channelExtranonceSize: c.extranonce1.length + c.extranonce2.length, jobVersion: c.version, versionMask: c.mask });
+          // BIP310, computed here independently of src/sv1
+          const expectedVersion = c.versionBits === null ? c.version : ((c.version & ~c.mask) | (c.versionBits & c.mask)) >>> 0;
+          expect(sv2Share.version).toBe(expectedVersion);
+          expect(sv2Share.extranonce).toEqual(new Uint8Array([...c.extranonce1, ...c.extranonce2]));
           expect(bytesToHex(sv1ShareHeader(notify.job, c.extranonce1, submit.share, c.mask))).toBe(bytesToHex(sv2Header(job2, prev2, c.channelPrefix, sv2Share)));
         },
       ),
