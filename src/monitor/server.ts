@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-/** A JSON route: returns the body, or undefined for 404. `params` holds the `{name}` segments of the path. */
+/** A JSON route: returns the body, or undefined for 404. `params` holds the `{name}` segments of the path and the query parameters. */
 export type RouteHandler = (params: Record<string, string>) => unknown;
 
 export interface MonitorOptions {
@@ -34,7 +34,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer>
       res.end(JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
     };
     if (req.method !== 'GET') return send(405, { error: 'only GET is served' });
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
     if (path === '/metrics' && opts.registry) {
       const registry = opts.registry;
       registry.metrics().then(
@@ -48,8 +48,10 @@ export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer>
     }
     const parts = path.split('/');
     for (const r of routes) {
-      const params = match(r.parts, parts);
-      if (params === undefined) continue;
+      const pathParams = match(r.parts, parts);
+      if (pathParams === undefined) continue;
+      // query parameters (`?offset=0&limit=25`) too; path segments win on a name clash
+      const params = { ...Object.fromEntries(new URLSearchParams(query)), ...pathParams };
       try {
         const body = r.handler(params);
         return body === undefined ? send(404, { error: 'not found' }) : send(200, body);

@@ -85,8 +85,12 @@ function applyEnv(raw: Table, prefix: string, env: NodeJS.ProcessEnv, schema: z.
       const key = candidates.find((k) => k.toLowerCase() === seg) ?? seg;
       if (i === segments.length - 1) {
         table[key] = parseEnvValue(env[name]!);
-      } else {
+      } else if (Array.isArray(table) && /^\d+$/.test(key)) {
+        // an element of an array of tables (`TPROXY__UPSTREAMS__0__ADDRESS`): same shapes as its siblings
         if (!isTable(table[key])) table[key] = {};
+        table = table[key] as Table;
+      } else {
+        if (!isTable(table[key]) && !Array.isArray(table[key])) table[key] = /^\d+$/.test(segments[i + 1]!) ? [] : {};
         table = table[key] as Table;
         shapes = shapes.flatMap((s) => (s[key] ? objectShapes(s[key] as z.ZodType) : []));
       }
@@ -112,6 +116,8 @@ function objectShapes(schema: z.ZodType): Shape[] {
       return (def.options as z.ZodType[]).flatMap(objectShapes);
     case 'pipe':
       return objectShapes(def.in as z.ZodType);
+    case 'array':
+      return objectShapes(def.element as z.ZodType);
     default:
       return [];
   }

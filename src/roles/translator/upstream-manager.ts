@@ -1,0 +1,166 @@
+/**
+ * Keeps the translator connected to a pool: the configured upstreams in order, the next one when
+ * the current one is lost or refuses us, and after a whole round of failures a pause that doubles
+ * up to a ceiling before starting again from the first (preferred) upstream. Sv2 `Reconnect` is
+ * honoured by connecting to the host/port it names with the same authority key. Miners are never
+ * disconnected for any of this: the core keeps them on keep-alive jobs meanwhile.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { AnyMessage } from '../../messages/index.js';
+import type { UpstreamEndpoint } from './config.js';
+import type { TranslatorCore } from './core.js';
+import type { UpstreamAction, UpstreamLink } from './upstream.js';
+
+/** A set-up pool connection (handshake and SetupConnection.Success done). */
+export interface UpstreamConnection extends UpstreamLink {
+  /** resolves with a reason once the connection has ended, whoever ended it */
+  readonly closed: Promise<string>;
+  close(reason: string): void;
+}
+
+/**
+ * Connects, authenticates the pool and sets the connection up; rejects on any failure. Messages
+ * after SetupConnection.Success go to `onMessage`.
+ */
+export type UpstreamConnector = (endpoint: UpstreamEndpoint, onMessage: (message: AnyMessage) => void) => Promise<UpstreamConnection>;
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 30_000 };
+
+export interface UpstreamStatus {
+  connected: boolean;
+  address: string | null;
+  /** index in the configured list of the upstream in use or being tried */
+  index: number;
+  connections: number;
+  failures: number;
+  last_error: string | null;
+}
+
+export function endpointLabel(e: UpstreamEndpoint): string {
+  return `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
+}
+
+export class UpstreamManager {
+  private stopped = false;
+  private current: UpstreamConnection | null = null;
+  private currentLabel: string | null = null;
+  private pendingAction: UpstreamAction | null = null;
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  private index = 0;
+  private connections = 0;
+  private failures = 0;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly endpoints: UpstreamEndpoint[],
+    private readonly connect: UpstreamConnector,
+    private readonly core: TranslatorCore,
+    private readonly log: Logger,
+    private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+  ) {
+    if (endpoints.length === 0) throw new RangeError('at least one upstream is needed');
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    this.current?.close('translator shutting down');
+    await this.running;
+  }
+
+  /** Reacts to what the core asks (Sv2 Reconnect, or this upstream cannot serve us). */
+  act(action: UpstreamAction): void {
+    if (this.current === null) return;
+    this.pendingAction = action;
+    this.current.close(action.type === 'reconnect' ? 'pool asked to reconnect' : action.reason);
+  }
+
+  status(): UpstreamStatus {
+    return {
+      connected: this.current !== null,
+      address: this.currentLabel,
+      index: this.index,
+      connections: this.connections,
+      failures: this.failures,
+      last_error: this.lastError,
+    };
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.backoff.initialMs;
+    let failedInRound = 0;
+    let redirect: UpstreamEndpoint | null = null;
+    while (!this.stopped) {
+      const endpoint: UpstreamEndpoint = redirect ?? this.endpoints[this.index]!;
+      const redirected = redirect !== null;
+      redirect = null;
+      const label = endpointLabel(endpoint);
+      let connection: UpstreamConnection;
+      try {
+        this.log.info({ upstream: label }, 'connecting to upstream');
+        connection = await this.connect(endpoint, (m) => this.core.upstreamMessage(m));
+      } catch (error) {
+        if (this.stopped) return;
+        this.failures++;
+        this.lastError = `${label}: ${(error as Error).message}`;
+        this.log.warn({ upstream: label, error: (error as Error).message }, 'upstream connection failed');
+        if (!redirected) {
+          this.index = (this.index + 1) % this.endpoints.length;
+          failedInRound++;
+        }
+        if (failedInRound >= this.endpoints.length) {
+          failedInRound = 0;
+          this.index = 0;
+          this.log.info({ retryInMs: delay }, 'every upstream failed; waiting before the next round');
+          if (!(await this.pause(delay))) return;
+          delay = Math.min(delay * 2, this.backoff.maxMs);
+        }
+        continue;
+      }
+      if (this.stopped) {
+        connection.close('translator shutting down');
+        return;
+      }
+      delay = this.backoff.initialMs;
+      failedInRound = 0;
+      this.connections++;
+      this.current = connection;
+      this.currentLabel = label;
+      this.core.upstreamConnected(connection, endpoint.userIdentity, label);
+      const reason = await connection.closed;
+      this.current = null;
+      this.currentLabel = null;
+      this.core.upstreamDisconnected(reason);
+      const action = this.pendingAction;
+      this.pendingAction = null;
+      if (this.stopped) return;
+      if (action?.type === 'reconnect') {
+        redirect = { ...endpoint, host: action.host ?? endpoint.host, port: action.port ?? endpoint.port };
+      } else {
+        this.lastError = `${label}: ${reason}`;
+        this.index = (this.index + 1) % this.endpoints.length;
+      }
+    }
+  }
+
+  /** false when stopped meanwhile */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.abort.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

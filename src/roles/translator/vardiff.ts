@@ -1,0 +1,170 @@
+/**
+ * Per-miner variable difficulty in powers of two. ASIC firmware programs its chips with a
+ * power-of-two ticket mask (and some keep difficulty as an integer), so every value sent is
+ * 2^k; a power-of-two step also gives hysteresis for free: the difficulty only moves once the
+ * measured rate is off by more than √2 either way.
+ *
+ * It counts the work of accepted shares (the sum of their difficulties) over a window and
+ * decides when there is enough evidence: at least `MIN_SHARES` shares, or enough time for that
+ * many at the current difficulty. A miner sending nothing is stepped down by 4 once three
+ * shares were expected and none came (e^-3 ≈ 5 % chance for a healthy miner, undone on the
+ * next window). Time is passed in (ms), so the logic is pure.
+ */
+import { powerOfTwoDifficulty } from '../../sv1/index.js';
+
+/** 2^32 hashes per difficulty-1 share. */
+export const HASHES_PER_DIFFICULTY_1 = 2 ** 32;
+const MIN_SHARES = 8;
+/** Very fast miners (≥ 4× the wanted rate) move after this many shares. */
+const FAST_SHARES = 4;
+/** Even a well-tuned miner is re-measured after this long, to track slow drift. */
+const MAX_WINDOW_MS = 5 * 60_000;
+export const MIN_DIFFICULTY = 2 ** -32;
+export const MAX_DIFFICULTY = 2 ** 52;
+
+/** The power-of-two difficulty at which `hashrate` (H/s) finds `sharesPerMinute` shares. */
+export function difficultyForHashrate(hashrate: number, sharesPerMinute: number): number {
+  const ideal = (hashrate * 60) / (sharesPerMinute * HASHES_PER_DIFFICULTY_1);
+  return clampDifficulty(powerOfTwoDifficulty(Math.max(ideal, MIN_DIFFICULTY), 'down'));
+}
+
+/** The hashrate (H/s) a difficulty stands for at `sharesPerMinute`. */
+export function hashrateForDifficulty(difficulty: number, sharesPerMinute: number): number {
+  return (difficulty * HASHES_PER_DIFFICULTY_1 * sharesPerMinute) / 60;
+}
+
+function clampDifficulty(d: number): number {
+  return Math.min(MAX_DIFFICULTY, Math.max(MIN_DIFFICULTY, d));
+}
+
+export interface VardiffOptions {
+  sharesPerMinute: number;
+  initialDifficulty: number;
+  /** a floor the miner asked for (BIP310 minimum-difficulty) */
+  minDifficulty?: number;
+  now: number;
+}
+
+export class PowerOfTwoVardiff {
+  readonly sharesPerMinute: number;
+  private current: number;
+  private floor: number;
+  private windowStart: number;
+  private shares = 0;
+  private work = 0;
+
+  constructor(opts: VardiffOptions) {
+    if (!(opts.sharesPerMinute > 0)) throw new RangeError(`shares per minute must be positive, got ${opts.sharesPerMinute}`);
+    this.sharesPerMinute = opts.sharesPerMinute;
+    this.floor = clampDifficulty(opts.minDifficulty === undefined ? MIN_DIFFICULTY : powerOfTwoDifficulty(opts.minDifficulty, 'up'));
+    this.current = Math.max(this.floor, clampDifficulty(powerOfTwoDifficulty(opts.initialDifficulty, 'down')));
+    this.windowStart = opts.now;
+  }
+
+  get difficulty(): number {
+    return this.current;
+  }
+
+  get minDifficulty(): number {
+    return this.floor;
+  }
+
+  /** Sets the difficulty from outside (suggest_difficulty, or following the upstream); starts a new window. */
+  set(difficulty: number, now: number): number {
+    this.current = Math.max(this.floor, clampDifficulty(powerOfTwoDifficulty(difficulty, 'down')));
+    this.reset(now);
+    return this.current;
+  }
+
+  setMinimum(difficulty: number, now: number): void {
+    this.floor = clampDifficulty(powerOfTwoDifficulty(difficulty, 'up'));
+    if (this.current < this.floor) this.set(this.floor, now);
+  }
+
+  /** An accepted share; `difficulty` is the target it was checked against. */
+  recordShare(difficulty: number): void {
+    this.shares++;
+    this.work += difficulty;
+  }
+
+  /** Returns the new difficulty when it should change, else null. */
+  update(now: number): number | null {
+    const elapsed = now - this.windowStart;
+    if (elapsed < 0) {
+      this.reset(now);
+      return null;
+    }
+    if (elapsed === 0) return null;
+    const expected = (elapsed / 60_000) * this.sharesPerMinute;
+    let next: number;
+    if (this.shares === 0) {
+      if (expected < 3) return null;
+      next = this.current / 4;
+    } else {
+      const fast = this.shares >= FAST_SHARES && this.shares >= 4 * expected;
+      if (!fast && this.shares < MIN_SHARES && expected < MIN_SHARES) return null;
+      const ideal = (this.work * 60_000) / (elapsed * this.sharesPerMinute);
+      next = powerOfTwoDifficulty(ideal, 'nearest');
+    }
+    next = Math.max(this.floor, clampDifficulty(next));
+    if (next === this.current) {
+      if (elapsed >= MAX_WINDOW_MS) this.reset(now);
+      return null;
+    }
+    this.current = next;
+    this.reset(now);
+    return next;
+  }
+
+  private reset(now: number): void {
+    this.windowStart = now;
+    this.shares = 0;
+    this.work = 0;
+  }
+}
+
+/**
+ * Measured hashrate from accepted share work over the last ten minutes, in one-minute buckets
+ * (eleven numbers per miner, whatever its share rate).
+ */
+export class HashrateMeter {
+  private static readonly BUCKETS = 10;
+  private static readonly BUCKET_MS = 60_000;
+  private readonly buckets = new Float64Array(HashrateMeter.BUCKETS);
+  private bucketIndex: number;
+  private readonly since: number;
+
+  constructor(now: number) {
+    this.since = now;
+    this.bucketIndex = Math.floor(now / HashrateMeter.BUCKET_MS);
+  }
+
+  record(difficulty: number, now: number): void {
+    this.advance(now);
+    this.buckets[this.bucketIndex % HashrateMeter.BUCKETS]! += difficulty;
+  }
+
+  /** H/s over the covered span, or null before the first share. */
+  hashrate(now: number): number | null {
+    this.advance(now);
+    let work = 0;
+    for (const w of this.buckets) work += w;
+    if (work === 0) return null;
+    const windowStart = (this.bucketIndex - HashrateMeter.BUCKETS + 1) * HashrateMeter.BUCKET_MS;
+    const span = now - Math.max(this.since, windowStart);
+    return (work * HASHES_PER_DIFFICULTY_1) / (Math.max(span, 1_000) / 1000);
+  }
+
+  /** Whether the meter has seen a full window (SRI's `stable_hashrate`). */
+  stable(now: number): boolean {
+    return now - this.since >= HashrateMeter.BUCKETS * HashrateMeter.BUCKET_MS;
+  }
+
+  private advance(now: number): void {
+    const index = Math.floor(now / HashrateMeter.BUCKET_MS);
+    if (index <= this.bucketIndex) return;
+    const steps = Math.min(index - this.bucketIndex, HashrateMeter.BUCKETS);
+    for (let i = 1; i <= steps; i++) this.buckets[(this.bucketIndex + i) % HashrateMeter.BUCKETS] = 0;
+    this.bucketIndex = index;
+  }
+}
