@@ -185,14 +185,37 @@ export class EmbeddedChain {
     }
     const r = this.acceptBlock(block, bytes, { now: this.clock(), checkScripts: true });
     if (typeof r === 'string') return { accepted: false, reason: r, hash: block.hash };
-    return { accepted: true, hash: block.hash, height: r.height };
+    return { accepted: true, hash: block.hash, height: r!.height };
   }
 
-  private acceptBlock(block: ParsedBlock, bytes: Uint8Array, opts: { now?: number; checkScripts: boolean; ref?: BlockRef }): BlockIndexEntry | string {
+  /**
+   * Checks a block proposal without connecting it (Bitcoin Core's TestBlockValidity, getblocktemplate
+   * proposal mode): every rule except proof of work. null when valid, else the reason.
+   * `useScriptCache: false` re-verifies every signature (as for a block never seen in the mempool).
+   */
+  checkBlockProposal(bytes: Uint8Array, opts: { useScriptCache?: boolean } = {}): string | null {
+    let block: ParsedBlock;
+    try {
+      block = parseBlock(bytes);
+    } catch (e) {
+      if (e instanceof BitcoinDecodeError) return 'block-decode-failed';
+      throw e;
+    }
+    const r = this.acceptBlock(block, bytes, { now: this.clock(), checkScripts: true, checkPow: false, dryRun: true, useScriptCache: opts.useScriptCache ?? true });
+    return typeof r === 'string' ? r : null;
+  }
+
+  private acceptBlock(
+    block: ParsedBlock,
+    bytes: Uint8Array,
+    opts: { now?: number; checkScripts: boolean; ref?: BlockRef; checkPow?: boolean; dryRun?: boolean; useScriptCache?: boolean },
+  ): BlockIndexEntry | string | null {
     const key = Buffer.from(block.hash).toString('hex');
     if (this.byKey.has(key)) return 'duplicate';
-    const pow = checkProofOfWork(block.hash, block.header.bits, this.params);
-    if (pow) return pow;
+    if (opts.checkPow ?? true) {
+      const pow = checkProofOfWork(block.hash, block.header.bits, this.params);
+      if (pow) return pow;
+    }
     const parent = this.byKey.get(Buffer.from(block.header.prevHash).toString('hex'));
     if (!parent) return 'prev-blk-not-found';
     // Only the tip is extended: the embedded chain has a single miner set and keeps no side branches.
@@ -202,8 +225,9 @@ export class EmbeddedChain {
     if (structural) return structural;
     const contextual = contextualCheckBlock(block, { height, expectedBits: this.nextBits(), medianTimePast: parent.medianTimePast, now: opts.now }, this.params);
     if (contextual) return contextual;
-    const connected = this.connectTransactions(block, height, opts.checkScripts);
+    const connected = this.connectTransactions(block, height, opts.checkScripts, opts.useScriptCache ?? true);
     if (typeof connected === 'string') return connected;
+    if (opts.dryRun) return null;
 
     const ref = opts.ref ?? this.store.append(bytes);
     for (const k of connected.overlay.spent) this.utxo.spend(k);
@@ -213,7 +237,7 @@ export class EmbeddedChain {
     return entry;
   }
 
-  private connectTransactions(block: ParsedBlock, height: number, verifyScripts: boolean): { fees: bigint; overlay: CoinOverlay } | string {
+  private connectTransactions(block: ParsedBlock, height: number, verifyScripts: boolean, useScriptCache: boolean): { fees: bigint; overlay: CoinOverlay } | string {
     const overlay = new CoinOverlay(this.utxo);
     const txs = block.transactions;
     const coinbase = txs[0]!;
@@ -234,7 +258,7 @@ export class EmbeddedChain {
       if (typeof r === 'string') return r;
       sigops += r.sigops;
       if (sigops > MAX_BLOCK_SIGOPS_COST) return 'bad-blk-sigops';
-      if (verifyScripts && !this.scriptVerified.has(Buffer.from(tx.wtxid).toString('hex'))) {
+      if (verifyScripts && !(useScriptCache && this.scriptVerified.has(Buffer.from(tx.wtxid).toString('hex')))) {
         const s = checkScripts(tx, r.coins);
         if (s) return s;
       }

@@ -250,3 +250,20 @@ describe('embedded chain: difficulty', () => {
     expect(() => new EmbeddedChain({ difficulty: { mode: 'retarget', blockIntervalSeconds: 0 } })).toThrow(/interval/);
   });
 });
+
+describe('embedded chain: block proposals', () => {
+  it('validates a proposal without proof of work and without connecting it', () => {
+    const { chain, gen } = fundedChain();
+    gen.generate(2);
+    const t = chain.getTemplate();
+    const valid = buildBlock({ template: t, outputs: [{ value: t.coinbaseValue, script: PAYOUT }] });
+    const unsolved = buildBlock({ template: t, wantHighHash: true });
+    expect(chain.checkBlockProposal(unsolved)).toBeNull();
+    expect(chain.checkBlockProposal(valid, { useScriptCache: false })).toBeNull();
+    expect(chain.checkBlockProposal(buildBlock({ template: t, outputs: [{ value: t.coinbaseValue + 1n, script: PAYOUT }] }))).toBe('bad-cb-amount');
+    expect(chain.height).toBe(101);
+    expect(chain.mempool.size).toBe(2);
+    expect(chain.submitBlock(unsolved).reason).toBe('high-hash');
+    expect(chain.submitBlock(valid).accepted).toBe(true);
+  });
+});

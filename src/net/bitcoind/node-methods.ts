@@ -376,7 +376,20 @@ export class NodeMethods {
   }
 
   private async getBlockTemplate(p: Params, signal?: AbortSignal): Promise<unknown> {
-    const request = (param<Record<string, unknown>>(p, 0, 'template_request') ?? {}) as { rules?: unknown; longpollid?: unknown; mode?: unknown };
+    const request = (param<Record<string, unknown>>(p, 0, 'template_request') ?? {}) as { rules?: unknown; longpollid?: unknown; mode?: unknown; data?: unknown };
+    if (request.mode === 'proposal') {
+      // BIP23 proposal: validate without proof of work; null when it would be accepted.
+      if (typeof request.data !== 'string') throw new RpcMethodError(RPC.TYPE_ERROR, 'Missing data String key for proposal');
+      let raw: Uint8Array;
+      try {
+        raw = fromHex(request.data);
+      } catch {
+        throw new RpcMethodError(RPC.DESERIALIZATION_ERROR, 'Block decode failed');
+      }
+      const reason = this.chain.checkBlockProposal(raw);
+      if (reason === 'block-decode-failed') throw new RpcMethodError(RPC.DESERIALIZATION_ERROR, 'Block decode failed');
+      return reason;
+    }
     if (request.mode !== undefined && request.mode !== 'template') throw new RpcMethodError(RPC.INVALID_PARAMETER, 'Invalid mode');
     if (!Array.isArray(request.rules) || !request.rules.includes('segwit')) {
       throw new RpcMethodError(RPC.INVALID_PARAMETER, 'getblocktemplate must be called with the segwit rule set (call with {"rules": ["segwit"]})');
