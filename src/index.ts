@@ -1,2 +1,3 @@
 // Public library surface: the wire and logic layers, re-exported for embedders.
-export {};
+export * as bitcoin from './bitcoin/index.js';
+export * as chain from './chain/index.js';
