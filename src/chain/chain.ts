@@ -68,7 +68,7 @@ export interface ChainOptions {
   clock?: () => number;
   difficulty?: DifficultyConfig;
   store?: BlockStore;
-  /** Mempool bound in weight units (default 100 blocks' worth). */
+  /** Mempool bound in weight units (default 10 blocks' worth, tens of thousands of transactions). */
   maxMempoolWeight?: number;
   /** Minimum relay fee rate, sat/vB (default 1). */
   minRelayFeeRate?: number;
@@ -110,7 +110,7 @@ export class EmbeddedChain {
     this.difficulty = opts.difficulty ?? { mode: 'regtest' };
     validateDifficulty(this.difficulty, this.params.powLimitBits);
     this.store = opts.store ?? new MemoryBlockStore();
-    this.mempool = new Mempool(opts.maxMempoolWeight ?? 400_000_000);
+    this.mempool = new Mempool(opts.maxMempoolWeight ?? 40_000_000);
     this.minRelayFeeRate = opts.minRelayFeeRate ?? 1;
     this.blockVersion = opts.blockVersion ?? 0x20000000;
     this.connectGenesis();

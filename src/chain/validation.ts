@@ -166,7 +166,8 @@ function sequenceLocksSatisfied(tx: ParsedTransaction, coins: readonly Coin[], c
   for (let k = 0; k < tx.inputs.length; k++) {
     const seq = tx.inputs[k]!.sequence;
     if (seq & SEQUENCE_LOCKTIME_DISABLE_FLAG) continue;
-    const coinHeight = coins[k]!.height;
+    // A coin from an unconfirmed parent counts as confirmed in the block being built (as in Core).
+    const coinHeight = Math.min(coins[k]!.height, ctx.height);
     const value = seq & SEQUENCE_LOCKTIME_MASK;
     if (seq & SEQUENCE_LOCKTIME_TYPE_FLAG) {
       const minTime = ctx.medianTimePastAt(Math.max(coinHeight - 1, 0)) + value * 512 - 1;

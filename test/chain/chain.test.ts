@@ -267,3 +267,15 @@ describe('embedded chain: block proposals', () => {
     expect(chain.submitBlock(valid).accepted).toBe(true);
   });
 });
+
+describe('embedded chain: relative lock-times (BIP68)', () => {
+  it('accepts a zero relative lock on an unconfirmed parent and refuses an unmet one', () => {
+    const { chain, gen } = fundedChain();
+    gen.generate(1);
+    const parent = [...chain.mempool.values()][0]!.tx;
+    const spend = (sequence: number) =>
+      gen.sign({ version: 2, inputs: [{ prevTxid: parent.txid, prevVout: 0, scriptSig: new Uint8Array(0), sequence, witness: [] }], outputs: [{ value: parent.outputs[0]!.value - 50_000n, script: PAYOUT }], locktime: 0 }, [parent.outputs[0]!.value]);
+    expect(chain.acceptTransaction(spend(5))).toMatchObject({ accepted: false, reason: 'non-BIP68-final' });
+    expect(chain.acceptTransaction(spend(0))).toMatchObject({ accepted: true });
+  });
+});
