@@ -156,3 +156,30 @@ describe('embedded chain RPC server (bitcoind shapes, real HTTP)', () => {
     await expect(client.call('getblockcount')).rejects.toBeInstanceOf(RpcTransportError);
   });
 });
+
+describe('embedded chain RPC server: bad requests', () => {
+  it('answers malformed requests with JSON-RPC errors and keeps serving', async () => {
+    const chain = new EmbeddedChain({ clock: fakeClock().now });
+    const server = new RpcServer({ chain, auth: AUTH, maxBodyBytes: 4096 });
+    const { url } = await server.listen();
+    cleanups.push(() => server.close());
+    const auth = 'Basic ' + Buffer.from('alice:secret').toString('base64');
+    const post = async (body: string) => {
+      const r = await fetch(url, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body });
+      return { status: r.status, text: await r.text() };
+    };
+    expect(await post('{not json')).toMatchObject({ status: 500, text: expect.stringContaining('-32700') });
+    expect(await post('{"id":1}')).toMatchObject({ status: 400 });
+    expect(await post('{"method":"getblockhash","params":["x"],"id":1}')).toMatchObject({ status: 500, text: expect.stringContaining('"code":-3') });
+    expect(await post('{"method":"getblock","params":[42],"id":1}')).toMatchObject({ status: 500, text: expect.stringContaining('"code":-8') });
+    expect(await post('{"method":"getblockhash","params":[5],"id":1}')).toMatchObject({ status: 500, text: expect.stringContaining('out of range') });
+    expect(await post('{"jsonrpc":"2.0","method":"nope","id":7}')).toMatchObject({ status: 200, text: expect.stringContaining('-32601') });
+    expect(await post('x'.repeat(5000))).toMatchObject({ status: 413 });
+    const batch = JSON.parse((await post('[{"method":"getblockcount","id":1},{"method":"nope","id":2}]')).text) as { result: unknown; error: unknown }[];
+    expect(batch[0]).toMatchObject({ result: 0, error: null });
+    expect(batch[1]!.error).toMatchObject({ code: -32601 });
+    const client = new RpcClient({ url, auth: AUTH });
+    cleanups.push(() => client.close());
+    expect(await client.call('getblockcount')).toBe(0);
+  });
+});

@@ -40,7 +40,13 @@ export class RpcServer {
   constructor(private readonly opts: RpcServerOptions) {
     this.methods = new NodeMethods(opts.chain, opts);
     this.maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        this.opts.onError?.(`rpc request failed: ${(e as Error).message}`);
+        if (!res.headersSent) send(res, 500, { result: null, error: { code: RPC.INTERNAL_ERROR, message: 'Internal error' }, id: null });
+        else res.destroy();
+      });
+    });
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -94,7 +100,7 @@ export class RpcServer {
     try {
       body = await readBody(req, this.maxBody);
     } catch {
-      res.writeHead(413, { 'Content-Length': 0 });
+      res.writeHead(413, { 'Content-Length': 0, Connection: 'close' });
       res.end();
       return;
     }
@@ -140,10 +146,11 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (size > max) return; // discarding the rest; the 413 closes the connection
       size += c.length;
       if (size > max) {
+        chunks.length = 0;
         reject(new Error('body too large'));
-        req.destroy();
         return;
       }
       chunks.push(c);
