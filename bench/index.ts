@@ -7,6 +7,8 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
   miner: () => import('./miner.bench.js'),
   sv1: () => import('./sv1.bench.js'),
+  bitcoin: () => import('./bitcoin.bench.js'),
+  chain: () => import('./chain.bench.js'),
 };
 
 function fmt(n: number): string {
