@@ -5,6 +5,7 @@ import type { BenchResult, Suite } from './harness.js';
 
 const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
+  channels: () => import('./channels.bench.js'),
 };
 
 function fmt(n: number): string {

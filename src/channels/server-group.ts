@@ -90,6 +90,10 @@ export class GroupChannel {
         `channel ${channel.channelId} has a ${channel.fullExtranonceSize}-byte extranonce, group ${this.groupChannelId} ${this.fullExtranonceSize}`,
       );
     }
+    if (channel.versionRollingAllowed !== this.versionRollingAllowed) {
+      // Members validate the group's jobs with their own flag: it must be the one broadcast.
+      throw new ChannelError('version-rolling-mismatch', `channel ${channel.channelId} and group ${this.groupChannelId} disagree on version rolling`);
+    }
     if (this.requiresStandardJobs && channel instanceof ExtendedChannel) {
       throw new ChannelError(MiningErrorCode.ExtendedChannelsNotSupportedForStandardJobs, 'this connection requires standard jobs');
     }

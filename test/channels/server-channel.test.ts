@@ -405,6 +405,8 @@ describe('group channels', () => {
     const { group } = members(false);
     const short = new StandardChannel(channelOptions({ channelId: 4, extranoncePrefix: zeroPrefix(16) }));
     expect(() => group.add(short)).toThrow(expect.objectContaining({ code: 'full-extranonce-size-mismatch' }));
+    const fixed = new StandardChannel({ ...channelOptions({ channelId: 5, extranoncePrefix: zeroPrefix(32) }), versionRollingAllowed: false });
+    expect(() => group.add(fixed)).toThrow(expect.objectContaining({ code: 'version-rolling-mismatch' }));
     expect(() => group.addJob(work(1n, 32, false))).toThrow(expect.objectContaining({ code: 'no-chain-tip' }));
     expect(() => group.setNewPrevHash(1n, chainTip(PREV, MAINNET_BITS, T))).toThrow(expect.objectContaining({ code: 'unknown-template' }));
     expect(group.remove(1)).toBe(true);
