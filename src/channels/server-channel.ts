@@ -178,6 +178,9 @@ export abstract class ServerChannel {
    * templates (or `opts.future`) wait for `setNewPrevHash`; others become active now.
    */
   recordJob(work: Work, opts: AddJobOptions = {}): ServerJob {
+    if (opts.jobId !== undefined && this.store.holds(opts.jobId)) {
+      throw new ChannelError('duplicate-job-id', `channel ${this.channelId} already holds job ${opts.jobId}`);
+    }
     if (work.coinbase.extranonceSize !== this.fullExtranonceSize) {
       throw new ChannelError(
         'extranonce-size-mismatch',

@@ -173,3 +173,27 @@ export function workFromCustomJob(job: Messages['SetCustomMiningJob'], fullExtra
     customTip: { prevHash: job.prevHash, nbits: job.nbits, minNtime: job.minNtime },
   };
 }
+
+/** Bytes before the scriptSig in a stripped coinbase prefix: version, input count, null outpoint, scriptSig length. */
+const SCRIPT_SIG_OFFSET = 4 + 1 + 36 + 1;
+
+/**
+ * The coinbase fields of a SetCustomMiningJob for `work` (a JD client declaring its template to
+ * the pool): the scriptSig up to the extranonce (template prefix, tag push, OP_PUSHBYTES_N) and
+ * the CompactSize-prefixed outputs. The pool's `workFromCustomJob` rebuilds the same coinbase.
+ */
+export function customJobCoinbase(
+  work: Work,
+): Pick<Messages['SetCustomMiningJob'], 'version' | 'coinbaseTxVersion' | 'coinbasePrefix' | 'coinbaseTxInputNSequence' | 'coinbaseTxOutputs' | 'coinbaseTxLocktime' | 'merklePath'> {
+  const { strippedPrefix: p, strippedSuffix: s } = work.coinbase;
+  const view = new DataView(s.buffer, s.byteOffset, s.byteLength);
+  return {
+    version: work.version,
+    coinbaseTxVersion: new DataView(p.buffer, p.byteOffset, 4).getUint32(0, true),
+    coinbasePrefix: p.slice(SCRIPT_SIG_OFFSET),
+    coinbaseTxInputNSequence: view.getUint32(0, true),
+    coinbaseTxOutputs: s.slice(4, s.length - 4),
+    coinbaseTxLocktime: view.getUint32(s.length - 4, true),
+    merklePath: work.merklePath as Uint8Array[],
+  };
+}

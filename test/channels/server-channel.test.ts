@@ -9,6 +9,7 @@ import {
   chainTip,
   ChannelError,
   coinbaseTag,
+  customJobCoinbase,
   ExtendedChannel,
   GroupChannel,
   JobIdSequence,
@@ -342,6 +343,15 @@ describe('custom jobs (SetCustomMiningJob)', () => {
     }
   });
 
+  it('a JD client declares its work with customJobCoinbase; the pool rebuilds the identical coinbase', () => {
+    const w = workFromTemplate(template(), { rewardScript: SRI_PAYOUT_SCRIPT, tag, fullExtranonceSize: 32 });
+    const fields = customJobCoinbase(w);
+    expect(fields.coinbasePrefix).toEqual(customJob().coinbasePrefix);
+    expect(fields.coinbaseTxOutputs).toEqual(customJob().coinbaseTxOutputs);
+    const rebuilt = workFromCustomJob({ ...customJob(), ...fields }, 32);
+    expect(rebuilt.coinbase).toEqual(w.coinbase);
+  });
+
   it('rejects malformed custom jobs with SRI codes', () => {
     expect(() => workFromCustomJob(customJob({ coinbaseTxOutputs: Uint8Array.of(5, 1) }), 32)).toThrow(expect.objectContaining({ code: 'invalid-coinbase-tx-outputs' }));
     expect(() => workFromCustomJob(customJob({ coinbasePrefix: new Uint8Array(80) }), 32)).toThrow(expect.objectContaining({ code: 'invalid-coinbase-prefix' }));
@@ -381,6 +391,7 @@ describe('group channels', () => {
     expect(group.addJob(work(2n, 32, false)).broadcast!.minNtime).toBe(T);
     // Own jobs of a member draw from the same sequence: no id clash with the group's.
     expect(a.addJob(work(3n, 32, false)).jobId).toBe(3);
+    expect(() => b.recordJob(work(4n, 32, false), { jobId: 2 })).toThrow(expect.objectContaining({ code: 'duplicate-job-id' }));
   });
 
   it('sends per-channel NewMiningJob and SetNewPrevHash on a REQUIRES_STANDARD_JOBS connection', () => {
