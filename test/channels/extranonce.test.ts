@@ -63,6 +63,22 @@ describe('extranonce allocator', () => {
     expect(b.release(new Uint8Array(3))).toBe(false);
   });
 
+  it('fills a large allocator completely, then finds the one freed slot (word-skipping scan)', () => {
+    const a = new ExtranonceAllocator({ totalLength: 8, maxChannels: 70_000 });
+    expect(a.indexLength).toBe(3);
+    const all = new Set<string>();
+    let middle: Uint8Array = new Uint8Array(0);
+    for (let i = 0; i < 70_000; i++) {
+      const p = a.allocateStandard();
+      all.add(hex(p));
+      if (i === 40_001) middle = p;
+    }
+    expect(all.size).toBe(70_000);
+    expect(code(() => a.allocateStandard())).toBe('extranonce-space-exhausted');
+    a.release(middle);
+    expect(hex(a.allocateStandard())).toBe(hex(middle));
+  });
+
   it('a proxy subdivides its upstream space: upstream ‖ local ‖ index', () => {
     const upstreamPrefix = Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd);
     const a = ExtranonceAllocator.fromUpstream({ upstreamPrefix, upstreamExtranonceSize: 16, maxChannels: 256, localPrefix: new Uint8Array(11).fill(0x42) });

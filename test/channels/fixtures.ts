@@ -1,5 +1,5 @@
 /** Inputs shared by the channel tests: SRI's captured template and payout, and small builders. */
-import { bitsToTarget, hashrateToTarget, targetFromBigInt } from '../../src/bitcoin/target.js';
+import { bitsToTarget, targetFromBigInt } from '../../src/bitcoin/target.js';
 import type { Messages } from '../../src/messages/index.js';
 import type { ServerChannelOptions } from '../../src/channels/index.js';
 
@@ -76,4 +76,3 @@ export function targetHex(target: Uint8Array): string {
   return Buffer.from(target).reverse().toString('hex');
 }
 
-export { hashrateToTarget };
