@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   sv1: () => import('./sv1.bench.js'),
   bitcoin: () => import('./bitcoin.bench.js'),
   chain: () => import('./chain.bench.js'),
+  channels: () => import('./channels.bench.js'),
 };
 
 function fmt(n: number): string {

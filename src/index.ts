@@ -1,6 +1,7 @@
 // Public library surface: the wire and logic layers, one namespace per folder.
 export * as bitcoin from './bitcoin/index.js';
 export * as chain from './chain/index.js';
+export * as channels from './channels/index.js';
 export * as codec from './codec/index.js';
 export * as framing from './framing/index.js';
 export * as messages from './messages/index.js';
