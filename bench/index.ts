@@ -7,6 +7,9 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
   miner: () => import('./miner.bench.js'),
   sv1: () => import('./sv1.bench.js'),
+  bitcoin: () => import('./bitcoin.bench.js'),
+  chain: () => import('./chain.bench.js'),
+  channels: () => import('./channels.bench.js'),
 };
 
 function fmt(n: number): string {

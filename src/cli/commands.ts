@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerCodecCommands } from './codec-commands.js';
+import { registerNodeCommand } from './node.js';
 
 /** Each sub-command lives in its own file; this list is the one place they are wired in. */
 export function registerCommands(program: Command): void {
   registerCodecCommands(program);
+  registerNodeCommand(program);
 }
