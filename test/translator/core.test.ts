@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../src/messages/index.js';
 import type { MessageName, Messages } from '../../src/messages/index.js';
 import { silentLogger } from '../../src/roles/common/logger.js';
-import { TranslatorCore, compactToTarget } from '../../src/roles/translator/core.js';
+import { TranslatorCore } from '../../src/roles/translator/core.js';
 import type { TranslatorCoreOptions } from '../../src/roles/translator/core.js';
 import type { MinerSession } from '../../src/roles/translator/miner.js';
 import type { UpstreamAction } from '../../src/roles/translator/upstream.js';
@@ -265,20 +265,41 @@ describe('translator core: aggregated mode', () => {
     expect([...t.core.upstreamChannels].map((c) => targetToDifficulty(c.target))).toEqual([1, 1]);
   });
 
-  it('SetExtranoncePrefix: the current job is re-sent clean with the new prefix; shares on the old one are stale', () => {
+  it('SetExtranoncePrefix applies to jobs sent after it: the next notify carries it, the current job keeps its own', () => {
+    const t = setup();
+    t.core.upstreamConnected(t.pool, 'u', 'pool:1');
+    const m = t.connect();
+    const { prefix } = t.openChannel(5);
+    const { job, prevHash } = t.newBlock(5, 1);
+    const before = m.model.job;
+    t.deliver('SetExtranoncePrefix', { channelId: 5, extranoncePrefix: Uint8Array.of(0xaa, 0xbb) });
+    expect(m.model.job).toBe(before); // nothing re-sent
+    const next = sampleJob(5, 2, 1_700_000_001, 3);
+    t.deliver('NewExtendedMiningJob', next);
+    const after = m.model.job;
+    expect(bytesToHex(after.coinb1)).toBe(bytesToHex(next.coinbaseTxPrefix) + 'aabb0000');
+    // a share on each job goes up and rebuilds with that job's prefix
+    m.say(m.model.findShare(UPSTREAM_TARGET, { job: before }).line);
+    const first = t.pool.last('SubmitSharesExtended');
+    expect(hashMeetsTarget(sha256d(poolHeader(job, prevHash, prefix, first)), UPSTREAM_TARGET)).toBe(true);
+    m.say(m.model.findShare(UPSTREAM_TARGET, { job: after }).line);
+    const second = t.pool.last('SubmitSharesExtended');
+    expect(second.jobId).toBe(2);
+    expect(hashMeetsTarget(sha256d(poolHeader(next, prevHash, Uint8Array.of(0xaa, 0xbb), second)), UPSTREAM_TARGET)).toBe(true);
+  });
+
+  it('a share whose ntime is older than the job or two hours ahead is refused', () => {
     const t = setup();
     t.core.upstreamConnected(t.pool, 'u', 'pool:1');
     const m = t.connect();
     t.openChannel(5);
     t.newBlock(5, 1);
-    const before = m.model.job;
-    t.deliver('SetExtranoncePrefix', { channelId: 5, extranoncePrefix: Uint8Array.of(0xaa, 0xbb) });
-    const after = m.model.job;
-    expect(after.jobId).not.toBe(before.jobId);
-    expect(after.cleanJobs).toBe(true);
-    expect(bytesToHex(after.coinb1).endsWith('aabb0000')).toBe(true);
-    m.say(m.model.findShare(difficultyToTarget(MINER_DIFFICULTY), { job: before }).line);
-    expect(lastResult(m.model)).toMatchObject({ type: 'share-rejected', error: { code: SV1_ERROR.JOB_NOT_FOUND } });
+    const target = difficultyToTarget(MINER_DIFFICULTY);
+    m.say(m.model.findShare(target, { job: { ...m.model.job, ntime: 1_699_999_999 } }).line);
+    expect(lastResult(m.model)).toMatchObject({ type: 'share-rejected', error: { code: SV1_ERROR.OTHER, message: 'ntime older than the job' } });
+    m.say(m.model.findShare(target, { job: { ...m.model.job, ntime: Math.floor(t.now() / 1000) + 3 * 3600 } }).line);
+    expect(lastResult(m.model)).toMatchObject({ type: 'share-rejected', error: { message: 'ntime too far in the future' } });
+    expect(m.session.stats.rejectedBy).toEqual({ 'invalid-ntime': 2 });
   });
 });
 
@@ -452,13 +473,5 @@ describe('translator core: upstream loss, reconnect and pool requests', () => {
     t.openChannel(5, 5);
     expect(t.pool.last('CloseChannel')).toMatchObject({ channelId: 5 });
     expect(t.actions[0]).toMatchObject({ type: 'fallback' });
-  });
-});
-
-describe('compactToTarget', () => {
-  it('decodes nBits like Bitcoin Core', () => {
-    expect(bytesToHex(compactToTarget(0x1d00ffff).slice().reverse())).toBe('00000000ffff' + '0'.repeat(52));
-    expect(bytesToHex(compactToTarget(0x207fffff).slice().reverse())).toBe('7fffff' + '0'.repeat(58));
-    expect(compactToTarget(0x1d80ffff).every((b) => b === 0)).toBe(true);
   });
 });

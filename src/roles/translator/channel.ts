@@ -1,6 +1,7 @@
 /**
- * One upstream extended channel as the translator sees it: the Sv2 jobs the pool sent, the
- * active prev hash, the target, and the Sv1 jobs (`mining.notify`) made from them.
+ * One upstream extended channel as the translator sees it: the Sv2 side is a `ClientChannel`
+ * (jobs, active prev hash, targets, prefix, share check — src/channels), and on top of it the
+ * Sv1 jobs (`mining.notify`) made from its jobs, the miners on it and the shares in flight.
  *
  * Extranonce layout inside the channel (`extranonce_size` bytes after the pool's prefix):
  *
@@ -11,40 +12,19 @@
  * fixed sizes; `pad` absorbs whatever extra space the pool granted, so one notify line serves
  * every miner of the channel and a miner keeps its extranonce1 on any upstream.
  */
+import { ClientChannel } from '../../channels/index.js';
+import type { ClientJob } from '../../channels/index.js';
 import type { Messages } from '../../messages/index.js';
 import { buildNotify, sv1JobFromSv2 } from '../../sv1/index.js';
 import type { Sv1Job } from '../../sv1/index.js';
 import type { MinerSession } from './miner.js';
-
-export interface ChannelJob {
-  readonly jobId: number;
-  readonly version: number;
-  readonly versionRollingAllowed: boolean;
-  readonly merklePath: readonly Uint8Array[];
-  readonly coinbaseTxPrefix: Uint8Array;
-  readonly coinbaseTxSuffix: Uint8Array;
-  minNtime: number | null;
-  /** the target its shares are held to upstream (the channel's when it became active) */
-  target: Uint8Array;
-}
-
-export interface PrevHash {
-  jobId: number;
-  prevHash: Uint8Array;
-  minNtime: number;
-  nbits: number;
-}
 
 /** A `mining.notify` sent to the channel's miners, and what a share on it is checked against. */
 export interface Sv1JobEntry {
   /** increases with every Sv1 job the translator makes (all channels) */
   readonly seq: number;
   readonly sv1: Sv1Job;
-  readonly job: ChannelJob;
-  /** coinb1's tail: the prefix and pad this job was built with */
-  readonly extranoncePad: number;
-  readonly prevHashEpoch: number;
-  readonly prefixEpoch: number;
+  readonly job: ClientJob;
   line: string;
   /** the same notify with clean_jobs set, for a miner that joins mid-job */
   cleanLine: string | null;
@@ -59,14 +39,6 @@ export interface ChannelStats {
   blocksFound: number;
 }
 
-export interface ChannelOpened {
-  channelId: number;
-  groupChannelId: number;
-  target: Uint8Array;
-  extranonceSize: number;
-  extranoncePrefix: Uint8Array;
-}
-
 /** Shares sent upstream and not yet acknowledged, kept for attributing answers; the oldest go first. */
 const MAX_PENDING_SHARES = 4096;
 
@@ -76,161 +48,105 @@ export interface PendingShare {
 }
 
 export class UpstreamChannel {
-  readonly channelId: number;
+  readonly sv2: ClientChannel;
   groupChannelId: number;
   readonly userIdentity: string;
-  readonly extranonceSize: number;
-  extranoncePrefix: Uint8Array;
   /** extranonce bytes before extranonce1 that the translator leaves at zero */
   readonly padSize: number;
-  target: Uint8Array;
   nominalHashrate: number;
   readonly stats: ChannelStats = { sharesSubmitted: 0, sharesAcknowledged: 0, sharesRejected: 0, shareWorkSum: 0, bestDifficulty: 0, blocksFound: 0 };
   /** set when the upstream connection is gone: jobs stay for keep-alive, shares are not forwarded */
   orphaned = false;
   /** the miners mining on this channel (one in non-aggregated mode) */
   readonly miners = new Set<MinerSession>();
-
-  private readonly jobs = new Map<number, ChannelJob>();
-  private prev: PrevHash | null = null;
-  private active: ChannelJob | null = null;
-  private readonly sv1Jobs = new Map<string, Sv1JobEntry>();
-  private currentEntry: Sv1JobEntry | null = null;
-  private prevHashEpoch = 0;
-  private prefixEpoch = 0;
-  private nextSequence = 0;
-  private readonly pending = new Map<number, PendingShare>();
   /** Date.now() of the last notify made for this channel */
   lastNotifyAt = 0;
 
+  private readonly sv1Jobs = new Map<string, Sv1JobEntry>();
+  private currentEntry: Sv1JobEntry | null = null;
+  private nextSequence = 0;
+  private readonly pending = new Map<number, PendingShare>();
+
   constructor(
-    opened: ChannelOpened,
+    opened: Messages['OpenExtendedMiningChannelSuccess'],
     userIdentity: string,
     nominalHashrate: number,
     extranonce1Size: number,
     extranonce2Size: number,
     private readonly maxPastJobs: number,
-    private readonly maxFutureJobs = 16,
   ) {
-    this.channelId = opened.channelId;
-    this.groupChannelId = opened.groupChannelId;
-    this.userIdentity = userIdentity;
-    this.extranonceSize = opened.extranonceSize;
-    this.extranoncePrefix = opened.extranoncePrefix;
-    this.target = opened.target;
-    this.nominalHashrate = nominalHashrate;
     this.padSize = opened.extranonceSize - extranonce1Size - extranonce2Size;
     if (this.padSize < 0) {
       throw new RangeError(`the pool granted ${opened.extranonceSize} extranonce bytes; ${extranonce1Size + extranonce2Size} are needed`);
     }
+    this.sv2 = new ClientChannel({
+      channelId: opened.channelId,
+      extranoncePrefix: opened.extranoncePrefix,
+      extranonceSize: opened.extranonceSize,
+      target: opened.target,
+      groupChannelId: opened.groupChannelId,
+      jobStoreLimits: { maxPastJobs: maxPastJobs },
+    });
+    this.groupChannelId = opened.groupChannelId;
+    this.userIdentity = userIdentity;
+    this.nominalHashrate = nominalHashrate;
+  }
+
+  get channelId(): number {
+    return this.sv2.channelId;
+  }
+
+  get extranonceSize(): number {
+    return this.sv2.extranonceSize;
+  }
+
+  get extranoncePrefix(): Uint8Array {
+    return this.sv2.extranoncePrefix;
+  }
+
+  get target(): Uint8Array {
+    return this.sv2.target;
   }
 
   get current(): Sv1JobEntry | null {
     return this.currentEntry;
   }
 
-  get prevHash(): PrevHash | null {
-    return this.prev;
-  }
-
-  get activeJob(): ChannelJob | null {
-    return this.active;
-  }
-
   sv1Job(jobId: string): Sv1JobEntry | undefined {
     return this.sv1Jobs.get(jobId);
   }
 
-  /** Whether a share on `entry` can still go upstream (same block, same prefix, live connection). */
+  /** Whether shares on `entry` can still go upstream: its Sv2 job is active or past on the current prev hash. */
   isCurrent(entry: Sv1JobEntry): boolean {
-    return entry.prevHashEpoch === this.prevHashEpoch && entry.prefixEpoch === this.prefixEpoch;
+    return this.sv2.job(entry.job.jobId) === entry.job;
   }
 
-  get epoch(): number {
-    return this.prevHashEpoch;
-  }
-
-  /** NewExtendedMiningJob: returns the job when it is active at once (not a future job). */
-  addJob(m: Messages['NewExtendedMiningJob']): ChannelJob | null {
-    const job: ChannelJob = {
-      jobId: m.jobId,
-      version: m.version,
-      versionRollingAllowed: m.versionRollingAllowed,
-      // copied: decoded fields are views into the frame buffer
-      merklePath: m.merklePath.map((n) => Uint8Array.from(n)),
-      coinbaseTxPrefix: Uint8Array.from(m.coinbaseTxPrefix),
-      coinbaseTxSuffix: Uint8Array.from(m.coinbaseTxSuffix),
-      minNtime: m.minNtime,
-      target: this.target,
-    };
-    if (m.minNtime === null) {
-      this.jobs.set(job.jobId, job);
-      // a pool that only ever sends future jobs must not grow this map without bound
-      while (this.jobs.size > this.maxFutureJobs + 1) this.jobs.delete(this.jobs.keys().next().value!);
-      return null;
-    }
-    if (this.prev === null) {
-      // active job before any prev hash: nothing to mine it on yet; keep it for the next SetNewPrevHash
-      this.jobs.set(job.jobId, job);
-      return null;
-    }
-    this.jobs.set(job.jobId, job);
-    this.active = job;
-    return job;
-  }
-
-  /** SetNewPrevHash: activates the named job; every other job is now invalid. Null if the job is unknown. */
-  setPrevHash(m: Messages['SetNewPrevHash']): ChannelJob | null {
-    const job = this.jobs.get(m.jobId) ?? null;
-    this.prev = { jobId: m.jobId, prevHash: Uint8Array.from(m.prevHash), minNtime: m.minNtime, nbits: m.nbits };
-    this.prevHashEpoch++;
-    this.jobs.clear();
-    this.sv1Jobs.clear();
-    this.currentEntry = null;
-    this.active = job;
-    if (job !== null) {
-      job.minNtime = m.minNtime;
-      this.jobs.set(job.jobId, job);
-    }
-    return job;
-  }
-
-  /** SetTarget: new jobs and future jobs get it; jobs already active keep theirs. */
-  setTarget(target: Uint8Array): void {
-    this.target = Uint8Array.from(target);
-    for (const job of this.jobs.values()) if (job.minNtime === null) job.target = this.target;
-  }
-
-  /** SetExtranoncePrefix: Sv1 jobs made with the old prefix can no longer be submitted. */
-  setExtranoncePrefix(prefix: Uint8Array): void {
-    this.extranoncePrefix = Uint8Array.from(prefix);
-    this.prefixEpoch++;
+  /** A new prev hash drops every Sv1 job of the old one. */
+  clearSv1Jobs(): void {
     this.sv1Jobs.clear();
     this.currentEntry = null;
   }
 
   /** Makes the Sv1 job for an active Sv2 job; `ntime` overrides the advertised time (keep-alive). */
-  makeSv1Job(job: ChannelJob, seq: number, cleanJobs: boolean, now: number, ntime?: number): Sv1JobEntry {
-    const prev = this.prev!;
+  makeSv1Job(job: ClientJob, seq: number, cleanJobs: boolean, now: number, ntime?: number): Sv1JobEntry {
+    const tip = this.sv2.tip!;
     const sv1Id = seq.toString(16);
+    const options = { extranoncePrefix: this.coinb1Tail(job.extranoncePrefix), jobId: sv1Id, cleanJobs };
     const sv1 = sv1JobFromSv2(
-      job,
-      prev,
-      ntime === undefined
-        ? { extranoncePrefix: this.coinb1Tail(), jobId: sv1Id, cleanJobs }
-        : { extranoncePrefix: this.coinb1Tail(), jobId: sv1Id, cleanJobs, ntime },
+      {
+        jobId: job.jobId,
+        minNtime: job.minNtime,
+        version: job.version,
+        versionRollingAllowed: job.versionRollingAllowed,
+        merklePath: job.merklePath,
+        coinbaseTxPrefix: job.coinbasePrefix,
+        coinbaseTxSuffix: job.coinbaseSuffix,
+      },
+      tip,
+      ntime === undefined ? options : { ...options, ntime },
     );
-    const entry: Sv1JobEntry = {
-      seq,
-      sv1,
-      job,
-      extranoncePad: this.padSize,
-      prevHashEpoch: this.prevHashEpoch,
-      prefixEpoch: this.prefixEpoch,
-      line: buildNotify(sv1),
-      cleanLine: null,
-    };
-    if (cleanJobs) entry.cleanLine = entry.line;
+    const line = buildNotify(sv1);
+    const entry: Sv1JobEntry = { seq, sv1, job, line, cleanLine: cleanJobs ? line : null };
     this.sv1Jobs.set(sv1Id, entry);
     while (this.sv1Jobs.size > this.maxPastJobs) this.sv1Jobs.delete(this.sv1Jobs.keys().next().value!);
     this.currentEntry = entry;
@@ -242,7 +158,7 @@ export class UpstreamChannel {
   joinLine(): string | null {
     const e = this.currentEntry;
     if (e === null) return null;
-    if (e.cleanLine === null) e.cleanLine = buildNotify({ ...e.sv1, cleanJobs: true });
+    e.cleanLine ??= buildNotify({ ...e.sv1, cleanJobs: true });
     return e.cleanLine;
   }
 
@@ -276,10 +192,15 @@ export class UpstreamChannel {
     return accepted;
   }
 
-  private coinb1Tail(): Uint8Array {
-    if (this.padSize === 0) return this.extranoncePrefix;
-    const tail = new Uint8Array(this.extranoncePrefix.length + this.padSize);
-    tail.set(this.extranoncePrefix, 0);
+  /** The Sv2 extranonce bytes before extranonce1: the pad. */
+  padBytes(): Uint8Array {
+    return new Uint8Array(this.padSize);
+  }
+
+  private coinb1Tail(prefix: Uint8Array): Uint8Array {
+    if (this.padSize === 0) return prefix;
+    const tail = new Uint8Array(prefix.length + this.padSize);
+    tail.set(prefix, 0);
     return tail;
   }
 }

@@ -11,6 +11,9 @@
  * the pool later refuses (SubmitShares.Error) is logged and counted per miner.
  */
 import type { Logger } from 'pino';
+import { ChannelError } from '../../channels/index.js';
+import type { ClientJob } from '../../channels/index.js';
+import { MiningErrorCode } from '../../messages/index.js';
 import type { AnyMessage, Messages } from '../../messages/index.js';
 import {
   BIP323_VERSION_MASK,
@@ -25,14 +28,12 @@ import {
   grantConfigure,
   hashMeetsTarget,
   hashToDifficulty,
-  sha256d,
-  sv1ShareHeader,
   sv2ShareFromSv1,
   targetToDifficulty,
 } from '../../sv1/index.js';
 import type { Sv1ClientMessage, Sv1Id, Sv1Share } from '../../sv1/index.js';
 import { UpstreamChannel } from './channel.js';
-import type { ChannelJob, Sv1JobEntry } from './channel.js';
+import type { Sv1JobEntry } from './channel.js';
 import { Extranonce1Allocator } from './extranonce1.js';
 import { MinerSession } from './miner.js';
 import type { MinerLink, ShareRejectReason } from './miner.js';
@@ -46,6 +47,8 @@ const MAX_TARGET = new Uint8Array(32).fill(0xff);
 const HASHRATE_UPDATE_RATIO = 0.1;
 /** UpdateChannel at most this often per channel (spec: a proxy may debounce to one per second). */
 const UPDATE_CHANNEL_MIN_MS = 1_000;
+/** Consensus: a block's time may be at most two hours ahead. */
+const MAX_FUTURE_NTIME_SECS = 2 * 60 * 60;
 
 export interface TranslatorCoreOptions {
   aggregateChannels: boolean;
@@ -310,9 +313,18 @@ export class TranslatorCore {
     }
     const job = entry.job;
     const versionMask = job.versionRollingAllowed ? (s.versionMask ?? 0) & BIP323_VERSION_MASK : 0;
-    // coinb1 already ends with the channel's pad: the miner hashed coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2
-    const header = sv1ShareHeader(entry.sv1, s.extranonce1!, share, versionMask);
-    const hash = sha256d(header);
+    if (share.ntime > Math.floor(this.now() / 1000) + MAX_FUTURE_NTIME_SECS) {
+      return this.rejectShare(s, id, 'invalid-ntime', SV1_ERROR.OTHER, 'ntime too far in the future');
+    }
+    const sv2 = sv2ShareFromSv1(share, { extranonce1: this.channelExtranonce1(s, channel), channelExtranonceSize: channel.extranonceSize, jobVersion: job.version, versionMask });
+    // the header the pool will rebuild (coinbase prefix ‖ channel prefix ‖ pad ‖ extranonce1 ‖ extranonce2 ‖ suffix)
+    const check = channel.sv2.checkShare(job.jobId, { nonce: sv2.nonce, ntime: sv2.ntime, version: sv2.version, extranonce: sv2.extranonce });
+    if (typeof check === 'string') {
+      if (check === MiningErrorCode.StaleShare || check === MiningErrorCode.InvalidJobId) return this.rejectShare(s, id, 'stale', SV1_ERROR.JOB_NOT_FOUND, 'Job not found (=stale)');
+      if (check === MiningErrorCode.InvalidShare) return this.rejectShare(s, id, 'invalid-ntime', SV1_ERROR.OTHER, 'ntime older than the job');
+      return this.rejectShare(s, id, 'invalid-share', SV1_ERROR.OTHER, `invalid share: ${check}`);
+    }
+    const hash = check.hash;
     if (!s.rememberHash(hash, channel)) return this.rejectShare(s, id, 'duplicate', SV1_ERROR.DUPLICATE_SHARE, 'Duplicate share');
 
     // a job sent before the last difficulty change counts at the easier of the two targets
@@ -324,11 +336,10 @@ export class TranslatorCore {
     }
 
     const hashDifficulty = hashToDifficulty(hash);
-    const isBlock = hashMeetsTarget(hash, compactToTarget(entry.sv1.nbits));
     // the pool holds a share to its job's target, or to the channel's if that was eased since
-    const upstreamTarget = hashMeetsTarget(channel.target, job.target) ? job.target : channel.target;
-    if (hashMeetsTarget(hash, upstreamTarget)) {
-      const sv2 = sv2ShareFromSv1(share, { extranonce1: this.channelExtranonce1(s, entry), channelExtranonceSize: channel.extranonceSize, jobVersion: job.version, versionMask });
+    const easedSince = !hashMeetsTarget(channel.target, job.target);
+    if (check.meetsTarget || (easedSince && hashMeetsTarget(hash, channel.target))) {
+      const upstreamTarget = easedSince ? channel.target : job.target;
       const sequenceNumber = channel.nextShare({ minerId: s.id, difficulty: targetToDifficulty(upstreamTarget) });
       this.upstream.link.send('SubmitSharesExtended', {
         channelId: channel.channelId,
@@ -343,7 +354,7 @@ export class TranslatorCore {
       this.totals.sharesForwarded++;
       if (hashDifficulty > channel.stats.bestDifficulty) channel.stats.bestDifficulty = hashDifficulty;
     }
-    if (isBlock) {
+    if (check.isBlock) {
       channel.stats.blocksFound++;
       this.totals.blocksFound++;
       this.log.info({ miner: s.id, worker: s.username, hash: bytesToHex(hash.slice().reverse()), channel: channel.channelId }, 'block found');
@@ -360,11 +371,11 @@ export class TranslatorCore {
   }
 
   /** The miner's part of the channel extranonce before extranonce2: the channel's pad, then extranonce1. */
-  private channelExtranonce1(s: MinerSession, entry: Sv1JobEntry): Uint8Array {
+  private channelExtranonce1(s: MinerSession, channel: UpstreamChannel): Uint8Array {
     const e1 = s.extranonce1!;
-    if (entry.extranoncePad === 0) return e1;
-    const out = new Uint8Array(entry.extranoncePad + e1.length);
-    out.set(e1, entry.extranoncePad);
+    if (channel.padSize === 0) return e1;
+    const out = new Uint8Array(channel.padSize + e1.length);
+    out.set(e1, channel.padSize);
     return out;
   }
 
@@ -410,33 +421,28 @@ export class TranslatorCore {
         return this.onOpenError(m.message);
       case 'NewExtendedMiningJob':
         for (const channel of this.resolve(m.message.channelId)) {
-          const job = channel.addJob(m.message);
-          if (job !== null) this.announce(channel, job, false);
+          const job = this.channelCall(channel, () => channel.sv2.onNewExtendedMiningJob(m.message));
+          if (job !== undefined && job.minNtime !== null) this.announce(channel, job, false);
         }
         return;
       case 'SetNewPrevHash':
         for (const channel of this.resolve(m.message.channelId)) {
-          const job = channel.setPrevHash(m.message);
-          if (job !== null) this.announce(channel, job, true);
-          else this.log.warn({ channel: channel.channelId, job: m.message.jobId }, 'SetNewPrevHash for a job never received');
+          const job = this.channelCall(channel, () => channel.sv2.onSetNewPrevHash(m.message));
+          if (job === undefined) continue;
+          channel.clearSv1Jobs();
+          this.announce(channel, job, true);
         }
         return;
       case 'SetTarget':
         for (const channel of this.resolve(m.message.channelId)) {
-          channel.setTarget(m.message.maximumTarget);
+          channel.sv2.onSetTarget(m.message);
           if (!this.o.enableVardiff) for (const s of channel.miners) this.followUpstreamTarget(s, channel.target);
         }
         return;
       case 'SetExtranoncePrefix': {
+        // applies to jobs sent after it (spec): the next job's coinb1 carries the new prefix
         const channel = this.channels.get(m.message.channelId);
-        if (channel === undefined) return;
-        if (m.message.extranoncePrefix.length + channel.extranonceSize > 32) {
-          this.log.warn({ channel: channel.channelId }, 'SetExtranoncePrefix would exceed 32 extranonce bytes; ignored');
-          return;
-        }
-        channel.setExtranoncePrefix(m.message.extranoncePrefix);
-        const job = channel.activeJob;
-        if (job !== null && channel.prevHash !== null) this.announce(channel, job, true);
+        if (channel !== undefined) this.channelCall(channel, () => channel.sv2.onSetExtranoncePrefix(m.message));
         return;
       }
       case 'SubmitSharesSuccess':
@@ -465,6 +471,17 @@ export class TranslatorCore {
         return;
       default:
         this.log.debug({ message: m.name }, 'upstream message ignored');
+    }
+  }
+
+  /** Runs a ClientChannel update; a pool message it refuses is logged and dropped (the connection carries on). */
+  private channelCall<T>(channel: UpstreamChannel, update: () => T): T | undefined {
+    try {
+      return update();
+    } catch (error) {
+      if (!(error instanceof ChannelError)) throw error;
+      this.log.warn({ channel: channel.channelId, code: error.code, error: error.message }, 'pool message refused');
+      return undefined;
     }
   }
 
@@ -521,7 +538,7 @@ export class TranslatorCore {
     let channel: UpstreamChannel;
     try {
       channel = new UpstreamChannel(
-        { channelId: m.channelId, groupChannelId: m.groupChannelId, target: Uint8Array.from(m.target), extranonceSize: m.extranonceSize, extranoncePrefix: Uint8Array.from(m.extranoncePrefix) },
+        m,
         this.upstream.userIdentity,
         hashrate,
         EXTRANONCE1_SIZE,
@@ -625,7 +642,7 @@ export class TranslatorCore {
   }
 
   /** Makes and sends the Sv1 job for an active Sv2 job to every ready miner of the channel. */
-  private announce(channel: UpstreamChannel, job: ChannelJob, clean: boolean, ntime?: number): void {
+  private announce(channel: UpstreamChannel, job: ClientJob, clean: boolean, ntime?: number): void {
     const entry = channel.makeSv1Job(job, ++this.jobSeq, clean, this.now(), ntime);
     for (const s of channel.miners) {
       if (s.ready && s.link.send(entry.line)) this.totals.jobsSent++;
@@ -690,19 +707,4 @@ export class TranslatorCore {
   broadcast(line: string): void {
     for (const s of this.miners.values()) if (s.ready) s.link.send(line);
   }
-}
-
-/** nBits (compact) → the 32-byte little-endian network target. */
-export function compactToTarget(nbits: number): Uint8Array {
-  const exponent = nbits >>> 24;
-  const mantissa = nbits & 0x007fffff;
-  const negative = (nbits & 0x00800000) !== 0;
-  const out = new Uint8Array(32);
-  if (negative || mantissa === 0) return out;
-  // target = mantissa · 256^(exponent − 3)
-  for (let i = 0; i < 3; i++) {
-    const position = exponent - 3 + i;
-    if (position >= 0 && position < 32) out[position] = (mantissa >>> (8 * i)) & 0xff;
-  }
-  return out;
 }

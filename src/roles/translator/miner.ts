@@ -23,6 +23,8 @@ export type ShareRejectReason =
   | 'unauthorized'
   | 'stale'
   | 'bad-extranonce2'
+  | 'invalid-ntime'
+  | 'invalid-share'
   | 'duplicate'
   | 'low-difficulty'
   | 'upstream-unavailable';
@@ -78,8 +80,8 @@ export class MinerSession {
     lastShareAt: null,
   };
   private recent = new Set<string>();
-  private recentEpoch = -1;
-  private recentChannel: UpstreamChannel | null = null;
+  /** the chain tip the remembered hashes belong to (a new prev hash forgets them) */
+  private recentTip: unknown = null;
   closed = false;
 
   constructor(link: MinerLink, initialDifficulty: number, sharesPerMinute: number, now: number) {
@@ -108,10 +110,9 @@ export class MinerSession {
    * its channel (memory is bounded: beyond the cap the oldest hashes are forgotten).
    */
   rememberHash(hash: Uint8Array, channel: UpstreamChannel): boolean {
-    if (this.recentChannel !== channel || this.recentEpoch !== channel.epoch) {
+    if (this.recentTip !== channel.sv2.tip) {
       this.recent.clear();
-      this.recentChannel = channel;
-      this.recentEpoch = channel.epoch;
+      this.recentTip = channel.sv2.tip;
     }
     // 16 bytes of a sha256d are plenty to tell shares apart
     const key = Buffer.from(hash.buffer, hash.byteOffset, 16).toString('latin1');

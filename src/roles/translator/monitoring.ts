@@ -64,7 +64,7 @@ export function serverChannelInfo(c: UpstreamChannel): Record<string, unknown> {
     extranonce_prefix_hex: bytesToHex(c.extranoncePrefix),
     full_extranonce_size: c.extranoncePrefix.length + c.extranonceSize,
     rollable_extranonce_size: c.extranonceSize,
-    version_rolling: c.activeJob?.versionRollingAllowed ?? true,
+    version_rolling: c.sv2.activeJob?.versionRollingAllowed ?? true,
     shares_acknowledged: c.stats.sharesAcknowledged,
     shares_submitted: c.stats.sharesSubmitted,
     shares_rejected: c.stats.sharesRejected,
