@@ -33,7 +33,6 @@ import {
 } from '../../sv1/index.js';
 import type { Sv1ClientMessage, Sv1Id, Sv1Share } from '../../sv1/index.js';
 import { UpstreamChannel } from './channel.js';
-import type { Sv1JobEntry } from './channel.js';
 import { Extranonce1Allocator } from './extranonce1.js';
 import { MinerSession } from './miner.js';
 import type { MinerLink, ShareRejectReason } from './miner.js';
