@@ -14,3 +14,4 @@ export * from './miner.js';
 export * from './events.js';
 export * from './random.js';
 export { checkBlock, checkInputs, checkProofOfWork, checkScripts, checkTransaction, contextualCheckBlock, isFinalTx } from './validation.js';
+export * from './tdp.js';
