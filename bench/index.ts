@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
   miner: () => import('./miner.bench.js'),
   sv1: () => import('./sv1.bench.js'),
+  translator: () => import('./translator.bench.js'),
   bitcoin: () => import('./bitcoin.bench.js'),
   chain: () => import('./chain.bench.js'),
   channels: () => import('./channels.bench.js'),

@@ -54,7 +54,11 @@ async function rawClient(port: number, read = true) {
   if (read) {
     socket.on('data', (chunk: Buffer) => {
       lines.push(...splitter.push(chunk));
-      for (const w of [...waiters]) if (lines.length >= w.n) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+      for (const w of [...waiters]) {
+        if (lines.length < w.n) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
     });
   } else {
     socket.pause();

@@ -15,7 +15,7 @@
 import { ClientChannel } from '../../channels/index.js';
 import type { ClientJob } from '../../channels/index.js';
 import type { Messages } from '../../messages/index.js';
-import { buildNotify, sv1JobFromSv2 } from '../../sv1/index.js';
+import { buildNotify, sv1JobFromSv2, targetToDifficulty } from '../../sv1/index.js';
 import type { Sv1Job } from '../../sv1/index.js';
 import type { MinerSession } from './miner.js';
 
@@ -65,6 +65,7 @@ export class UpstreamChannel {
   private readonly sv1Jobs = new Map<string, Sv1JobEntry>();
   private currentEntry: Sv1JobEntry | null = null;
   private nextSequence = 0;
+  private difficultyCache: { target: Uint8Array; difficulty: number } | null = null;
   private readonly pending = new Map<number, PendingShare>();
 
   constructor(
@@ -160,6 +161,15 @@ export class UpstreamChannel {
     if (e === null) return null;
     e.cleanLine ??= buildNotify({ ...e.sv1, cleanJobs: true });
     return e.cleanLine;
+  }
+
+  /** diff1 / target, remembered for the last target asked (the job's or the channel's: they rarely change). */
+  difficultyOf(target: Uint8Array): number {
+    const cached = this.difficultyCache;
+    if (cached !== null && cached.target === target) return cached.difficulty;
+    const difficulty = targetToDifficulty(target);
+    this.difficultyCache = { target, difficulty };
+    return difficulty;
   }
 
   /** Sequence number for the next SubmitSharesExtended, remembering whose share it is. */

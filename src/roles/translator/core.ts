@@ -27,7 +27,6 @@ import {
   difficultyToTarget,
   grantConfigure,
   hashMeetsTarget,
-  hashToDifficulty,
   sv2ShareFromSv1,
   targetToDifficulty,
 } from '../../sv1/index.js';
@@ -280,6 +279,7 @@ export class TranslatorCore {
   private setDifficulty(s: MinerSession, difficulty: number): void {
     if (difficulty === s.difficulty) return;
     s.previousTarget = s.target;
+    s.previousDifficulty = s.difficulty;
     s.changedAtSeq = this.jobSeq;
     s.difficulty = difficulty;
     s.target = difficultyToTarget(difficulty);
@@ -328,18 +328,22 @@ export class TranslatorCore {
 
     // a job sent before the last difficulty change counts at the easier of the two targets
     let target = s.target;
-    if (entry.seq <= s.changedAtSeq && s.previousTarget !== null && !hashMeetsTarget(s.previousTarget, target)) target = s.previousTarget;
+    let credited = s.difficulty;
+    if (entry.seq <= s.changedAtSeq && s.previousTarget !== null && !hashMeetsTarget(s.previousTarget, target)) {
+      target = s.previousTarget;
+      credited = s.previousDifficulty;
+    }
     if (!hashMeetsTarget(hash, target)) return this.rejectShare(s, id, 'low-difficulty', SV1_ERROR.LOW_DIFFICULTY, 'Low difficulty share');
     if (channel.orphaned || this.upstream === null) {
       return this.rejectShare(s, id, 'upstream-unavailable', SV1_ERROR.OTHER, 'Upstream pool unavailable: share not forwarded');
     }
 
-    const hashDifficulty = hashToDifficulty(hash);
+    const hashDifficulty = approximateDifficulty(hash);
     // the pool holds a share to its job's target, or to the channel's if that was eased since
     const easedSince = !hashMeetsTarget(channel.target, job.target);
     if (check.meetsTarget || (easedSince && hashMeetsTarget(hash, channel.target))) {
       const upstreamTarget = easedSince ? channel.target : job.target;
-      const sequenceNumber = channel.nextShare({ minerId: s.id, difficulty: targetToDifficulty(upstreamTarget) });
+      const sequenceNumber = channel.nextShare({ minerId: s.id, difficulty: channel.difficultyOf(upstreamTarget) });
       this.upstream.link.send('SubmitSharesExtended', {
         channelId: channel.channelId,
         sequenceNumber,
@@ -360,7 +364,6 @@ export class TranslatorCore {
     }
 
     s.link.send(buildResult(id, true));
-    const credited = targetToDifficulty(target);
     s.stats.sharesAccepted++;
     s.stats.lastShareAt = this.now();
     if (hashDifficulty > s.stats.bestDifficulty) s.stats.bestDifficulty = hashDifficulty;
@@ -706,4 +709,15 @@ export class TranslatorCore {
   broadcast(line: string): void {
     for (const s of this.miners.values()) if (s.ready) s.link.send(line);
   }
+}
+
+/** diff1 / hash as a float from the hash's top 7 significant bytes: exact enough for statistics, no bigint. */
+export function approximateDifficulty(hash: Uint8Array): number {
+  let top = 31;
+  while (top > 0 && hash[top] === 0) top--;
+  let mantissa = 0;
+  for (let i = 0; i < 7; i++) mantissa = mantissa * 256 + (top - i >= 0 ? hash[top - i]! : 0);
+  if (mantissa === 0) return Infinity;
+  // hash ≈ mantissa · 256^(top − 6); diff1 = 0xffff · 2^208
+  return (0xffff / mantissa) * 2 ** (208 - 8 * (top - 6));
 }

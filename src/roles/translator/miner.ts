@@ -66,6 +66,7 @@ export class MinerSession {
   target: Uint8Array;
   /** the difficulty before the last change, valid for jobs up to `changedAtSeq` */
   previousTarget: Uint8Array | null = null;
+  previousDifficulty = 0;
   changedAtSeq = -1;
   readonly vardiff: PowerOfTwoVardiff;
   readonly meter: HashrateMeter;
