@@ -3,7 +3,10 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BenchResult, Suite } from './harness.js';
 
-const suites: Record<string, () => Promise<{ default: Suite }>> = {};
+const suites: Record<string, () => Promise<{ default: Suite }>> = {
+  codec: () => import('./codec.bench.js'),
+  miner: () => import('./miner.bench.js'),
+};
 
 function fmt(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} ms`;

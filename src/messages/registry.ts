@@ -1,0 +1,113 @@
+import { Reader, readTlvs, Sv2DecodeError, Sv2EncodeError, tlvsSize, writeTlvs } from '../codec/index.js';
+import type { MessageDecl, Tlv } from '../codec/index.js';
+import { HEADER_SIZE, MAX_PAYLOAD, readHeader, writeHeader } from '../framing/header.js';
+import type { FrameHeader } from '../framing/header.js';
+import { commonMessages } from './common.js';
+import { extensionMessages } from './extensions.js';
+import { jobDeclarationMessages } from './job-declaration.js';
+import { miningMessages } from './mining.js';
+import { templateDistributionMessages } from './template-distribution.js';
+
+export const allMessages = [
+  ...commonMessages,
+  ...miningMessages,
+  ...jobDeclarationMessages,
+  ...templateDistributionMessages,
+  ...extensionMessages,
+] as const;
+
+type AllDecls = (typeof allMessages)[number];
+type ValueOfDecl<D> = D extends MessageDecl<string, infer V> ? V : never;
+
+/** Message name → its TypeScript value type, for every message of every sub-protocol. */
+export type Messages = { [D in AllDecls as D['name']]: ValueOfDecl<D> };
+export type MessageName = keyof Messages;
+
+/** A decoded frame: discriminated by `name`, so `switch (m.name)` narrows `m.message`. */
+export type AnyMessage = {
+  [N in MessageName]: {
+    name: N;
+    message: Messages[N];
+    extensionType: number;
+    channelMsg: boolean;
+    msgType: number;
+    /** TLV fields after the message's own fields (extensions such as 0x0002). */
+    tlvs: Tlv[];
+  };
+}[MessageName];
+
+const byKey = new Map<number, MessageDecl>();
+const byName = new Map<string, MessageDecl>();
+for (const d of allMessages as readonly MessageDecl[]) {
+  const key = (d.extensionType << 8) | d.msgType;
+  if (byKey.has(key) || byName.has(d.name)) throw new Error(`duplicate message declaration ${d.name}`);
+  byKey.set(key, d);
+  byName.set(d.name, d);
+}
+
+export function declarationOf(name: MessageName): MessageDecl {
+  return byName.get(name)!;
+}
+
+/** The declaration for an (extension, msg_type) pair, or undefined when this project does not know it. */
+export function lookupMessage(extensionType: number, msgType: number): MessageDecl | undefined {
+  return byKey.get(((extensionType & 0x7fff) << 8) | msgType);
+}
+
+const NO_TLVS: Tlv[] = [];
+
+/** Encodes a message as a whole plaintext frame: header ‖ payload ‖ TLVs. */
+export function encodeFrame<N extends MessageName>(name: N, message: Messages[N], tlvs: readonly Tlv[] = NO_TLVS): Uint8Array {
+  const d = byName.get(name) as MessageDecl<N, Messages[N]> | undefined;
+  if (d === undefined) throw new Sv2EncodeError(String(name), 'unknown message name');
+  const fieldsSize = d.payloadSize(message);
+  const size = tlvs.length === 0 ? fieldsSize : fieldsSize + tlvsSize(tlvs);
+  if (size > MAX_PAYLOAD) throw new Sv2EncodeError(name, `payload of ${size} bytes is over the frame limit of ${MAX_PAYLOAD}`);
+  const buf = new Uint8Array(HEADER_SIZE + size);
+  writeHeader(buf, 0, { extensionType: d.extensionType, channelMsg: d.channelMsg, msgType: d.msgType, msgLength: size });
+  const end = d.writePayload(buf, HEADER_SIZE, message);
+  if (tlvs.length > 0) writeTlvs(buf, end, tlvs);
+  return buf;
+}
+
+/** Decodes a payload whose header was already read (e.g. by FrameDecoder or a Noise session). */
+export function decodePayload(header: FrameHeader, payload: Uint8Array, payloadStart = 0): AnyMessage {
+  const d = lookupMessage(header.extensionType, header.msgType);
+  if (d === undefined) {
+    throw new Sv2DecodeError(
+      'unknown-message',
+      `no message 0x${header.msgType.toString(16).padStart(2, '0')} in extension 0x${header.extensionType.toString(16).padStart(4, '0')}`,
+    );
+  }
+  if (d.channelMsg !== header.channelMsg) {
+    throw new Sv2DecodeError('channel-bit-mismatch', `${d.name} must have channel_msg=${d.channelMsg ? 1 : 0}`);
+  }
+  const end = payloadStart + header.msgLength;
+  if (end > payload.length) {
+    throw new Sv2DecodeError('short-buffer', `${d.name} declares ${header.msgLength} payload bytes, ${payload.length - payloadStart} present`);
+  }
+  const r = new Reader(payload, payloadStart, end);
+  const message = d.readPayload(r);
+  const tlvs = r.remaining === 0 ? NO_TLVS : readTlvs(r);
+  return {
+    name: d.name,
+    message,
+    extensionType: header.extensionType,
+    channelMsg: header.channelMsg,
+    msgType: header.msgType,
+    tlvs,
+  } as AnyMessage;
+}
+
+/** Decodes exactly one whole plaintext frame; bytes after it are an error. */
+export function decodeFrame(frame: Uint8Array): AnyMessage {
+  const header = readHeader(frame);
+  const total = HEADER_SIZE + header.msgLength;
+  if (frame.length < total) {
+    throw new Sv2DecodeError('length-past-end', `frame declares ${header.msgLength} payload bytes, ${frame.length - HEADER_SIZE} present`);
+  }
+  if (frame.length > total) {
+    throw new Sv2DecodeError('trailing-bytes', `${frame.length - total} bytes after the frame`);
+  }
+  return decodePayload(header, frame, HEADER_SIZE);
+}

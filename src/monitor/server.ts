@@ -1,0 +1,87 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+/** A JSON route: returns the body, or undefined for 404. `params` holds the `{name}` segments of the path. */
+export type RouteHandler = (params: Record<string, string>) => unknown;
+
+export interface MonitorOptions {
+  host: string;
+  port: number;
+  /** e.g. `{ '/api/v1/health': () => ({status: 'ok'}), '/api/v1/clients/{id}': ({id}) => ... }` */
+  routes: Record<string, RouteHandler>;
+  /** Served as Prometheus text at /metrics. */
+  registry?: Registry;
+}
+
+export interface MonitorServer {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+interface CompiledRoute {
+  parts: string[];
+  handler: RouteHandler;
+}
+
+/** The HTTP JSON API and Prometheus endpoint every role exposes (SRI's paths). Read-only: GET only. */
+export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer> {
+  const routes: CompiledRoute[] = Object.entries(opts.routes).map(([p, handler]) => ({ parts: p.split('/'), handler }));
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    };
+    if (req.method !== 'GET') return send(405, { error: 'only GET is served' });
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/metrics' && opts.registry) {
+      const registry = opts.registry;
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (e: unknown) => send(500, { error: String(e) }),
+      );
+      return;
+    }
+    const parts = path.split('/');
+    for (const r of routes) {
+      const params = match(r.parts, parts);
+      if (params === undefined) continue;
+      try {
+        const body = r.handler(params);
+        return body === undefined ? send(404, { error: 'not found' }) : send(200, body);
+      } catch (e) {
+        return send(500, { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    send(404, { error: 'not found' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function match(pattern: string[], parts: string[]): Record<string, string> | undefined {
+  if (pattern.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p.startsWith('{') && p.endsWith('}')) params[p.slice(1, -1)] = decodeURIComponent(parts[i]!);
+    else if (p !== parts[i]) return undefined;
+  }
+  return params;
+}

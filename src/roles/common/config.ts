@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import type { z } from 'zod';
+
+/** A config value that is missing or wrong; `key` is its dotted TOML path. Roles exit with code 2 on it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${key}: ${problem}`);
+  }
+}
+
+export interface LoadConfigOptions<S extends z.ZodType> {
+  /** TOML file; optional when the environment supplies every required key. */
+  file?: string;
+  /** Environment prefix: `POOL` reads `POOL__SHARES_PER_MINUTE`, `POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__ADDRESS`. */
+  envPrefix: string;
+  schema: S;
+  env?: NodeJS.ProcessEnv;
+  /** Values applied before the file (embedded defaults for generated configs). */
+  base?: Record<string, unknown>;
+}
+
+type Table = Record<string, unknown>;
+
+/** Reads TOML, applies `PREFIX__KEY` environment overrides, and validates; the first problem becomes a ConfigError. */
+export function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>): z.infer<S> {
+  const raw: Table = structuredClone(opts.base ?? {});
+  if (opts.file !== undefined) mergeInto(raw, readToml(opts.file));
+  applyEnv(raw, opts.envPrefix, opts.env ?? process.env, opts.schema);
+  const result = opts.schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issue.path.map(String).join('.') || '(root)';
+    throw new ConfigError(key, describeIssue(issue, raw));
+  }
+  return result.data;
+}
+
+function readToml(file: string): Table {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError('config', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return parseToml(text) as Table;
+  } catch (e) {
+    const first = (e as Error).message.split('\n')[0];
+    throw new ConfigError('config', `${file} is not valid TOML: ${first}`);
+  }
+}
+
+function mergeInto(target: Table, source: Table): void {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = target[k];
+    if (isTable(cur) && isTable(v)) mergeInto(cur, v);
+    else target[k] = v;
+  }
+}
+
+function isTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/**
+ * Environment keys are upper case; config keys are snake_case and table names may be
+ * CamelCase (`Sv2Tp`), so each segment is matched case-insensitively against the schema's keys.
+ */
+function applyEnv(raw: Table, prefix: string, env: NodeJS.ProcessEnv, schema: z.ZodType): void {
+  const head = `${prefix}__`;
+  const names = Object.keys(env).filter((k) => k.startsWith(head)).sort();
+  for (const name of names) {
+    const segments = name.slice(head.length).split('__').filter((s) => s.length > 0);
+    if (segments.length === 0) continue;
+    let table = raw;
+    let shapes = objectShapes(schema);
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!.toLowerCase();
+      const candidates = [...shapes.flatMap((s) => Object.keys(s)), ...Object.keys(table)];
+      const key = candidates.find((k) => k.toLowerCase() === seg) ?? seg;
+      if (i === segments.length - 1) {
+        table[key] = parseEnvValue(env[name]!);
+      } else {
+        if (!isTable(table[key])) table[key] = {};
+        table = table[key] as Table;
+        shapes = shapes.flatMap((s) => (s[key] ? objectShapes(s[key] as z.ZodType) : []));
+      }
+    }
+  }
+}
+
+type Shape = Record<string, unknown>;
+
+/** The object shapes a schema can take, looking through optional, default, nullable and union wrappers. */
+function objectShapes(schema: z.ZodType): Shape[] {
+  const def = (schema as unknown as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+  if (def === undefined) return [];
+  switch (def.type) {
+    case 'object':
+      return [def.shape as Shape];
+    case 'optional':
+    case 'default':
+    case 'nullable':
+    case 'prefault':
+      return objectShapes(def.innerType as z.ZodType);
+    case 'union':
+      return (def.options as z.ZodType[]).flatMap(objectShapes);
+    case 'pipe':
+      return objectShapes(def.in as z.ZodType);
+    default:
+      return [];
+  }
+}
+
+/** An environment value is read as a TOML value when it parses as one (numbers, booleans, arrays), else as a string. */
+function parseEnvValue(value: string): unknown {
+  try {
+    return (parseToml(`v = ${value}`) as Table).v;
+  } catch {
+    return value;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Table): string {
+  let v: unknown = raw;
+  for (const p of issue.path) v = isTable(v) ? v[String(p)] : undefined;
+  if (v === undefined && issue.code === 'invalid_type') return 'is missing';
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.join(', ')}`;
+  return issue.message;
+}
