@@ -6,6 +6,7 @@ import type { BenchResult, Suite } from './harness.js';
 const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
   miner: () => import('./miner.bench.js'),
+  noise: () => import('./noise.bench.js'),
 };
 
 function fmt(n: number): string {

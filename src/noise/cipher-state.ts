@@ -1,5 +1,6 @@
 import { DecryptError, NoiseError } from './errors.js';
-import { MAC_SIZE, aeadDecryptInto, aeadEncryptInto } from './primitives.js';
+import { MAC_SIZE, aeadDecryptInto, aeadEncryptInto, aeadKey } from './primitives.js';
+import type { KeyObject } from 'node:crypto';
 
 /**
  * A Noise CipherState: a 32-byte key and a 64-bit nonce counter.
@@ -8,9 +9,11 @@ import { MAC_SIZE, aeadDecryptInto, aeadEncryptInto } from './primitives.js';
  */
 export class CipherState {
   private nonce = 0;
+  private readonly key: KeyObject;
 
-  constructor(private readonly key: Uint8Array) {
+  constructor(key: Uint8Array) {
     if (key.length !== 32) throw new NoiseError(`cipher key must be 32 bytes, got ${key.length}`);
+    this.key = aeadKey(key);
   }
 
   /** Messages sent or received so far with this key. */

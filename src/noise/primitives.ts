@@ -2,7 +2,7 @@
  * The symmetric primitives of the Sv2 Noise suite, all from node:crypto:
  * SHA-256, HMAC-SHA256, Noise's two-output HKDF and ChaCha20-Poly1305 (RFC 8439).
  */
-import { createCipheriv, createDecipheriv, createHmac, hash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 
 export const MAC_SIZE = 16;
 const NONCE_SIZE = 12;
@@ -29,6 +29,13 @@ export function hkdf2(chainingKey: Uint8Array, inputKeyMaterial: Uint8Array): [B
   return [out1, out2];
 }
 
+/** An AEAD key imported once: per-message cipher creation is cheaper from a KeyObject than from raw bytes. */
+export type AeadKey = KeyObject | Uint8Array;
+
+export function aeadKey(raw: Uint8Array): KeyObject {
+  return createSecretKey(raw);
+}
+
 /** Noise's ChaChaPoly nonce: four zero bytes, then the 64-bit counter little-endian. */
 function nonceBytes(counter: number): Buffer {
   const nonce = Buffer.alloc(NONCE_SIZE);
@@ -39,7 +46,7 @@ function nonceBytes(counter: number): Buffer {
 
 /** Encrypts `plaintext` into `out` at `offset` (ciphertext then 16-byte tag); returns the bytes written. */
 export function aeadEncryptInto(
-  key: Uint8Array,
+  key: AeadKey,
   counter: number,
   ad: Uint8Array | undefined,
   plaintext: Uint8Array,
@@ -59,7 +66,7 @@ export function aeadEncryptInto(
   return written + MAC_SIZE;
 }
 
-export function aeadEncrypt(key: Uint8Array, counter: number, ad: Uint8Array | undefined, plaintext: Uint8Array): Buffer {
+export function aeadEncrypt(key: AeadKey, counter: number, ad: Uint8Array | undefined, plaintext: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(plaintext.length + MAC_SIZE);
   aeadEncryptInto(key, counter, ad, plaintext, out, 0);
   return out;
@@ -70,7 +77,7 @@ export function aeadEncrypt(key: Uint8Array, counter: number, ad: Uint8Array | u
  * Returns false when authentication fails; nothing trustworthy is left in `out` then.
  */
 export function aeadDecryptInto(
-  key: Uint8Array,
+  key: AeadKey,
   counter: number,
   ad: Uint8Array | undefined,
   ciphertext: Uint8Array,

@@ -3,17 +3,15 @@
  * own AEAD message (22 bytes on the wire); the payload follows in chunks of at most 65 535 ciphertext
  * bytes, each with the next nonce; an empty payload adds nothing after the header.
  */
+import { HEADER_SIZE, MAX_PAYLOAD } from '../framing/header.js';
 import { ByteQueue } from './byte-queue.js';
 import type { CipherState } from './cipher-state.js';
 import { DecryptError, FrameTooLargeError, NoiseError } from './errors.js';
 import { MAC_SIZE } from './primitives.js';
 
-export const FRAME_HEADER_SIZE = 6;
-export const ENCRYPTED_HEADER_SIZE = FRAME_HEADER_SIZE + MAC_SIZE;
+export const ENCRYPTED_HEADER_SIZE = HEADER_SIZE + MAC_SIZE;
 export const MAX_CIPHERTEXT_CHUNK = 65_535;
 export const MAX_PLAINTEXT_CHUNK = MAX_CIPHERTEXT_CHUNK - MAC_SIZE;
-/** U24 payload length: the protocol's own ceiling. */
-export const MAX_FRAME_PAYLOAD = 0xff_ffff;
 
 function payloadLength(header: Uint8Array): number {
   return header[3]! | (header[4]! << 8) | (header[5]! << 16);
@@ -28,7 +26,7 @@ export function ciphertextLength(plaintextLength: number): number {
 
 /** Bytes a whole plaintext frame (header ‖ payload) takes on the wire once encrypted. */
 export function encryptedFrameLength(plainFrameLength: number): number {
-  return ENCRYPTED_HEADER_SIZE + ciphertextLength(plainFrameLength - FRAME_HEADER_SIZE);
+  return ENCRYPTED_HEADER_SIZE + ciphertextLength(plainFrameLength - HEADER_SIZE);
 }
 
 export interface SessionOptions {
@@ -49,7 +47,7 @@ export class NoiseSession {
     private readonly receiver: CipherState,
     options: SessionOptions = {},
   ) {
-    this.maxPayload = options.maxPayload ?? MAX_FRAME_PAYLOAD;
+    this.maxPayload = options.maxPayload ?? MAX_PAYLOAD;
   }
 
   /** AEAD messages (not frames) sent and received so far; for diagnostics and tests. */
@@ -59,14 +57,14 @@ export class NoiseSession {
 
   /** Encrypts one plaintext frame (6-byte header whose bytes 3..5 hold the payload length, then the payload). */
   encryptFrame(plainFrame: Uint8Array): Uint8Array {
-    if (plainFrame.length < FRAME_HEADER_SIZE) throw new RangeError(`a frame needs at least ${FRAME_HEADER_SIZE} bytes, got ${plainFrame.length}`);
+    if (plainFrame.length < HEADER_SIZE) throw new RangeError(`a frame needs at least ${HEADER_SIZE} bytes, got ${plainFrame.length}`);
     const length = payloadLength(plainFrame);
-    if (plainFrame.length !== FRAME_HEADER_SIZE + length) {
-      throw new RangeError(`frame header announces ${length} payload bytes but ${plainFrame.length - FRAME_HEADER_SIZE} follow`);
+    if (plainFrame.length !== HEADER_SIZE + length) {
+      throw new RangeError(`frame header announces ${length} payload bytes but ${plainFrame.length - HEADER_SIZE} follow`);
     }
     const out = new Uint8Array(ENCRYPTED_HEADER_SIZE + ciphertextLength(length));
-    let offset = this.sender.encryptInto(undefined, plainFrame.subarray(0, FRAME_HEADER_SIZE), out, 0);
-    for (let start = FRAME_HEADER_SIZE; start < plainFrame.length; start += MAX_PLAINTEXT_CHUNK) {
+    let offset = this.sender.encryptInto(undefined, plainFrame.subarray(0, HEADER_SIZE), out, 0);
+    for (let start = HEADER_SIZE; start < plainFrame.length; start += MAX_PLAINTEXT_CHUNK) {
       const chunk = plainFrame.subarray(start, Math.min(start + MAX_PLAINTEXT_CHUNK, plainFrame.length));
       offset += this.sender.encryptInto(undefined, chunk, out, offset);
     }
@@ -105,14 +103,14 @@ export class NoiseSession {
     for (;;) {
       if (this.pendingFrame === undefined) {
         if (this.inbox.length < ENCRYPTED_HEADER_SIZE) return undefined;
-        const header = new Uint8Array(FRAME_HEADER_SIZE);
+        const header = new Uint8Array(HEADER_SIZE);
         this.receiver.decryptInto(undefined, this.inbox.read(ENCRYPTED_HEADER_SIZE), header, 0);
         const length = payloadLength(header);
         if (length > this.maxPayload) throw new FrameTooLargeError(length, this.maxPayload);
         if (length === 0) return header;
-        this.pendingFrame = new Uint8Array(FRAME_HEADER_SIZE + length);
+        this.pendingFrame = new Uint8Array(HEADER_SIZE + length);
         this.pendingFrame.set(header);
-        this.pendingOffset = FRAME_HEADER_SIZE;
+        this.pendingOffset = HEADER_SIZE;
       }
       const frame = this.pendingFrame;
       const plain = Math.min(MAX_PLAINTEXT_CHUNK, frame.length - this.pendingOffset);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
-import { bip324SharedSecret, ellswiftDecode, ellswiftEncode } from '../../src/noise/ellswift.js';
+import { bip324SharedSecret, ellswiftDecode, ellswiftEncode, xswiftecInv } from '../../src/noise/ellswift.js';
 import { KeyFormatError } from '../../src/noise/errors.js';
 import { PeerPoint, SecretKey, type EcdhBackend } from '../../src/noise/secp256k1.js';
 import { hex, loadCsv, toHex } from '../vectors/load.js';
@@ -15,6 +15,7 @@ describe('ElligatorSwift (BIP324 vectors)', () => {
   });
 
   it('inverts as xswiftec_inv_test_vectors says, for every case (the encoder samples these)', () => {
+    let some = 0;
     const rows = loadCsv('bip324_xswiftec_inv.csv');
     expect(rows.length).toBeGreaterThan(30);
     for (const row of rows) {
@@ -22,14 +23,28 @@ describe('ElligatorSwift (BIP324 vectors)', () => {
       const x = BigInt('0x' + row.x);
       for (let c = 0; c < 8; c++) {
         const expected = row[`case${c}_t`];
-        const t = elligatorSwift._inv(x, u, c);
+        const t = xswiftecInv(x, u, c);
         expect(t === undefined ? '' : t.toString(16).padStart(64, '0'), `${row.comment} case ${c}`).toBe(expected);
+        // and @scure/btc-signer's independent implementation agrees
+        const theirs = elligatorSwift._inv(x, u, c);
+        expect(theirs === undefined ? '' : theirs.toString(16).padStart(64, '0')).toBe(expected);
         if (t !== undefined) {
+          some++;
           // and our decoder maps (u, t) back to x
           expect(toHex(ellswiftDecode(hex(row.u! + expected)))).toBe(row.x);
         }
       }
     }
+    expect(some).toBeGreaterThan(50);
+  });
+
+  it('decodes random strings exactly as @scure/btc-signer does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), (bytes) => {
+        expect(toHex(ellswiftDecode(bytes))).toBe(toHex(elligatorSwift.decode(bytes)));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('round-trips random keys through a randomized encoding', () => {
