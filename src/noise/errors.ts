@@ -26,10 +26,12 @@ export class DecryptError extends NoiseError {
 export class FrameTooLargeError extends NoiseError {
   override readonly code: string = 'FRAME_TOO_LARGE';
   constructor(
-    readonly length: number,
+    /** the announced payload length, when known */
+    readonly length: number | undefined,
     readonly limit: number,
+    message = `frame payload of ${length} bytes exceeds the limit of ${limit} bytes`,
   ) {
-    super(`frame payload of ${length} bytes exceeds the limit of ${limit} bytes`);
+    super(message);
   }
 }
 
