@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
   miner: () => import('./miner.bench.js'),
   noise: () => import('./noise.bench.js'),
+  net: () => import('./net.bench.js'),
 };
 
 function fmt(n: number): string {
