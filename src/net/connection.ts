@@ -122,12 +122,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Encodes and sends a message. Resolves at once unless the socket is backed up, then when it drains. */
   send<N extends MessageName>(name: N, message: Messages[N], tlvs?: readonly Tlv[]): Promise<void> {
     if (this.closeInfo) return Promise.reject(this.closedError());
-    return this.sendFrame(encodeFrame(name, message, tlvs));
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(name, message, tlvs);
+    } catch (err) {
+      return Promise.reject(err); // a value that cannot be encoded (Sv2EncodeError); the connection is unaffected
+    }
+    return this.sendFrame(frame);
   }
 
   /** Sends one whole plaintext frame (header ‖ payload), e.g. one being relayed unchanged. */
   sendFrame(plainFrame: Uint8Array): Promise<void> {
     if (this.closeInfo) return Promise.reject(this.closedError());
+    if (plainFrame.length < HEADER_SIZE || plainFrame.length !== HEADER_SIZE + readHeader(plainFrame).msgLength) {
+      return Promise.reject(new RangeError(`not a whole frame: ${plainFrame.length} bytes`));
+    }
     const wire = this.session ? this.session.encryptFrame(plainFrame) : plainFrame;
     if (!this.corked) {
       // Frames sent in the same tick leave in one write.
@@ -171,6 +180,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (!this.closeInfo) {
       this.setClosed({ by: 'local', reason });
       this.socket.end();
+      this.socket.resume(); // read (and drop) until the peer's end arrives, even if we had paused
       const timer = setTimeout(() => this.socket.destroy(), this.options.closeTimeoutMs);
       timer.unref();
       this.socket.once('close', () => clearTimeout(timer));
@@ -317,12 +327,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     else this.finish({ by: 'peer', reason: 'peer closed the connection' });
   }
 
-  private armIdleTimer(ms: number): void {
+  private armIdleTimer(delay: number): void {
+    const limit = this.options.idleTimeoutMs;
     this.idleTimer = setTimeout(() => {
       const quiet = performance.now() - this.lastReceived;
-      if (quiet >= ms) this.fail(new IdleTimeoutError(ms));
-      else this.armIdleTimer(ms - quiet);
-    }, ms);
+      if (quiet >= limit) this.fail(new IdleTimeoutError(limit));
+      else this.armIdleTimer(limit - quiet);
+    }, delay);
     this.idleTimer.unref();
   }
 

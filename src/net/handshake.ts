@@ -59,10 +59,10 @@ function readExactly(socket: Socket, size: number, what: string): Promise<{ head
   });
 }
 
-/** Responder side: read act 1, answer with act 2. */
-export async function respond(socket: Socket, responder: NoiseResponder, options: ResolvedConnectionOptions): Promise<HandshakeOutcome> {
+/** Responder side: read act 1, answer with act 2. The responder (and its ephemeral key) is made only once act 1 is in. */
+export async function respond(socket: Socket, makeResponder: () => NoiseResponder, options: ResolvedConnectionOptions): Promise<HandshakeOutcome> {
   const { head, rest } = await readExactly(socket, ACT1_SIZE, 'act 1');
-  const { act2, session } = responder.readAct1(head, Math.floor(options.clock() / 1000));
+  const { act2, session } = makeResponder().readAct1(head, Math.floor(options.clock() / 1000));
   session.maxPayload = options.maxFramePayload;
   socket.write(act2);
   return { session, leftover: rest };

@@ -5,6 +5,7 @@ import { NoiseResponder } from '../noise/handshake.js';
 import { EphemeralKeyPool } from '../noise/ephemeral.js';
 import type { ServerIdentity } from '../noise/server-identity.js';
 import { Connection } from './connection.js';
+import { ConnectionClosedError } from './errors.js';
 import { armHandshakeTimer, respond, type HandshakeOutcome } from './handshake.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './options.js';
 
@@ -109,16 +110,21 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     this.handshaking.add(socket);
     const cancelTimer = armHandshakeTimer(socket, this.options.handshakeTimeoutMs);
-    const handshake: Promise<HandshakeOutcome> = this.config.plaintext
-      ? Promise.resolve({ session: undefined, leftover: new Uint8Array(0) })
-      : respond(socket, new NoiseResponder(this.config.identity, { ephemeral: this.pool!.take() }), this.options);
+    const config = this.config;
+    let handshake: Promise<HandshakeOutcome>;
+    if (config.plaintext) {
+      handshake = Promise.resolve({ session: undefined, leftover: new Uint8Array(0) });
+    } else {
+      const pool = this.pool!;
+      handshake = respond(socket, () => new NoiseResponder(config.identity, { ephemeral: pool.take() }), this.options);
+    }
     handshake.then(
       (outcome) => {
         cancelTimer();
         this.handshaking.delete(socket);
         this.scheduleRefill();
         if (socket.destroyed) {
-          this.emit('handshakeError', new Error('peer left right after the handshake'), peer);
+          this.emit('handshakeError', new ConnectionClosedError('peer left right after the handshake'), peer);
           return;
         }
         const connection = new Connection(socket, outcome, this.options);

@@ -23,6 +23,15 @@ function toBase64Url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
+/** JWK members are fixed-length big-endian; pad anyway so a short one can never shift a key. */
+function jwkBytes(member: string | undefined): Uint8Array {
+  const raw = Buffer.from(member ?? '', 'base64url');
+  if (raw.length > 32) throw new KeyFormatError('JWK member longer than 32 bytes');
+  const out = new Uint8Array(32);
+  out.set(raw, 32 - raw.length);
+  return out;
+}
+
 function fieldBytes(n: bigint): Uint8Array {
   return Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
 }
@@ -83,7 +92,7 @@ export class SecretKey {
     if (backend === 'native') {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
       const jwk = privateKey.export({ format: 'jwk' });
-      return new SecretKey(Buffer.from(jwk.d!, 'base64url'), Buffer.from(jwk.x!, 'base64url'), backend, privateKey);
+      return new SecretKey(jwkBytes(jwk.d), jwkBytes(jwk.x), backend, privateKey);
     }
     return SecretKey.fromBytes(secp256k1.utils.randomSecretKey(), backend);
   }

@@ -185,6 +185,25 @@ describe('Sv2 connections over TCP', () => {
     expect((await client.closed).by).toBe('peer');
   });
 
+  it('traffic keeps a connection alive past the idle limit; silence then ends it', async () => {
+    const server = await serve({ idleTimeoutMs: 250 });
+    const accepted = nextConnection(server);
+    const client = await connect({ host: '127.0.0.1', port: server.port, authority: authority.publicKey });
+    const conn = await accepted;
+    const started = performance.now();
+    let received = 0;
+    conn.on('message', () => received++);
+    // the peer's behaviour: one share every 100 ms, six times (600 ms in all, well past 250 ms)
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.send('SubmitSharesStandard', share(i));
+    }
+    const info = await conn.closed;
+    expect(received).toBe(6);
+    expect(info.error).toBeInstanceOf(IdleTimeoutError);
+    expect(performance.now() - started).toBeGreaterThan(600 + 250 - 20);
+  });
+
   it('reports unknown messages and carries on; a malformed known message closes with ProtocolError', async () => {
     const server = await serve();
     const accepted = nextConnection(server);
@@ -225,6 +244,17 @@ describe('Sv2 connections over TCP', () => {
     expect(info.reason).toBe('message handler failed: handler bug');
     await clientB.send('SubmitSharesStandard', share(2));
     expect((await first(connB)).name).toBe('SubmitSharesStandard');
+  });
+
+  it('a message that cannot be encoded, or a malformed raw frame, is refused without harming the connection', async () => {
+    const server = await serve();
+    const accepted = nextConnection(server);
+    const client = await connect({ host: '127.0.0.1', port: server.port, authority: authority.publicKey });
+    const conn = await accepted;
+    await expect(client.send('SubmitSharesStandard', { ...share(1), nonce: 2 ** 32 })).rejects.toThrow(/nonce/);
+    await expect(client.sendFrame(Uint8Array.of(0, 0, 0, 5, 0, 0, 1))).rejects.toThrow('not a whole frame: 7 bytes');
+    await client.send('SubmitSharesStandard', share(3));
+    expect(await first(conn)).toMatchObject({ message: { sequenceNumber: 3 } });
   });
 
   it('closing the server closes its connections', async () => {
