@@ -8,6 +8,10 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   miner: () => import('./miner.bench.js'),
   noise: () => import('./noise.bench.js'),
   net: () => import('./net.bench.js'),
+  sv1: () => import('./sv1.bench.js'),
+  bitcoin: () => import('./bitcoin.bench.js'),
+  chain: () => import('./chain.bench.js'),
+  channels: () => import('./channels.bench.js'),
 };
 
 function fmt(n: number): string {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A config value that is missing or wrong; `key` is its dotted TOML path. Roles exit with code 2 on it. */
 export class ConfigError extends Error {
@@ -132,4 +132,13 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Table): string {
   if (v === undefined && issue.code === 'invalid_type') return 'is missing';
   if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.join(', ')}`;
   return issue.message;
+}
+
+/** A `host:port` config value (IPv6 hosts in brackets). */
+export const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
+
+export function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(address.slice(i + 1)) };
 }

@@ -1,0 +1,29 @@
+/** Bitcoin's hash functions. SHA-256 comes from node:crypto (the fastest one-shot on Node 20). */
+import { hash as nodeHash } from 'node:crypto';
+import { ripemd160 } from '@noble/hashes/legacy.js';
+
+function asBytes(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return asBytes(nodeHash('sha256', data, 'buffer'));
+}
+
+/** SHA256(SHA256(data)): txids, block hashes, merkle nodes. Raw bytes in internal order. */
+export function sha256d(data: Uint8Array): Uint8Array {
+  return asBytes(nodeHash('sha256', nodeHash('sha256', data, 'buffer'), 'buffer'));
+}
+
+/** RIPEMD160(SHA256(data)): the key hash of P2PKH and P2WPKH. */
+export function hash160(data: Uint8Array): Uint8Array {
+  return ripemd160(sha256(data));
+}
+
+/** SHA256d of two 32-byte nodes side by side (one merkle step), without a concat allocation by the caller. */
+export function sha256dPair(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(64);
+  buf.set(left, 0);
+  buf.set(right, 32);
+  return sha256d(buf);
+}

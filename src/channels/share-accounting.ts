@@ -1,0 +1,203 @@
+/**
+ * Per-channel share bookkeeping on the server: SubmitShares.Success batching, totals for
+ * monitoring, and the set of accepted share hashes for duplicate detection.
+ */
+import type { Messages } from '../messages/registry.js';
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Acknowledges accepted shares in batches of `batchSize` (SubmitShares.Success counts per batch). */
+export class ShareAccounting {
+  /** Accepted shares, their summed difficulty, and the best share difficulty, since the channel opened. */
+  accepted = 0;
+  difficultySum = 0;
+  bestDifficulty = 0;
+  blocksFound = 0;
+  /** Rejected shares by error code. */
+  readonly rejected = new Map<string, number>();
+
+  private batchCount = 0;
+  private batchSum = 0;
+  private lastSequence = 0;
+
+  constructor(
+    readonly channelId: number,
+    readonly batchSize: number,
+  ) {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`share batch size must be a positive integer, got ${batchSize}`);
+  }
+
+  /** Shares accepted but not yet acknowledged. */
+  get pending(): number {
+    return this.batchCount;
+  }
+
+  get rejectedTotal(): number {
+    let n = 0;
+    for (const v of this.rejected.values()) n += v;
+    return n;
+  }
+
+  /** Records an accepted share; returns the Success to send when this share completes a batch. */
+  accept(sequenceNumber: number, difficulty: number, hashDifficulty: number): Messages['SubmitSharesSuccess'] | null {
+    this.accepted++;
+    this.difficultySum += difficulty;
+    if (hashDifficulty > this.bestDifficulty) this.bestDifficulty = hashDifficulty;
+    this.batchCount++;
+    this.batchSum += difficulty;
+    this.lastSequence = sequenceNumber;
+    return this.batchCount >= this.batchSize ? this.flush() : null;
+  }
+
+  reject(code: string): void {
+    this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1);
+  }
+
+  /**
+   * The Success for the shares accepted since the last one, or null when there are none: for a
+   * timer the role drives, and after a block so the finder hears at once.
+   */
+  flush(): Messages['SubmitSharesSuccess'] | null {
+    if (this.batchCount === 0) return null;
+    const sum = BigInt(Math.trunc(this.batchSum));
+    const ack = {
+      channelId: this.channelId,
+      lastSequenceNumber: this.lastSequence,
+      newSubmitsAcceptedCount: this.batchCount,
+      newSharesSum: sum > U64_MAX ? U64_MAX : sum,
+    };
+    this.batchCount = 0;
+    this.batchSum = 0;
+    return ack;
+  }
+}
+
+/**
+ * Hashes of accepted shares on the current prev hash, for `duplicate-share`. A share is known by
+ * the first 64 bits of its hash (uniformly random for any share; a false match is a 2^-64 event),
+ * kept in an open-addressing table of typed arrays: no per-share allocation and nothing for the
+ * garbage collector. Bounded: past `limit` the oldest entries go (a channel sending that many
+ * shares per block needs a harder target, which vardiff gives it). The table starts small and
+ * doubles as it fills.
+ */
+export class SeenShares {
+  private lo!: Uint32Array;
+  private hi!: Uint32Array;
+  private used!: Uint8Array;
+  private mask = 0;
+  /** Entries in insertion order (a ring from `start`), to evict the oldest in O(1). */
+  private ringLo!: Uint32Array;
+  private ringHi!: Uint32Array;
+  private start = 0;
+  private count = 0;
+
+  constructor(readonly limit = 16_384) {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1 << 24) throw new RangeError(`seen-share limit must be 1..2^24, got ${limit}`);
+    this.reset();
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Records `hash`; returns false when it was already there (a duplicate). */
+  add(hash: Uint8Array): boolean {
+    const lo = (hash[0]! | (hash[1]! << 8) | (hash[2]! << 16) | (hash[3]! << 24)) >>> 0;
+    const hi = (hash[4]! | (hash[5]! << 8) | (hash[6]! << 16) | (hash[7]! << 24)) >>> 0;
+    let i = lo & this.mask;
+    while (this.used[i] === 1) {
+      if (this.lo[i] === lo && this.hi[i] === hi) return false;
+      i = (i + 1) & this.mask;
+    }
+    if (this.count === this.limit) {
+      this.evictOldest();
+    } else {
+      if ((this.count + 1) * 2 > this.used.length) this.growTable();
+      if (this.count === this.ringLo.length) this.growRing();
+    }
+    i = lo & this.mask;
+    while (this.used[i] === 1) i = (i + 1) & this.mask;
+    this.used[i] = 1;
+    this.lo[i] = lo;
+    this.hi[i] = hi;
+    const end = (this.start + this.count) % this.ringLo.length;
+    this.ringLo[end] = lo;
+    this.ringHi[end] = hi;
+    this.count++;
+    return true;
+  }
+
+  /** Forgets everything (a new prev hash), giving back the memory a burst of shares took. */
+  clear(): void {
+    if (this.used.length > 1024) this.reset();
+    else {
+      this.used.fill(0);
+      this.start = 0;
+      this.count = 0;
+    }
+  }
+
+  private reset(): void {
+    this.lo = new Uint32Array(64);
+    this.hi = new Uint32Array(64);
+    this.used = new Uint8Array(64);
+    this.mask = 63;
+    this.ringLo = new Uint32Array(Math.min(32, this.limit));
+    this.ringHi = new Uint32Array(this.ringLo.length);
+    this.start = 0;
+    this.count = 0;
+  }
+
+  private evictOldest(): void {
+    const lo = this.ringLo[this.start]!;
+    const hi = this.ringHi[this.start]!;
+    this.start = (this.start + 1) % this.ringLo.length;
+    this.count--;
+    const mask = this.mask;
+    let i = lo & mask;
+    while (!(this.lo[i] === lo && this.hi[i] === hi)) i = (i + 1) & mask;
+    this.used[i] = 0;
+    // Backward-shift deletion keeps every later entry of the probe run reachable.
+    for (let j = (i + 1) & mask; this.used[j] === 1; j = (j + 1) & mask) {
+      const home = this.lo[j]! & mask;
+      const reachable = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (reachable) continue;
+      this.used[i] = 1;
+      this.lo[i] = this.lo[j]!;
+      this.hi[i] = this.hi[j]!;
+      this.used[j] = 0;
+      i = j;
+    }
+  }
+
+  private growTable(): void {
+    const { lo, hi, used } = this;
+    const size = used.length * 2;
+    this.lo = new Uint32Array(size);
+    this.hi = new Uint32Array(size);
+    this.used = new Uint8Array(size);
+    this.mask = size - 1;
+    for (let k = 0; k < used.length; k++) {
+      if (used[k] !== 1) continue;
+      let i = lo[k]! & this.mask;
+      while (this.used[i] === 1) i = (i + 1) & this.mask;
+      this.used[i] = 1;
+      this.lo[i] = lo[k]!;
+      this.hi[i] = hi[k]!;
+    }
+  }
+
+  private growRing(): void {
+    const cap = this.ringLo.length;
+    const next = Math.min(cap * 2, this.limit);
+    const lo = new Uint32Array(next);
+    const hi = new Uint32Array(next);
+    for (let k = 0; k < this.count; k++) {
+      lo[k] = this.ringLo[(this.start + k) % cap]!;
+      hi[k] = this.ringHi[(this.start + k) % cap]!;
+    }
+    this.ringLo = lo;
+    this.ringHi = hi;
+    this.start = 0;
+  }
+}

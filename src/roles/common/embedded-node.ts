@@ -1,0 +1,110 @@
+/**
+ * The embedded node role: an EmbeddedChain (in memory or in a data directory), its
+ * bitcoind-compatible RPC server, and a transaction generator paced by a timer so templates carry
+ * real transactions. On a fresh chain it mines bootstrap blocks to the generator's wallet so the
+ * wallet has mature coins to spend.
+ */
+import { mkdirSync } from 'node:fs';
+import { FileBlockStore, MemoryBlockStore } from '../../chain/block-store.js';
+import { EmbeddedChain } from '../../chain/chain.js';
+import type { DifficultyConfig } from '../../chain/difficulty.js';
+import { EmbeddedTemplateSource } from '../../chain/embedded-source.js';
+import { TxGenerator } from '../../chain/tx-generator.js';
+import { RpcServer } from '../../net/bitcoind/rpc-server.js';
+import type { RpcCredentials } from '../../net/bitcoind/jsonrpc.js';
+
+export interface NodeConfig {
+  /** Blocks (and the RPC cookie) live here; in memory when absent. */
+  dataDir?: string;
+  /** RPC server; omitted: no RPC. Auth: user/password, else a cookie in dataDir. */
+  rpc?: { host?: string; port?: number; credentials?: RpcCredentials; longpollMempoolSeconds?: number };
+  difficulty?: DifficultyConfig;
+  /** Transactions generated per second (0 disables the generator). */
+  txPerSecond?: number;
+  generatorSeed?: string;
+  /** Blocks mined at start on an empty chain so the generator's coins mature (default 101). */
+  bootstrapBlocks?: number;
+}
+
+export interface NodeLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface RunningNode {
+  chain: EmbeddedChain;
+  source: EmbeddedTemplateSource;
+  generator?: TxGenerator;
+  rpc?: { url: string; port: number; cookieFile?: string };
+  /** Runs one generator round now (what the timer does each second). */
+  tick(): number;
+  close(): Promise<void>;
+}
+
+export class NodeConfigError extends Error {
+  override readonly name = 'NodeConfigError';
+}
+
+export async function startNode(cfg: NodeConfig, log: NodeLogger = { info() {}, warn() {} }): Promise<RunningNode> {
+  if (cfg.rpc && !cfg.rpc.credentials && !cfg.dataDir) throw new NodeConfigError('RPC needs a user and password, or a data directory for its cookie file');
+  const rate = cfg.txPerSecond ?? 2;
+  if (!(rate >= 0) || !Number.isFinite(rate)) throw new NodeConfigError(`transactions per second must be ≥ 0, got ${rate}`);
+  if (cfg.dataDir) mkdirSync(cfg.dataDir, { recursive: true });
+  const chain = new EmbeddedChain({ store: cfg.dataDir ? new FileBlockStore(cfg.dataDir) : new MemoryBlockStore(), difficulty: cfg.difficulty });
+  const report = chain.loadReport;
+  if (report.droppedFrom) log.warn(`stored block at height ${report.droppedFrom.height} is invalid (${report.droppedFrom.reason}); it and later blocks were dropped`);
+  if (report.blocksReplayed > 0) log.info(`loaded ${report.blocksReplayed} blocks from ${cfg.dataDir}: ${chain.describeTip()}`);
+
+  const generator = rate > 0 ? new TxGenerator(chain, { seed: cfg.generatorSeed }) : undefined;
+  const bootstrap = cfg.bootstrapBlocks ?? 101;
+  if (generator && chain.height === 0 && bootstrap > 0) {
+    chain.generate(bootstrap, generator.script);
+    log.info(`mined ${bootstrap} bootstrap blocks to the transaction generator: ${chain.describeTip()}`);
+  }
+
+  const source = new EmbeddedTemplateSource(chain);
+  await source.start();
+
+  let server: RpcServer | undefined;
+  let rpc: RunningNode['rpc'];
+  if (cfg.rpc) {
+    server = new RpcServer({
+      chain,
+      host: cfg.rpc.host,
+      port: cfg.rpc.port,
+      auth: cfg.rpc.credentials ?? { cookieDir: cfg.dataDir! },
+      longpollMempoolSeconds: cfg.rpc.longpollMempoolSeconds,
+      onError: (m) => log.warn(m),
+    });
+    const bound = await server.listen();
+    rpc = { url: bound.url, port: bound.port, cookieFile: bound.cookieFile };
+    log.info(`bitcoind-compatible RPC on ${bound.url}${bound.cookieFile ? ` (cookie ${bound.cookieFile})` : ''}`);
+  }
+
+  // Whole transactions per tick; fractional rates accumulate.
+  let owed = 0;
+  const tick = (): number => {
+    if (!generator) return 0;
+    owed += rate;
+    const n = Math.floor(owed);
+    owed -= n;
+    return n > 0 ? generator.generate(n) : 0;
+  };
+  const timer = generator ? setInterval(tick, 1000) : undefined;
+  timer?.unref();
+
+  return {
+    chain,
+    source,
+    generator,
+    rpc,
+    tick,
+    async close() {
+      if (timer) clearInterval(timer);
+      generator?.close();
+      await source.close();
+      await server?.close();
+      chain.close();
+    },
+  };
+}

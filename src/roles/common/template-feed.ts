@@ -1,0 +1,49 @@
+/**
+ * Where the pool's templates come from, seen as Template Distribution messages: an in-process
+ * TemplateSource (the embedded chain or a bitcoind RPC node) translated here, or a Template
+ * Provider over the wire. Either way the channel manager gets NewTemplate / SetNewPrevHash and
+ * block candidates go back as SubmitSolution.
+ */
+import { newTemplateMessage, setNewPrevHashMessage } from '../../chain/tdp.js';
+import type { SubmitOutcome, TemplateSource } from '../../chain/template-source.js';
+import type { Messages } from '../../messages/registry.js';
+
+export interface TemplateFeedHandlers {
+  newTemplate(m: Messages['NewTemplate']): void;
+  setNewPrevHash(m: Messages['SetNewPrevHashTdp']): void;
+}
+
+export interface TemplateFeed {
+  /** Starts delivering templates; the first NewTemplate + SetNewPrevHash come as soon as there is a tip. */
+  start(coinbaseOutputMaxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void>;
+  /** Sends a found block on at once; resolves with the node's verdict when the feed can know it. */
+  submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome | undefined>;
+  close(): Promise<void>;
+}
+
+/** A TemplateSource in the same process: every new tip is a future template plus its prev hash. */
+export class SourceTemplateFeed implements TemplateFeed {
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(readonly source: TemplateSource) {}
+
+  async start(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
+    await this.source.start();
+    const constraints = { maxAdditionalSize, maxAdditionalSigops: 400 };
+    const deliver = (t: Awaited<ReturnType<TemplateSource['currentTemplate']>>, newTip: boolean): void => {
+      h.newTemplate(newTemplateMessage(t, newTip));
+      if (newTip) h.setNewPrevHash(setNewPrevHashMessage(t));
+    };
+    this.unsubscribe = this.source.onTemplate(constraints, (t, cause) => deliver(t, cause === 'new-tip'));
+    deliver(await this.source.currentTemplate(constraints), true);
+  }
+
+  submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome> {
+    return this.source.submitSolution({ templateId: m.templateId, version: m.version, time: m.headerTimestamp, nonce: m.headerNonce, coinbase: m.coinbaseTx });
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    await this.source.close();
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * The pool's one owner of channel state. It turns templates into jobs for every channel, opens,
+ * updates and closes channels, and validates shares; everything it decides goes out through
+ * `ChannelManagerHooks`. It does no I/O and reads no clock of its own, so tests drive it with
+ * plain values and the role decides how messages reach sockets.
+ */
+import type { Target } from '../../bitcoin/target.js';
+import { chainTipFromTdp } from '../../channels/chain-tip.js';
+import type { ChainTip } from '../../channels/chain-tip.js';
+import { ChannelError } from '../../channels/errors.js';
+import { ExtranonceAllocator } from '../../channels/extranonce.js';
+import { JobIdSequence } from '../../channels/job-store.js';
+import type { ServerChannel } from '../../channels/server-channel.js';
+import { ExtendedChannel } from '../../channels/server-extended.js';
+import { StandardChannel } from '../../channels/server-standard.js';
+import type { BlockFound, ShareResult } from '../../channels/share-result.js';
+import { unknownChannel } from '../../channels/share-result.js';
+import { coinbaseTag, workFromTemplate } from '../../channels/work.js';
+import type { Work } from '../../channels/work.js';
+import type { Tlv } from '../../codec/tlv.js';
+import { findUserIdentity } from '../../messages/extensions.js';
+import { MiningErrorCode } from '../../messages/mining.js';
+import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
+
+export interface ChannelManagerOptions {
+  sharesPerMinute: number;
+  shareBatchSize: number;
+  /** The pool's payout output script: the whole coinbase value goes to it. */
+  rewardScript: Uint8Array;
+  /** Put in the coinbase scriptSig as SRI does: "Sv2/<pool_signature>/". */
+  poolSignature: string;
+  /** Leading extranonce bytes that tell this server's channels apart from other servers'. */
+  serverId: number;
+  /** Full extranonce length of every channel (prefix + rollable), ≤ 32. */
+  extranonceLength?: number;
+  /** Open channels a server can hold at once. */
+  maxChannels?: number;
+  /** Templates kept so jobs of recent templates can be rebuilt for late channels. */
+  maxTemplates?: number;
+}
+
+/** How a downstream connection set itself up (SetupConnection flags). */
+export interface ConnectionInfo {
+  requiresStandardJobs: boolean;
+  requiresVersionRolling: boolean;
+  /** For the API: where it came from and what it said it is. */
+  peer: string;
+  vendor: string;
+}
+
+/** An accepted share, with who gets credit for it. */
+export interface ShareCredit {
+  connectionId: number;
+  channelId: number;
+  userIdentity: string;
+  worker: string | undefined;
+  sequenceNumber: number;
+  jobId: number;
+  difficulty: number;
+}
+
+export interface BlockCandidate {
+  block: BlockFound;
+  connectionId: number;
+  channelId: number;
+  userIdentity: string;
+}
+
+export interface ChannelManagerHooks {
+  send<N extends MessageName>(connectionId: number, name: N, message: Messages[N]): void;
+  /** A candidate block: called before anything else is done with the share. */
+  blockFound(candidate: BlockCandidate): void;
+  shareAccepted(credit: ShareCredit): void;
+  shareRejected(connectionId: number, channelId: number, code: string): void;
+}
+
+type Channel = StandardChannel | ExtendedChannel;
+
+interface Connection {
+  info: ConnectionInfo;
+  channels: Map<number, Channel>;
+  nextChannelId: number;
+  jobIds: JobIdSequence;
+}
+
+interface TemplateEntry {
+  template: Messages['NewTemplate'];
+  work: Work;
+}
+
+export class ChannelManager {
+  private readonly connections = new Map<number, Connection>();
+  private readonly allocator: ExtranonceAllocator;
+  private readonly extranonceLength: number;
+  private readonly templates = new Map<bigint, TemplateEntry>();
+  private readonly maxTemplates: number;
+  private readonly tag: Uint8Array;
+  private tip: ChainTip | null = null;
+  /** The template the active jobs come from: what a newly opened channel gets. */
+  private current: TemplateEntry | null = null;
+
+  constructor(
+    private readonly opts: ChannelManagerOptions,
+    private readonly hooks: ChannelManagerHooks,
+  ) {
+    this.extranonceLength = opts.extranonceLength ?? 32;
+    this.allocator = ExtranonceAllocator.forPool({ totalLength: this.extranonceLength, maxChannels: opts.maxChannels ?? 1 << 20, serverId: opts.serverId });
+    this.maxTemplates = opts.maxTemplates ?? 8;
+    this.tag = coinbaseTag(opts.poolSignature);
+  }
+
+  /** Extra coinbase bytes the pool adds beyond the template's outputs: for CoinbaseOutputConstraints. */
+  get coinbaseOutputSize(): number {
+    return 8 + 1 + this.opts.rewardScript.length;
+  }
+
+  get chainTip(): ChainTip | null {
+    return this.tip;
+  }
+
+  addConnection(connectionId: number, info: ConnectionInfo): void {
+    this.connections.set(connectionId, { info, channels: new Map(), nextChannelId: 1, jobIds: new JobIdSequence() });
+  }
+
+  /** Drops a connection and frees its channels' extranonce prefixes. */
+  removeConnection(connectionId: number): void {
+    const conn = this.connections.get(connectionId);
+    if (conn === undefined) return;
+    for (const ch of conn.channels.values()) this.releaseChannel(ch);
+    this.connections.delete(connectionId);
+  }
+
+  /** Handles a Mining Protocol message from a downstream; returns false for one it does not take. */
+  onMessage(connectionId: number, m: AnyMessage, nowMs: number): boolean {
+    const conn = this.connections.get(connectionId);
+    if (conn === undefined) return false;
+    const now = Math.floor(nowMs / 1000);
+    switch (m.name) {
+      case 'OpenStandardMiningChannel':
+        this.openStandard(connectionId, conn, m.message, now);
+        return true;
+      case 'OpenExtendedMiningChannel':
+        this.openExtended(connectionId, conn, m.message, now);
+        return true;
+      case 'SubmitSharesStandard': {
+        const ch = conn.channels.get(m.message.channelId);
+        const result = ch instanceof StandardChannel ? ch.validateShare(m.message, now) : unknownChannel(m.message);
+        this.afterShare(connectionId, ch, result, m.message, undefined);
+        return true;
+      }
+      case 'SubmitSharesExtended': {
+        const ch = conn.channels.get(m.message.channelId);
+        const result = ch instanceof ExtendedChannel ? ch.validateShare(m.message, now) : unknownChannel(m.message);
+        this.afterShare(connectionId, ch, result, m.message, m.tlvs);
+        return true;
+      }
+      case 'UpdateChannel':
+        this.updateChannel(connectionId, conn, m.message, now);
+        return true;
+      case 'CloseChannel': {
+        const ch = conn.channels.get(m.message.channelId);
+        if (ch !== undefined) {
+          conn.channels.delete(ch.channelId);
+          this.releaseChannel(ch);
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** A template from the Template Provider: a future one waits for its SetNewPrevHash, others replace the active jobs. */
+  onNewTemplate(template: Messages['NewTemplate']): void {
+    const work = workFromTemplate(template, { rewardScript: this.opts.rewardScript, tag: this.tag, fullExtranonceSize: this.extranonceLength });
+    const entry = { template, work };
+    this.templates.set(template.templateId, entry);
+    while (this.templates.size > this.maxTemplates) this.templates.delete(this.templates.keys().next().value!);
+    if (!template.futureTemplate && this.tip === null) return; // nothing to mine it on yet
+    for (const [connId, conn] of this.connections) {
+      for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, template.futureTemplate);
+    }
+    if (!template.futureTemplate) this.current = entry;
+  }
+
+  /** The new chain tip: every channel switches to its future job for that template. */
+  onSetNewPrevHash(m: Messages['SetNewPrevHashTdp']): void {
+    const entry = this.templates.get(m.templateId);
+    if (entry === undefined) throw new ChannelError('unknown-template', `SetNewPrevHash names template ${m.templateId}, which was never sent`);
+    this.tip = chainTipFromTdp(m);
+    this.current = entry;
+    for (const [connId, conn] of this.connections) {
+      for (const ch of conn.channels.values()) {
+        // A channel opened after the future job went out has none for this template yet.
+        if (!ch.hasFutureJob(m.templateId)) this.sendJob(connId, ch, entry.work, true);
+        this.hooks.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(m.templateId, this.tip));
+      }
+    }
+  }
+
+  /**
+   * Periodic work, driven by the role's timer: vardiff (SetTarget) and the SubmitShares.Success
+   * for partial batches, so a slow miner still hears that its shares counted.
+   */
+  tick(nowMs: number): void {
+    const now = Math.floor(nowMs / 1000);
+    for (const [connId, conn] of this.connections) {
+      for (const ch of conn.channels.values()) {
+        const ack = ch.flushAck();
+        if (ack !== null) this.hooks.send(connId, 'SubmitSharesSuccess', ack);
+        const setTarget = ch.checkVardiff(now);
+        if (setTarget !== null) this.hooks.send(connId, 'SetTarget', setTarget);
+      }
+    }
+  }
+
+  /** Read-only views for the monitoring API. */
+  connectionIds(): number[] {
+    return [...this.connections.keys()];
+  }
+
+  connectionInfo(connectionId: number): ConnectionInfo | undefined {
+    return this.connections.get(connectionId)?.info;
+  }
+
+  channelsOf(connectionId: number): readonly Channel[] {
+    return [...(this.connections.get(connectionId)?.channels.values() ?? [])];
+  }
+
+  get channelCount(): number {
+    let n = 0;
+    for (const c of this.connections.values()) n += c.channels.size;
+    return n;
+  }
+
+  private openStandard(connId: number, conn: Connection, req: Messages['OpenStandardMiningChannel'], now: number): void {
+    this.open(connId, conn, req.requestId, req.userIdentity, () => {
+      const prefix = this.allocator.allocateStandard();
+      try {
+        return new StandardChannel({ ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now), extranoncePrefix: prefix });
+      } catch (e) {
+        this.allocator.release(prefix);
+        throw e;
+      }
+    });
+  }
+
+  private openExtended(connId: number, conn: Connection, req: Messages['OpenExtendedMiningChannel'], now: number): void {
+    if (conn.info.requiresStandardJobs) {
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId: req.requestId, errorCode: MiningErrorCode.ExtendedChannelsNotSupportedForStandardJobs });
+      return;
+    }
+    this.open(connId, conn, req.requestId, req.userIdentity, () => {
+      const alloc = this.allocator.allocateExtended(req.minExtranonceSize);
+      try {
+        return new ExtendedChannel({
+          ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now),
+          extranoncePrefix: alloc.extranoncePrefix,
+          extranonceSize: alloc.extranonceSize,
+        });
+      } catch (e) {
+        this.allocator.release(alloc.extranoncePrefix);
+        throw e;
+      }
+    });
+  }
+
+  private open(connId: number, conn: Connection, requestId: number, userIdentity: string, make: () => Channel): void {
+    if (userIdentity.length === 0) {
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: MiningErrorCode.InvalidUserIdentity });
+      return;
+    }
+    let ch: Channel;
+    try {
+      ch = make();
+    } catch (e) {
+      if (!(e instanceof ChannelError)) throw e;
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: e.code });
+      return;
+    }
+    conn.channels.set(ch.channelId, ch);
+    if (ch instanceof StandardChannel) this.hooks.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
+    else this.hooks.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
+    // The first job of a channel is a future job, activated at once by its SetNewPrevHash.
+    if (this.current !== null && this.tip !== null) {
+      this.sendJob(connId, ch, this.current.work, true);
+      this.hooks.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(this.current.template.templateId, this.tip));
+    }
+  }
+
+  private channelOptions(conn: Connection, userIdentity: string, nominalHashrate: number, maxTarget: Target, now: number) {
+    return {
+      channelId: conn.nextChannelId++,
+      userIdentity,
+      maxTarget,
+      nominalHashrate,
+      sharesPerMinute: this.opts.sharesPerMinute,
+      shareBatchSize: this.opts.shareBatchSize,
+      now,
+      jobIds: conn.jobIds,
+    };
+  }
+
+  private sendJob(connId: number, ch: Channel, work: Work, future: boolean): void {
+    if (ch instanceof StandardChannel) this.hooks.send(connId, 'NewMiningJob', ch.addJob(work, { future }));
+    else this.hooks.send(connId, 'NewExtendedMiningJob', ch.addJob(work, { future }));
+  }
+
+  private afterShare(
+    connId: number,
+    ch: ServerChannel | undefined,
+    result: ShareResult,
+    share: { channelId: number; sequenceNumber: number; jobId: number },
+    tlvs: Tlv[] | undefined,
+  ): void {
+    if (!result.ok) {
+      this.hooks.shareRejected(connId, share.channelId, result.code);
+      this.hooks.send(connId, 'SubmitSharesError', result.error);
+      return;
+    }
+    const channel = ch!;
+    if (result.block !== null) {
+      this.hooks.blockFound({ block: result.block, connectionId: connId, channelId: channel.channelId, userIdentity: channel.userIdentity });
+    }
+    this.hooks.shareAccepted({
+      connectionId: connId,
+      channelId: channel.channelId,
+      userIdentity: channel.userIdentity,
+      worker: tlvs === undefined ? undefined : findUserIdentity(tlvs),
+      sequenceNumber: share.sequenceNumber,
+      jobId: share.jobId,
+      difficulty: result.difficulty,
+    });
+    if (result.ack !== null) this.hooks.send(connId, 'SubmitSharesSuccess', result.ack);
+  }
+
+  private updateChannel(connId: number, conn: Connection, m: Messages['UpdateChannel'], now: number): void {
+    const ch = conn.channels.get(m.channelId);
+    if (ch === undefined) {
+      this.hooks.send(connId, 'UpdateChannelError', { channelId: m.channelId, errorCode: MiningErrorCode.InvalidChannelId });
+      return;
+    }
+    try {
+      const setTarget = ch.updateChannel(m.nominalHashRate, m.maximumTarget, now);
+      if (setTarget !== null) this.hooks.send(connId, 'SetTarget', setTarget);
+    } catch (e) {
+      if (!(e instanceof ChannelError)) throw e;
+      this.hooks.send(connId, 'UpdateChannelError', { channelId: m.channelId, errorCode: e.code });
+    }
+  }
+
+  private releaseChannel(ch: Channel): void {
+    this.allocator.release(ch.extranoncePrefix);
+    for (const p of ch.takeRetiredPrefixes()) this.allocator.release(p);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The pool's configuration: SRI's key names (so an SRI pool-config.toml works), plus ours where
+ * SRI has none. Every key can be overridden from the environment as POOL__KEY.
+ */
+import { z } from 'zod';
+import { AddressError, outputScriptFrom } from '../../bitcoin/address.js';
+import type { NetworkName } from '../../bitcoin/network.js';
+import { ConfigError, hostPort, loadConfig } from '../common/config.js';
+
+
+const templateProviderType = z.union([
+  /** A Template Provider over Template Distribution (Sv2, Noise unless it says plaintext). */
+  z.strictObject({ Sv2Tp: z.strictObject({ address: hostPort, public_key: z.string().optional() }) }),
+  /** An in-process regtest chain (ours): what `sv2 stack` and tests use. */
+  z.strictObject({
+    Embedded: z.strictObject({
+      data_dir: z.string().optional(),
+      /** Fixed nBits for the chain, as hex (regtest minimum when absent). */
+      nbits: z.string().regex(/^(0x)?[0-9a-fA-F]{1,8}$/).optional(),
+      /** Retarget so a block comes about every this many seconds. */
+      target_block_interval_secs: z.number().positive().optional(),
+      tx_per_second: z.number().nonnegative().default(2),
+    }),
+  }),
+  /** Any node that speaks bitcoind JSON-RPC: Bitcoin Core, Knots, btcd (ours). */
+  z.strictObject({
+    BitcoinCoreRpc: z.strictObject({
+      url: z.string().url(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+      cookie_file: z.string().optional(),
+      poll_interval_secs: z.number().positive().default(1),
+    }),
+  }),
+]);
+
+export const poolConfigSchema = z.strictObject({
+  listen_address: hostPort,
+  authority_public_key: z.string().min(1),
+  authority_secret_key: z.string().min(1),
+  cert_validity_sec: z.number().int().positive().default(3600),
+  /** Output descriptor or address paid by every coinbase: `addr(...)`, `raw(...)`. */
+  coinbase_reward_script: z.string().min(1),
+  pool_signature: z.string().max(64).default('stratum-v2-ts'),
+  shares_per_minute: z.number().positive().max(6000).default(6),
+  share_batch_size: z.number().int().min(1).max(10_000).default(10),
+  server_id: z.number().int().min(0).max(0xffff).default(1),
+  template_provider_type: templateProviderType.optional(),
+  /** SRI ≤ v1.5 spelling of [template_provider_type.Sv2Tp]: address and key of the TP. */
+  tp_address: hostPort.optional(),
+  tp_authority_public_key: z.string().optional(),
+  supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([2]),
+  required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
+  monitoring_address: hostPort.optional(),
+  /** Accepted for SRI compatibility; our API reads live state, so there is no cache to refresh. */
+  monitoring_cache_refresh_secs: z.number().int().positive().optional(),
+  /** Jobs of the current prev hash a channel keeps for late shares. */
+  max_past_jobs: z.number().int().min(1).max(1024).default(16),
+  log_file: z.string().optional(),
+  /** SRI's (misspelled) key for an unencrypted listener on a trusted link. */
+  test_only_listen_adress_plain: hostPort.optional(),
+  /** Network the reward address belongs to; inferred from the address when absent (ours). */
+  network: z.enum(['mainnet', 'testnet', 'testnet4', 'signet', 'regtest']).optional(),
+  /** SQLite file for accepted shares and found blocks (ours). */
+  accounting_db: z.string().default('pool-accounting.sqlite'),
+  /** Seconds between vardiff checks and flushes of partial SubmitShares.Success batches (ours). */
+  vardiff_interval_secs: z.number().positive().default(5),
+  /** Largest frame payload accepted from a miner (ours). */
+  max_frame_bytes: z.number().int().min(1024).max(0xffffff).default(1 << 20),
+});
+
+export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {
+  template_provider_type: z.infer<typeof templateProviderType>;
+};
+
+export function loadPoolConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, base?: Record<string, unknown>): PoolConfig {
+  const raw = loadConfig({ file, envPrefix: 'POOL', schema: poolConfigSchema, env, base });
+  const { tp_address, tp_authority_public_key, template_provider_type, ...rest } = raw;
+  if (tp_address !== undefined && template_provider_type !== undefined) {
+    throw new ConfigError('tp_address', 'give either tp_address or [template_provider_type], not both');
+  }
+  const cfg: PoolConfig = {
+    ...rest,
+    template_provider_type:
+      template_provider_type ??
+      (tp_address !== undefined ? { Sv2Tp: { address: tp_address, public_key: tp_authority_public_key } } : { Embedded: { tx_per_second: 2 } }),
+  };
+  rewardScriptOf(cfg); // fail at load time, naming the key
+  return cfg;
+}
+
+/** The payout script; the network is the configured one, or the first whose address format fits. */
+export function rewardScriptOf(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network'>): Uint8Array {
+  const networks: NetworkName[] = cfg.network !== undefined ? [cfg.network] : ['mainnet', 'testnet', 'regtest'];
+  let last: unknown;
+  for (const n of networks) {
+    try {
+      return outputScriptFrom(cfg.coinbase_reward_script, n);
+    } catch (e) {
+      if (!(e instanceof AddressError)) throw e;
+      last = e;
+    }
+  }
+  throw new ConfigError('coinbase_reward_script', (last as Error).message);
+}

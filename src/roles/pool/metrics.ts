@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The pool's Prometheus metrics, on a registry of its own so several roles can share a process. */
+export class PoolMetrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({ name: 'sv2_pool_connections', help: 'Downstream connections open', registers: [this.registry] });
+  readonly channels = new Gauge({ name: 'sv2_pool_channels', help: 'Mining channels open', labelNames: ['kind'], registers: [this.registry] });
+  readonly sharesAccepted = new Counter({ name: 'sv2_pool_shares_accepted_total', help: 'Shares accepted', registers: [this.registry] });
+  readonly shareDifficulty = new Counter({ name: 'sv2_pool_share_difficulty_total', help: 'Sum of the difficulty of accepted shares', registers: [this.registry] });
+  readonly sharesRejected = new Counter({ name: 'sv2_pool_shares_rejected_total', help: 'Shares rejected, by error code', labelNames: ['reason'], registers: [this.registry] });
+  readonly blocks = new Counter({ name: 'sv2_pool_blocks_found_total', help: 'Block candidates found, by what the node said', labelNames: ['status'], registers: [this.registry] });
+  readonly hashrate = new Gauge({ name: 'sv2_pool_hashrate_estimated', help: 'Hashrate estimated from accepted shares over the last 10 minutes (H/s)', registers: [this.registry] });
+  readonly templateToJob = new Histogram({
+    name: 'sv2_pool_template_to_job_seconds',
+    help: 'Time from a template arriving to the last channel having its job queued',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly templates = new Counter({ name: 'sv2_pool_templates_total', help: 'Templates received', labelNames: ['kind'], registers: [this.registry] });
+}
+
+/** Hashrate from accepted shares: Σ difficulty · 2^32 over a sliding window. */
+export class HashrateWindow {
+  private readonly samples: { t: number; d: number }[] = [];
+  private sum = 0;
+
+  constructor(private readonly windowMs = 600_000) {}
+
+  add(nowMs: number, difficulty: number): void {
+    this.samples.push({ t: nowMs, d: difficulty });
+    this.sum += difficulty;
+    this.trim(nowMs);
+  }
+
+  /** H/s; the window is the configured one, or the time since the first sample while it fills. */
+  rate(nowMs: number, startedMs: number): number {
+    this.trim(nowMs);
+    const span = Math.max(1000, Math.min(this.windowMs, nowMs - startedMs));
+    return (this.sum * 2 ** 32) / (span / 1000);
+  }
+
+  private trim(nowMs: number): void {
+    while (this.samples.length > 0 && nowMs - this.samples[0]!.t > this.windowMs) this.sum -= this.samples.shift()!.d;
+  }
+}
