@@ -125,4 +125,27 @@ describe('pool over real sockets', () => {
     expect(pool.store.sharesByUser().find((u) => u.userIdentity === 'dave')?.shares).toBe(5);
     await c.close();
   });
+
+  it('serves 1 000 concurrent channels, and every one gets the job of a new block', async () => {
+    const clients = await Promise.all(Array.from({ length: 10 }, () => TestClient.connect(pool.port, authority.publicKey.toString())));
+    const channels = [];
+    for (const [i, c] of clients.entries()) {
+      await c.setup(MiningSetupFlags.RequiresStandardJobs);
+      for (let k = 0; k < 100; k++) channels.push({ c, ch: await c.openStandard(`u${i}.${k}`, 1e3, k) });
+    }
+    expect(pool.manager.channelCount).toBeGreaterThanOrEqual(1000);
+    // One channel finds a block: every channel must hear about the new tip.
+    const { c, ch } = channels[0]!;
+    const s = grind(ch, (x) => x.isBlock);
+    await c.send('SubmitSharesStandard', { channelId: ch.channelId, sequenceNumber: 1, jobId: s.jobId, nonce: s.nonce, ntime: s.ntime, version: s.version });
+    const tips = await Promise.all(
+      clients.map(async (client) => {
+        const seen = new Set<number>();
+        while (seen.size < 100) seen.add((await client.next('SetNewPrevHash')).message.channelId);
+        return seen.size;
+      }),
+    );
+    expect(tips.reduce((a, b) => a + b, 0)).toBe(1000);
+    await Promise.all(clients.map((x) => x.close()));
+  });
 });
