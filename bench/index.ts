@@ -6,6 +6,8 @@ import type { BenchResult, Suite } from './harness.js';
 const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
   miner: () => import('./miner.bench.js'),
+  noise: () => import('./noise.bench.js'),
+  net: () => import('./net.bench.js'),
   sv1: () => import('./sv1.bench.js'),
   translator: () => import('./translator.bench.js'),
   bitcoin: () => import('./bitcoin.bench.js'),

@@ -5,4 +5,5 @@ export * as channels from './channels/index.js';
 export * as codec from './codec/index.js';
 export * as framing from './framing/index.js';
 export * as messages from './messages/index.js';
+export * as noise from './noise/index.js';
 export * as sv1 from './sv1/index.js';

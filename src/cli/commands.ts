@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
 import { registerCodecCommands } from './codec-commands.js';
+import { registerKeyCommand } from './key.js';
+import { registerKeygenCommand } from './keygen.js';
 import { registerNodeCommand } from './node.js';
+import { registerPoolCommand } from './pool.js';
 
 /** Each sub-command lives in its own file; this list is the one place they are wired in. */
 export function registerCommands(program: Command): void {
   registerCodecCommands(program);
+  registerKeygenCommand(program);
+  registerKeyCommand(program);
   registerNodeCommand(program);
+  registerPoolCommand(program);
 }

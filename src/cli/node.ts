@@ -1,6 +1,6 @@
 /** `sv2 node`: the embedded regtest node with a bitcoind-compatible RPC server. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { startNode, type NodeConfig } from '../roles/node/node.js';
+import { startNode, type NodeConfig } from '../roles/common/embedded-node.js';
 import { DEFAULT_RPC_PORT } from '../bitcoin/network.js';
 
 function intOption(name: string, min: number, max: number) {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import type { GbtResult } from '../../src/chain/gbt.js';
 import { RpcClient } from '../../src/net/bitcoind/rpc-client.js';
-import { NodeConfigError, startNode } from '../../src/roles/node/node.js';
+import { NodeConfigError, startNode } from '../../src/roles/common/embedded-node.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -25,7 +25,11 @@ export interface TemplateFeed {
 export class SourceTemplateFeed implements TemplateFeed {
   private unsubscribe: (() => void) | undefined;
 
-  constructor(readonly source: TemplateSource) {}
+  /** `onClose` runs after the source is closed (e.g. to stop the node the source belongs to). */
+  constructor(
+    readonly source: TemplateSource,
+    private readonly onClose?: () => Promise<void>,
+  ) {}
 
   async start(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
     await this.source.start();
@@ -34,7 +38,9 @@ export class SourceTemplateFeed implements TemplateFeed {
       h.newTemplate(newTemplateMessage(t, newTip));
       if (newTip) h.setNewPrevHash(setNewPrevHashMessage(t));
     };
-    this.unsubscribe = this.source.onTemplate(constraints, (t, cause) => deliver(t, cause === 'new-tip'));
+    // Deferred: a block the pool submits moves the embedded chain's tip synchronously, and the new
+    // templates must not re-enter the pool while it is still handling the share that found it.
+    this.unsubscribe = this.source.onTemplate(constraints, (t, cause) => queueMicrotask(() => deliver(t, cause === 'new-tip')));
     deliver(await this.source.currentTemplate(constraints), true);
   }
 
@@ -45,5 +51,6 @@ export class SourceTemplateFeed implements TemplateFeed {
   async close(): Promise<void> {
     this.unsubscribe?.();
     await this.source.close();
+    await this.onClose?.();
   }
 }

@@ -1,0 +1,36 @@
+import { ConfigError } from '../roles/common/config.js';
+
+/**
+ * Runs a long-lived role from the command line: a config problem is one line and exit code 2,
+ * any other start failure one line and exit code 1; SIGINT/SIGTERM stop it cleanly.
+ */
+export async function runRole(name: string, start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
+  let role: { close(): Promise<void> };
+  try {
+    role = await start();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`sv2 ${name}: config: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`sv2 ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`sv2 ${name}: ${signal} again, exiting now\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    role.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`sv2 ${name}: error while stopping: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

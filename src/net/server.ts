@@ -1,0 +1,154 @@
+/** A listening Sv2 endpoint: accepts TCP connections, runs the responder handshake, emits Connections. */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { NoiseResponder } from '../noise/handshake.js';
+import { EphemeralKeyPool } from '../noise/ephemeral.js';
+import type { ServerIdentity } from '../noise/server-identity.js';
+import { Connection } from './connection.js';
+import { ConnectionClosedError } from './errors.js';
+import { armHandshakeTimer, respond, type HandshakeOutcome } from './handshake.js';
+import { resolveOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './options.js';
+
+interface CommonServerOptions extends ConnectionOptions {
+  /** address to listen on (default 127.0.0.1; use 0.0.0.0 or :: to accept remote peers) */
+  host?: string;
+  /** port to listen on; 0 picks a free one (see `port` once listening) */
+  port: number;
+  /** refuse TCP connections beyond this many open ones */
+  maxConnections?: number;
+}
+
+export type ServerOptions =
+  | (CommonServerOptions & {
+      /** the static key and certificate presented to initiators */
+      identity: ServerIdentity;
+      plaintext?: false;
+      /** ephemeral keys kept ready for arriving peers (default 8) */
+      ephemeralPoolSize?: number;
+    })
+  | (CommonServerOptions & {
+      /** no encryption at all: only for trusted local links, and only when asked for */
+      plaintext: true;
+    });
+
+export interface PeerAddress {
+  address: string;
+  port: number;
+}
+
+export interface ServerEvents {
+  connection: [connection: Connection];
+  /** a peer that never became a connection (handshake failed or timed out); the server carries on */
+  handshakeError: [error: Error, peer: PeerAddress];
+  close: [];
+}
+
+export class Sv2Server extends EventEmitter<ServerEvents> {
+  private readonly connections = new Set<Connection>();
+  private readonly handshaking = new Set<Socket>();
+  private readonly pool: EphemeralKeyPool | undefined;
+  private refillScheduled = false;
+  private readonly options: ResolvedConnectionOptions;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly config: ServerOptions,
+  ) {
+    super();
+    this.options = resolveOptions(config);
+    if (!config.plaintext) {
+      this.pool = new EphemeralKeyPool(config.ephemeralPoolSize ?? 8);
+      this.pool.refill();
+    }
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Starts listening; resolves once the port is bound. */
+  static async listen(config: ServerOptions): Promise<Sv2Server> {
+    const server = createServer({ pauseOnConnect: true });
+    if (config.maxConnections !== undefined) server.maxConnections = config.maxConnections;
+    const sv2 = new Sv2Server(server, config);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return sv2;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  get host(): string {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.address : '';
+  }
+
+  get encrypted(): boolean {
+    return !this.config.plaintext;
+  }
+
+  /** Open connections (handshake done). */
+  get openConnections(): ReadonlySet<Connection> {
+    return this.connections;
+  }
+
+  /** Stops accepting, closes every connection with `reason`, and resolves when all are gone. */
+  async close(reason = 'server shutting down'): Promise<void> {
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.handshaking) socket.destroy();
+    await Promise.all([...this.connections].map((c) => c.close(reason)));
+    await closing;
+    this.emit('close');
+  }
+
+  private accept(socket: Socket): void {
+    const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    this.handshaking.add(socket);
+    const cancelTimer = armHandshakeTimer(socket, this.options.handshakeTimeoutMs);
+    const config = this.config;
+    let handshake: Promise<HandshakeOutcome>;
+    if (config.plaintext) {
+      handshake = Promise.resolve({ session: undefined, leftover: new Uint8Array(0) });
+    } else {
+      const pool = this.pool!;
+      handshake = respond(socket, () => new NoiseResponder(config.identity, { ephemeral: pool.take() }), this.options);
+    }
+    handshake.then(
+      (outcome) => {
+        cancelTimer();
+        this.handshaking.delete(socket);
+        this.scheduleRefill();
+        if (socket.destroyed) {
+          this.emit('handshakeError', new ConnectionClosedError('peer left right after the handshake'), peer);
+          return;
+        }
+        const connection = new Connection(socket, outcome, this.options);
+        this.connections.add(connection);
+        connection.once('close', () => this.connections.delete(connection));
+        this.emit('connection', connection);
+      },
+      (error: Error) => {
+        cancelTimer();
+        this.handshaking.delete(socket);
+        this.scheduleRefill();
+        socket.destroy();
+        this.emit('handshakeError', error, peer);
+      },
+    );
+  }
+
+  /** Makes the next ephemeral key after the current I/O, off the handshake's path. */
+  private scheduleRefill(): void {
+    if (!this.pool || this.refillScheduled) return;
+    this.refillScheduled = true;
+    setImmediate(() => {
+      this.refillScheduled = false;
+      if (this.pool!.refill(1) > 0 && this.pool!.size < this.pool!.capacity) this.scheduleRefill();
+    });
+  }
+}

@@ -1,0 +1,51 @@
+/** A FIFO of received chunks that hands out exact-length reads without re-concatenating everything. */
+export class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  private head = 0; // read offset inside chunks[0]
+  private total = 0;
+
+  get length(): number {
+    return this.total;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+  }
+
+  /** Removes and returns the next `n` bytes (n ≤ length); a view when they sit in one chunk. */
+  read(n: number): Uint8Array {
+    if (n > this.total) throw new RangeError(`read of ${n} bytes from a queue holding ${this.total}`);
+    const first = this.chunks[0];
+    if (first !== undefined && first.length - this.head >= n) {
+      const view = first.subarray(this.head, this.head + n);
+      this.advance(n);
+      return view;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(n - filled, chunk.length - this.head);
+      out.set(chunk.subarray(this.head, this.head + take), filled);
+      filled += take;
+      this.advance(take);
+    }
+    return out;
+  }
+
+  /** Removes and returns everything queued. */
+  drain(): Uint8Array {
+    return this.read(this.total);
+  }
+
+  private advance(n: number): void {
+    this.head += n;
+    this.total -= n;
+    if (this.head === this.chunks[0]!.length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { ellswiftEncode } from './ellswift.js';
+import { DEFAULT_BACKEND, SecretKey, type EcdhBackend } from './secp256k1.js';
+
+/** A handshake key pair with its ElligatorSwift encoding (the exact bytes sent on the wire). */
+export interface EncodedKey {
+  key: SecretKey;
+  encoding: Uint8Array;
+}
+
+export function generateEncodedKey(backend: EcdhBackend = DEFAULT_BACKEND): EncodedKey {
+  const key = SecretKey.generate(backend);
+  return { key, encoding: ellswiftEncode(key.xOnly) };
+}
+
+export function encodeKey(key: SecretKey): EncodedKey {
+  return { key, encoding: ellswiftEncode(key.xOnly) };
+}
+
+/**
+ * Ephemeral keys made ahead of time. Making one (a point multiplication plus a randomized
+ * ElligatorSwift encoding) is the costliest step of a handshake after ECDH, so a server refills
+ * the pool while idle and takes a ready key when a peer arrives. Each key is handed out once.
+ */
+export class EphemeralKeyPool {
+  private readonly ready: EncodedKey[] = [];
+
+  constructor(
+    readonly capacity = 16,
+    private readonly backend: EcdhBackend = DEFAULT_BACKEND,
+  ) {}
+
+  get size(): number {
+    return this.ready.length;
+  }
+
+  /** A never-used key: a pooled one if any, otherwise made now. */
+  take(): EncodedKey {
+    return this.ready.pop() ?? generateEncodedKey(this.backend);
+  }
+
+  /** Makes up to `max` keys (default: until full); returns how many were made. */
+  refill(max = this.capacity): number {
+    let made = 0;
+    while (this.ready.length < this.capacity && made < max) {
+      this.ready.push(generateEncodedKey(this.backend));
+      made++;
+    }
+    return made;
+  }
+}

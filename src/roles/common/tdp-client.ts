@@ -1,0 +1,160 @@
+/**
+ * The Template Distribution client: what a pool or a JD client uses to take templates from a
+ * Template Provider over Sv2. It connects (Noise, the TP's authority key checked when given),
+ * sets up protocol 2, announces its coinbase constraints, relays NewTemplate / SetNewPrevHash,
+ * sends SubmitSolution, and reconnects with backoff when the provider goes away.
+ */
+import type { Logger } from 'pino';
+import type { SubmitOutcome } from '../../chain/template-source.js';
+import { Protocol, PROTOCOL_VERSION } from '../../messages/common.js';
+import type { AnyMessage, Messages } from '../../messages/registry.js';
+import { connect } from '../../net/client.js';
+import type { Connection } from '../../net/connection.js';
+import { splitHostPort } from './config.js';
+import { silentLogger } from './logger.js';
+import type { TemplateFeed, TemplateFeedHandlers } from './template-feed.js';
+
+export interface TdpClientOptions {
+  /** host:port of the Template Provider. */
+  address: string;
+  /** base58check authority key of the TP; absent: encrypted but not authenticated (a local TP). */
+  authorityPublicKey?: string;
+  /** Talk to the TP without encryption (a trusted local link that was configured that way). */
+  plaintext?: boolean;
+  logger?: Logger;
+  /** Reconnect backoff: first delay and cap. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  vendor?: string;
+}
+
+export class TdpError extends Error {
+  override readonly name = 'TdpError';
+}
+
+export class TdpTemplateFeed implements TemplateFeed {
+  private conn: Connection | undefined;
+  private handlers: TemplateFeedHandlers | undefined;
+  private maxAdditionalSize = 0;
+  private closed = false;
+  private backoff: number;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private readonly pendingTx = new Map<bigint, (r: Messages['RequestTransactionDataSuccess'] | Messages['RequestTransactionDataError']) => void>();
+
+  constructor(private readonly opts: TdpClientOptions) {
+    this.backoff = opts.backoffInitialMs ?? 500;
+    this.log = opts.logger ?? silentLogger();
+  }
+
+  /** Resolves once the first connection is set up; the first templates follow on the wire. */
+  async start(maxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void> {
+    this.maxAdditionalSize = maxAdditionalSize;
+    this.handlers = handlers;
+    await this.connectOnce();
+  }
+
+  get connected(): boolean {
+    return this.conn?.isOpen === true;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const { host, port } = splitHostPort(this.opts.address);
+    const conn = this.opts.plaintext
+      ? await connect({ host, port, plaintext: true })
+      : await connect({ host, port, authority: this.opts.authorityPublicKey ?? null });
+    const setup = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: AnyMessage): void => {
+        if (m.name === 'SetupConnectionSuccess') {
+          conn.off('message', onMessage);
+          resolve();
+        } else if (m.name === 'SetupConnectionError') {
+          conn.off('message', onMessage);
+          reject(new TdpError(`Template Provider refused the connection: ${m.message.errorCode}`));
+        }
+      };
+      conn.on('message', onMessage);
+      conn.once('close', (info) => reject(new TdpError(`Template Provider closed the connection during setup: ${info.reason}`)));
+    });
+    await conn.send('SetupConnection', {
+      protocol: Protocol.TemplateDistribution,
+      minVersion: PROTOCOL_VERSION,
+      maxVersion: PROTOCOL_VERSION,
+      flags: 0,
+      endpointHost: host,
+      endpointPort: port,
+      vendor: this.opts.vendor ?? 'stratum-v2-ts',
+      hardwareVersion: '',
+      firmware: '',
+      deviceId: '',
+    });
+    try {
+      await setup;
+    } catch (e) {
+      await conn.close('setup failed');
+      throw e;
+    }
+    this.conn = conn;
+    this.backoff = this.opts.backoffInitialMs ?? 500;
+    conn.on('message', (m) => {
+      switch (m.name) {
+        case 'NewTemplate':
+          this.handlers?.newTemplate(m.message);
+          break;
+        case 'SetNewPrevHashTdp':
+          this.handlers?.setNewPrevHash(m.message);
+          break;
+        case 'RequestTransactionDataSuccess':
+        case 'RequestTransactionDataError':
+          this.pendingTx.get(m.message.templateId)?.(m.message);
+          this.pendingTx.delete(m.message.templateId);
+          break;
+        default:
+          this.log.debug({ msg: m.name }, 'unexpected message from the Template Provider');
+      }
+    });
+    conn.once('close', (info) => {
+      if (this.closed) return;
+      this.log.warn({ reason: info.reason }, 'Template Provider connection lost; reconnecting');
+      this.scheduleReconnect();
+    });
+    await conn.send('CoinbaseOutputConstraints', { coinbaseOutputMaxAdditionalSize: this.maxAdditionalSize, coinbaseOutputMaxAdditionalSigops: 400 });
+    this.log.info({ address: this.opts.address }, 'connected to the Template Provider');
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.opts.backoffMaxMs ?? 30_000);
+    this.reconnectTimer = setTimeout(() => {
+      this.connectOnce().catch((e: unknown) => {
+        this.log.warn({ err: (e as Error).message, retryInMs: this.backoff }, 'Template Provider unreachable');
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  /** TDP has no answer to SubmitSolution: the outcome is unknown here (undefined). */
+  async submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome | undefined> {
+    if (this.conn === undefined || !this.conn.isOpen) throw new TdpError('no connection to the Template Provider to submit the block to');
+    await this.conn.send('SubmitSolution', m);
+    return undefined;
+  }
+
+  /** The template's transactions (a JD client declaring it needs them). */
+  requestTransactionData(templateId: bigint): Promise<Messages['RequestTransactionDataSuccess'] | Messages['RequestTransactionDataError']> {
+    const conn = this.conn;
+    if (conn === undefined || !conn.isOpen) return Promise.reject(new TdpError('no connection to the Template Provider'));
+    return new Promise((resolve, reject) => {
+      this.pendingTx.set(templateId, resolve);
+      conn.send('RequestTransactionData', { templateId }).catch(reject);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    await this.conn?.close('client shutting down');
+  }
+}

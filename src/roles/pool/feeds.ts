@@ -1,0 +1,49 @@
+/** Builds the pool's template feed from `[template_provider_type]`. */
+import type { Logger } from 'pino';
+import type { DifficultyConfig } from '../../chain/difficulty.js';
+import { RpcClient } from '../../net/bitcoind/rpc-client.js';
+import { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
+import { ConfigError } from '../common/config.js';
+import { startNode } from '../common/embedded-node.js';
+import type { RunningNode } from '../common/embedded-node.js';
+import type { PoolConfig } from './config.js';
+import { SourceTemplateFeed } from '../common/template-feed.js';
+import type { TemplateFeed } from '../common/template-feed.js';
+import { TdpTemplateFeed } from '../common/tdp-client.js';
+
+export interface FeedResult {
+  feed: TemplateFeed;
+  /** The in-process node, when the pool runs the embedded chain. */
+  node?: RunningNode;
+}
+
+export function embeddedDifficulty(e: { nbits?: string; target_block_interval_secs?: number }, keyPrefix: string): DifficultyConfig {
+  if (e.nbits !== undefined && e.target_block_interval_secs !== undefined) {
+    throw new ConfigError(`${keyPrefix}.nbits`, 'give nbits or target_block_interval_secs, not both');
+  }
+  if (e.nbits !== undefined) return { mode: 'fixed', bits: parseInt(e.nbits.replace(/^0x/, ''), 16) };
+  if (e.target_block_interval_secs !== undefined) return { mode: 'retarget', blockIntervalSeconds: e.target_block_interval_secs };
+  return { mode: 'regtest' };
+}
+
+export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<FeedResult> {
+  const tp = cfg.template_provider_type;
+  if ('Embedded' in tp) {
+    const e = tp.Embedded;
+    const node = await startNode(
+      { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'template_provider_type.Embedded'), txPerSecond: e.tx_per_second },
+      { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+    );
+    return { feed: new SourceTemplateFeed(node.source, () => node.close()), node };
+  }
+  if ('BitcoinCoreRpc' in tp) {
+    const r = tp.BitcoinCoreRpc;
+    let auth: ConstructorParameters<typeof RpcClient>[0]['auth'];
+    if (r.cookie_file !== undefined) auth = { cookieFile: r.cookie_file };
+    else if (r.user !== undefined && r.password !== undefined) auth = { user: r.user, password: r.password };
+    else throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
+    const source = new RpcTemplateSource({ client: new RpcClient({ url: r.url, auth }), pollIntervalMs: r.poll_interval_secs * 1000 });
+    return { feed: new SourceTemplateFeed(source) };
+  }
+  return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };
+}
