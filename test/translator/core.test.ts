@@ -246,10 +246,17 @@ describe('translator core: aggregated mode', () => {
     t.core.upstreamConnected(t.pool, 'u', 'pool:1');
     const m = t.connect();
     t.openChannel(5);
-    t.newBlock(5, 1, PREV_HASH, 0x207fffff); // regtest: nearly every hash is a block
+    t.newBlock(5, 1, PREV_HASH, 0x207fffff); // regtest: every share at the miner's difficulty is a block
     m.say(m.model.findShare(UPSTREAM_TARGET).line);
     expect(t.core.totals.blocksFound).toBe(1);
     expect(t.pool.all('SubmitSharesExtended')).toHaveLength(1);
+    // a block under the (harder) channel target still goes up: the pool takes blocks whatever the channel target
+    let share;
+    do share = m.model.findShare(difficultyToTarget(MINER_DIFFICULTY));
+    while (hashMeetsTarget(share.hash, UPSTREAM_TARGET));
+    m.say(share.line);
+    expect(t.core.totals.blocksFound).toBe(2);
+    expect(t.pool.all('SubmitSharesExtended')).toHaveLength(2);
   });
 
   it('jobs and targets addressed to a group channel reach its member channels', () => {

@@ -3,10 +3,11 @@
  * (including the legacy single-upstream keys). Environment overrides use the `TPROXY__` prefix.
  */
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../common/config.js';
+import { AuthorityPublicKey } from '../../noise/authority-key.js';
+import { KeyFormatError } from '../../noise/errors.js';
+import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
 
 const port = z.number().int().min(0).max(65535);
-const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port');
 const positive = z.number().positive().finite();
 
 const upstreamSchema = z.strictObject({
@@ -102,12 +103,6 @@ export const DEFAULT_MAX_PAST_JOBS = 16;
 
 const URL_FORM = /^stratum2\+tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+)(?::(\d{1,5}))?(?:\/([1-9A-HJ-NP-Za-km-z]+))?\/?$/;
 
-function splitHostPort(value: string): { host: string; port: number } {
-  const i = value.lastIndexOf(':');
-  const host = value.slice(0, i).replace(/^\[(.*)\]$/, '$1');
-  return { host, port: Number(value.slice(i + 1)) };
-}
-
 function resolveUpstream(raw: z.infer<typeof upstreamSchema>, index: number, fallbackIdentity: string | undefined): UpstreamEndpoint {
   const key = (k: string): string => `upstreams.${index}.${k}`;
   let host = raw.address;
@@ -126,6 +121,12 @@ function resolveUpstream(raw: z.infer<typeof upstreamSchema>, index: number, fal
   if (upstreamPort === undefined) throw new ConfigError(key('port'), 'is missing');
   if (upstreamPort < 1 || upstreamPort > 65535) throw new ConfigError(key('port'), 'must be 1..65535');
   if (authority === undefined) throw new ConfigError(key('authority_pubkey'), 'is missing');
+  try {
+    AuthorityPublicKey.parse(authority);
+  } catch (error) {
+    if (error instanceof KeyFormatError) throw new ConfigError(key('authority_pubkey'), error.message);
+    throw error;
+  }
   const userIdentity = raw.user_identity ?? fallbackIdentity;
   if (userIdentity === undefined) throw new ConfigError(key('user_identity'), 'is missing (set it here or as the top-level user_identity)');
   return { host, port: upstreamPort, authorityPubkey: authority, userIdentity };

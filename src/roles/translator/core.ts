@@ -10,6 +10,7 @@
  * meets the miner's own target. Only then `true`; anything else is `false` with an error. A share
  * the pool later refuses (SubmitShares.Error) is logged and counted per miner.
  */
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ChannelError } from '../../channels/index.js';
 import type { ClientJob } from '../../channels/index.js';
@@ -77,6 +78,20 @@ export interface TranslatorTotals {
   minersRefused: number;
 }
 
+/** What happened, for observers (tests, embedding applications); the core never waits on listeners. */
+export interface TranslatorEvents {
+  'channel-opened': [channelId: number];
+  /** a notify went to the channel's miners */
+  job: [channelId: number, sv1JobId: string, clean: boolean];
+  /** a share answered true; `forwarded` when it also went to the pool */
+  'share-accepted': [minerId: number, forwarded: boolean];
+  'share-rejected': [minerId: number, reason: ShareRejectReason];
+  'upstream-accepted': [channelId: number, count: number];
+  'upstream-rejected': [channelId: number, minerId: number | undefined, errorCode: string];
+  /** hash in display order (big-endian hex) */
+  'block-found': [minerId: number, hash: string];
+}
+
 interface UpstreamState {
   link: UpstreamLink;
   userIdentity: string;
@@ -102,6 +117,7 @@ export class TranslatorCore {
   private nextRequestId = 1;
   private jobSeq = 0;
   private readonly lastUpdate = new Map<UpstreamChannel, { at: number; hashrate: number }>();
+  readonly events = new EventEmitter<TranslatorEvents>();
   readonly totals: TranslatorTotals = {
     sharesAccepted: 0,
     sharesRejected: {},
@@ -339,9 +355,11 @@ export class TranslatorCore {
     }
 
     const hashDifficulty = approximateDifficulty(hash);
-    // the pool holds a share to its job's target, or to the channel's if that was eased since
+    // the pool holds a share to its job's target, or to the channel's if that was eased since;
+    // a block always goes up, even under a channel target harder than the network's (regtest)
     const easedSince = !hashMeetsTarget(channel.target, job.target);
-    if (check.meetsTarget || (easedSince && hashMeetsTarget(hash, channel.target))) {
+    const forwarded = check.meetsTarget || (easedSince && hashMeetsTarget(hash, channel.target)) || check.isBlock;
+    if (forwarded) {
       const upstreamTarget = easedSince ? channel.target : job.target;
       const sequenceNumber = channel.nextShare({ minerId: s.id, difficulty: channel.difficultyOf(upstreamTarget) });
       this.upstream.link.send('SubmitSharesExtended', {
@@ -360,7 +378,9 @@ export class TranslatorCore {
     if (check.isBlock) {
       channel.stats.blocksFound++;
       this.totals.blocksFound++;
-      this.log.info({ miner: s.id, worker: s.username, hash: bytesToHex(hash.slice().reverse()), channel: channel.channelId }, 'block found');
+      const display = bytesToHex(hash.slice().reverse());
+      this.log.info({ miner: s.id, worker: s.username, hash: display, channel: channel.channelId }, 'block found');
+      this.events.emit('block-found', s.id, display);
     }
 
     s.link.send(buildResult(id, true));
@@ -370,6 +390,7 @@ export class TranslatorCore {
     this.totals.sharesAccepted++;
     s.vardiff.recordShare(credited);
     s.meter.record(credited, this.now());
+    this.events.emit('share-accepted', s.id, forwarded);
   }
 
   /** The miner's part of the channel extranonce before extranonce2: the channel's pad, then extranonce1. */
@@ -386,6 +407,7 @@ export class TranslatorCore {
     this.totals.sharesRejected[reason] = (this.totals.sharesRejected[reason] ?? 0) + 1;
     s.link.send(buildError(id, code, message));
     this.log.debug({ miner: s.id, reason }, 'share rejected');
+    this.events.emit('share-rejected', s.id, reason);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -558,6 +580,7 @@ export class TranslatorCore {
       { channel: channel.channelId, extranonceSize: channel.extranonceSize, prefix: bytesToHex(channel.extranoncePrefix), difficulty: targetToDifficulty(channel.target) },
       'upstream channel open',
     );
+    this.events.emit('channel-opened', channel.channelId);
     if (pending.kind === 'aggregate') {
       this.aggregateRequest = null;
       const previous = this.aggregate;
@@ -630,6 +653,7 @@ export class TranslatorCore {
       const s = this.miners.get(share.minerId);
       if (s !== undefined) s.stats.upstreamAccepted++;
     }
+    this.events.emit('upstream-accepted', m.channelId, m.newSubmitsAcceptedCount);
   }
 
   private onShareRejected(m: Messages['SubmitSharesError']): void {
@@ -641,6 +665,7 @@ export class TranslatorCore {
     if (s !== undefined) s.stats.upstreamRejected++;
     // the miner was already told `true` (Sv1 cannot retract it): this is the record of it
     this.log.warn({ channel: m.channelId, sequence: m.sequenceNumber, code: m.errorCode, miner: share?.minerId, worker: s?.username }, 'pool rejected a forwarded share');
+    this.events.emit('upstream-rejected', m.channelId, share?.minerId, m.errorCode);
   }
 
   /** Makes and sends the Sv1 job for an active Sv2 job to every ready miner of the channel. */
@@ -649,6 +674,7 @@ export class TranslatorCore {
     for (const s of channel.miners) {
       if (s.ready && s.link.send(entry.line)) this.totals.jobsSent++;
     }
+    this.events.emit('job', channel.channelId, entry.sv1.jobId, clean);
   }
 
   // ---------------------------------------------------------------------------------------------

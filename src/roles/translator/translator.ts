@@ -9,6 +9,7 @@ import { Sv1Server } from '../../net/sv1-server.js';
 import type { Sv1ServerLimits } from '../../net/sv1-server.js';
 import { silentLogger } from '../common/logger.js';
 import type { TranslatorSettings } from './config.js';
+import { sv2Connector } from './connect.js';
 import { TranslatorCore } from './core.js';
 import { monitoringRegistry, monitoringRoutes } from './monitoring.js';
 import type { MonitoringRoute } from './monitoring.js';
@@ -17,8 +18,8 @@ import type { BackoffOptions, UpstreamConnector } from './upstream-manager.js';
 
 export interface TranslatorOptions {
   settings: TranslatorSettings;
-  /** how to reach a pool (Noise over TCP in production) */
-  connect: UpstreamConnector;
+  /** how to reach a pool; default: Noise NX over TCP with SetupConnection (connect.ts) */
+  connect?: UpstreamConnector;
   logger?: Logger;
   sv1Limits?: Partial<Sv1ServerLimits>;
   backoff?: BackoffOptions;
@@ -72,7 +73,9 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
       });
     },
   });
-  upstreams = new UpstreamManager(settings.upstreams, options.connect, core, log.child({ component: 'upstream' }), options.backoff);
+  const connector =
+    options.connect ?? sv2Connector({ minVersion: settings.minVersion, maxVersion: settings.maxVersion, onWarning: (message) => log.warn(message) });
+  upstreams = new UpstreamManager(settings.upstreams, connector, core, log.child({ component: 'upstream' }), options.backoff);
   upstreams.start();
   const ticker = setInterval(() => core.tick(), options.tickMs ?? 1_000);
   ticker.unref();

@@ -1,0 +1,34 @@
+/** `sv2 translator`: Sv1 mining firmware in, a Stratum V2 pool out (SRI tProxy config keys). */
+import type { Command } from 'commander';
+import { startMonitor } from '../monitor/server.js';
+import { createLogger } from '../roles/common/logger.js';
+import { loadTranslatorConfig } from '../roles/translator/config.js';
+import { startTranslator } from '../roles/translator/translator.js';
+import { runRole } from './run-role.js';
+
+export function registerTranslatorCommand(program: Command): void {
+  program
+    .command('translator')
+    .description('run the translator proxy: Sv1 miners to a Stratum V2 pool (SRI tproxy-config.toml keys; TPROXY__KEY environment overrides)')
+    .option('-c, --config <file>', 'TOML config file (optional when TPROXY__ variables give every required key)')
+    .option('-f, --log-file <file>', 'write JSON logs to this file instead of standard error')
+    .action((opts: { config?: string; logFile?: string }) =>
+      runRole('translator', async () => {
+        const settings = loadTranslatorConfig(opts.config);
+        const logger = createLogger('translator', { file: opts.logFile ?? settings.logFile ?? undefined });
+        const translator = await startTranslator({ settings, logger });
+        const monitor =
+          settings.monitoringAddress === null ? undefined : await startMonitor({ ...settings.monitoringAddress, routes: translator.routes, registry: translator.registry });
+        process.stderr.write(
+          `sv2 translator: Sv1 miners on ${settings.downstreamAddress}:${translator.sv1Port}, ${settings.aggregateChannels ? 'aggregated' : 'non-aggregated'}, ` +
+            `upstream ${settings.upstreams.map((u) => `${u.host}:${u.port}`).join(', then ')}${monitor ? `, monitoring on ${monitor.url}` : ''}\n`,
+        );
+        return {
+          async close() {
+            await monitor?.close();
+            await translator.close();
+          },
+        };
+      }),
+    );
+}

@@ -1,0 +1,136 @@
+/**
+ * End to end over real sockets: Sv1 miners (the project's Sv1Client) → translator → the real pool
+ * (Noise NX, SetupConnection, extended channels) → the embedded regtest chain.
+ */
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
+import type { RunningTranslator } from '../../src/roles/translator/translator.js';
+import { bytesToHex, difficultyToTarget } from '../../src/sv1/index.js';
+import { SocketMiner } from './socket-miner.js';
+import { startPool, startTestTranslator } from './stack.js';
+import type { RunningPool } from './stack.js';
+
+const authority = AuthorityKeyPair.generate();
+const MINER_TARGET = difficultyToTarget(2 ** -24);
+
+/** Mines and submits shares until the translator reports a block; returns the shares answered. */
+async function mineUntilBlock(miner: SocketMiner, translator: RunningTranslator, maxShares = 400): Promise<number> {
+  const start = translator.core.totals.blocksFound;
+  for (let n = 1; n <= maxShares; n++) {
+    // roll version bits under the granted mask, as ASICs do
+    const versionBits = miner.model.client.versionMask === null ? undefined : ((n << 13) & miner.model.client.versionMask) >>> 0;
+    const { line } = miner.model.findShare(MINER_TARGET, { versionBits });
+    const answer = await miner.submit(line);
+    expect(answer.type, JSON.stringify(answer)).toBe('share-accepted');
+    if (translator.core.totals.blocksFound > start) return n;
+  }
+  throw new Error(`no block within ${maxShares} shares`);
+}
+
+describe.each([
+  { mode: 'aggregated', aggregate: 'true' },
+  { mode: 'non-aggregated', aggregate: 'false' },
+])('translator end to end, $mode', ({ aggregate }) => {
+  let pool: RunningPool;
+  let translator: RunningTranslator;
+
+  beforeAll(async () => {
+    pool = await startPool(authority);
+    translator = await startTestTranslator([{ port: pool.port, authority }], { TPROXY__AGGREGATE_CHANNELS: aggregate });
+  });
+  afterAll(async () => {
+    await translator?.close();
+    await pool?.pool.close();
+  });
+
+  it('two Sv1 miners mine through the translator: shares accepted by the pool, a block found and in the chain', async () => {
+    const a = await SocketMiner.connect(translator.sv1Port, { username: 'acct.a', versionRolling: { mask: 0xffffffff } });
+    const b = await SocketMiner.connect(translator.sv1Port, { username: 'acct.b' });
+    expect((await a.until('configured')).versionRollingMask).toBe(0x1fffffe0);
+    await a.until('job');
+    await b.until('job');
+    expect(bytesToHex(a.model.client.extranonce1!)).not.toBe(bytesToHex(b.model.client.extranonce1!));
+
+    const height = pool.node.chain.height;
+    const acknowledged = once(translator.core.events, 'upstream-accepted');
+    const shares = await mineUntilBlock(a, translator);
+    await acknowledged;
+    expect(translator.core.totals.upstreamRejected).toEqual({});
+    expect(shares).toBeGreaterThan(0);
+
+    // the pool put the block on the chain and moved every miner to the next one
+    const next = await b.until('job', (e) => e.job.cleanJobs && bytesToHex(e.job.prevHash) !== bytesToHex(a.model.events.filter((x) => x.type === 'job')[0]!.job.prevHash));
+    expect(pool.node.chain.height).toBeGreaterThan(height);
+    expect(bytesToHex(next.job.prevHash)).toBe(bytesToHex(pool.node.chain.tip.hash));
+    const blocks = pool.pool.store.blocks();
+    expect(blocks.at(-1)).toMatchObject({ userIdentity: 'tproxy-test', status: 'accepted' });
+
+    // b mines on the new block too; the pool credits the translator's channel(s)
+    await b.until('job');
+    const more = once(translator.core.events, 'upstream-accepted');
+    await mineUntilBlock(b, translator);
+    await more;
+    expect(translator.core.totals.upstreamAccepted).toBeGreaterThanOrEqual(2);
+    const channels = [...translator.core.upstreamChannels];
+    expect(channels).toHaveLength(aggregate === 'true' ? 1 : 2);
+    a.close();
+    b.close();
+  });
+});
+
+describe('translator end to end: the pool goes away', () => {
+  it('falls back to the second upstream without dropping the miner, and mining resumes there', async () => {
+    const first = await startPool(authority);
+    const second = await startPool(authority);
+    const translator = await startTestTranslator([
+      { port: first.port, authority },
+      { port: second.port, authority },
+    ]);
+    try {
+      const miner = await SocketMiner.connect(translator.sv1Port, { username: 'acct.fallback' });
+      await miner.until('job');
+      await mineUntilBlock(miner, translator);
+      expect(translator.upstreams.status()).toMatchObject({ connected: true, index: 0 });
+
+      // the first pool dies mid-run
+      const reopened = once(translator.core.events, 'channel-opened');
+      await first.pool.close();
+      await reopened;
+      expect(translator.upstreams.status()).toMatchObject({ connected: true, index: 1, connections: 2 });
+      // a clean job from the second pool (its own chain), on the same connection
+      const job = await miner.until('job', (e) => e.job.cleanJobs && bytesToHex(e.job.prevHash) === bytesToHex(second.node.chain.tip.hash));
+      expect(job.job.prevHash).toEqual(second.node.chain.tip.hash);
+      const height = second.node.chain.height;
+      await mineUntilBlock(miner, translator);
+      await miner.until('job', (e) => e.job.cleanJobs && bytesToHex(e.job.prevHash) !== bytesToHex(job.job.prevHash));
+      expect(second.node.chain.height).toBeGreaterThan(height);
+      expect(miner.isClosed).toBe(false);
+      miner.close();
+    } finally {
+      await translator.close();
+      await second.pool.close();
+      await first.pool.close();
+    }
+  });
+
+  it('keeps miners connected while no pool is reachable, answering their shares honestly', async () => {
+    const pool = await startPool(authority);
+    const translator = await startTestTranslator([{ port: pool.port, authority }], { TPROXY__DOWNSTREAM_DIFFICULTY_CONFIG__JOB_KEEPALIVE_INTERVAL_SECS: '1' }, { tickMs: 50 });
+    try {
+      const miner = await SocketMiner.connect(translator.sv1Port, { username: 'acct.outage' });
+      await miner.until('job');
+      await pool.pool.close();
+      // keep-alive: the same work again under a new job id, not clean
+      const kept = await miner.until('job', (e) => !e.job.cleanJobs);
+      expect(translator.upstreams.status().connected).toBe(false);
+      const share = miner.model.findShare(MINER_TARGET, { job: kept.job });
+      const answer = await miner.submit(share.line);
+      expect(answer).toMatchObject({ type: 'share-rejected', error: { message: expect.stringContaining('Upstream pool unavailable') } });
+      expect(miner.isClosed).toBe(false);
+      miner.close();
+    } finally {
+      await translator.close();
+    }
+  });
+});
