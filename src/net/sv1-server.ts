@@ -6,6 +6,7 @@
  * past a cap, and a peer that sends nothing for too long are all cut off with a reason.
  * Protocol decisions (what to answer) belong to the role that owns the connection.
  */
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { BadLineBudget, LineSplitter, SV1_ERROR, Sv1ProtocolError, buildError, parseClientLine } from '../sv1/index.js';
@@ -74,7 +75,7 @@ export class Sv1Connection {
     id: number,
     private readonly socket: Socket,
     private readonly limits: Sv1ServerLimits,
-    private readonly onGone: (connection: Sv1Connection) => void,
+    private readonly onGone: (connection: Sv1Connection, reason: Sv1CloseReason, detail: string) => void,
   ) {
     this.id = id;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -134,7 +135,7 @@ export class Sv1Connection {
   private finish(reason: Sv1CloseReason, detail: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.onGone(this);
+    this.onGone(this, reason, detail);
     this.handler.onClose(reason, detail);
   }
 
@@ -174,9 +175,17 @@ export class Sv1Connection {
   }
 }
 
+export interface Sv1ServerEvents {
+  /** a connection ended, and why (after its handler's onClose) */
+  disconnect: [connection: Sv1Connection, reason: Sv1CloseReason, detail: string];
+}
+
 /** A listening Sv1 server. */
 export class Sv1Server {
   readonly limits: Sv1ServerLimits;
+  readonly events = new EventEmitter<Sv1ServerEvents>();
+  /** connections ended so far, by reason */
+  readonly disconnects: Partial<Record<Sv1CloseReason, number>> = {};
   private readonly server: Server;
   private readonly connections = new Set<Sv1Connection>();
   private nextId = 1;
@@ -236,7 +245,12 @@ export class Sv1Server {
       socket.destroy();
       return;
     }
-    const connection = new Sv1Connection(this.nextId++, socket, this.limits, (c) => this.connections.delete(c));
+    const connection = new Sv1Connection(this.nextId++, socket, this.limits, (c, reason, detail) => {
+      this.connections.delete(c);
+      this.disconnects[reason] = (this.disconnects[reason] ?? 0) + 1;
+      // after the owner heard of it: observers see a consistent state
+      queueMicrotask(() => this.events.emit('disconnect', c, reason, detail));
+    });
     this.connections.add(connection);
     this.options.onConnection(connection);
   }

@@ -134,3 +134,47 @@ describe('translator end to end: the pool goes away', () => {
     }
   });
 });
+
+describe('translator end to end: misbehaving miners', () => {
+  it('bad JSON, an oversized line and a miner that never reads are each cut off; a good miner is unaffected', async () => {
+    const pool = await startPool(authority);
+    const translator = await startTestTranslator([{ port: pool.port, authority }], {}, { sv1Limits: { maxWriteBufferBytes: 64 * 1024, maxBadLines: 5 } });
+    const cut = (): Promise<string> => once(translator.sv1.events, 'disconnect').then(([, reason]) => reason as string);
+    try {
+      const good = await SocketMiner.connect(translator.sv1Port, { username: 'acct.good' });
+      await good.until('job');
+
+      const garbage = await SocketMiner.connect(translator.sv1Port, {}, false);
+      let closed = cut();
+      garbage.write('{"id":1,"method":"mining.subscribe","params":[]}\n' + 'not json at all\n'.repeat(5));
+      expect(await closed).toBe('bad-lines');
+      await garbage.closed;
+
+      const huge = await SocketMiner.connect(translator.sv1Port, {}, false);
+      closed = cut();
+      huge.write('{"id":1,"method":"mining.subscribe","params":["' + 'x'.repeat(20_000));
+      expect(await closed).toBe('line-too-long');
+      await huge.closed;
+
+      const sleeper = await SocketMiner.connect(translator.sv1Port, { username: 'acct.sleeper' });
+      await sleeper.until('job');
+      sleeper.socket.pause(); // from now on it never reads
+      closed = cut();
+      const request = '{"id":7,"method":"mining.subscribe","params":["sleepy"]}\n';
+      for (let i = 0; i < 200 && !sleeper.isClosed && translator.core.minerCount > 1; i++) {
+        if (!sleeper.socket.write(request.repeat(500))) await new Promise((resolve) => sleeper.socket.once('drain', resolve).once('close', resolve));
+      }
+      expect(await closed).toBe('write-buffer-full');
+
+      // the good miner never noticed
+      expect(good.isClosed).toBe(false);
+      const share = good.model.findShare(MINER_TARGET);
+      expect((await good.submit(share.line)).type).toBe('share-accepted');
+      expect(translator.core.minerCount).toBe(1);
+      good.close();
+    } finally {
+      await translator.close();
+      await pool.pool.close();
+    }
+  });
+});

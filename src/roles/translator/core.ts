@@ -340,7 +340,6 @@ export class TranslatorCore {
       return this.rejectShare(s, id, 'invalid-share', SV1_ERROR.OTHER, `invalid share: ${check}`);
     }
     const hash = check.hash;
-    if (!s.rememberHash(hash, channel)) return this.rejectShare(s, id, 'duplicate', SV1_ERROR.DUPLICATE_SHARE, 'Duplicate share');
 
     // a job sent before the last difficulty change counts at the easier of the two targets
     let target = s.target;
@@ -350,6 +349,8 @@ export class TranslatorCore {
       credited = s.previousDifficulty;
     }
     if (!hashMeetsTarget(hash, target)) return this.rejectShare(s, id, 'low-difficulty', SV1_ERROR.LOW_DIFFICULTY, 'Low difficulty share');
+    // only shares that count are remembered: a flood of bad ones cannot evict them
+    if (!s.rememberHash(hash, channel)) return this.rejectShare(s, id, 'duplicate', SV1_ERROR.DUPLICATE_SHARE, 'Duplicate share');
     if (channel.orphaned || this.upstream === null) {
       return this.rejectShare(s, id, 'upstream-unavailable', SV1_ERROR.OTHER, 'Upstream pool unavailable: share not forwarded');
     }

@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { bytesToHex, targetToDifficulty } from '../../sv1/index.js';
+import type { Sv1Server } from '../../net/sv1-server.js';
 import type { UpstreamChannel } from './channel.js';
 import type { TranslatorCore } from './core.js';
 import type { MinerSession } from './miner.js';
@@ -78,6 +79,7 @@ export function serverChannelInfo(c: UpstreamChannel): Record<string, unknown> {
 export interface TranslatorMonitoringSource {
   core: TranslatorCore;
   upstreams: UpstreamManager | null;
+  sv1?: Sv1Server;
   extranonce2Size: number;
   startedAt: number;
   perClientMetrics: boolean;
@@ -252,6 +254,15 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     registers,
     collect() {
       mirror(this, [[{}, core.totals.blocksFound]]);
+    },
+  });
+  new Counter({
+    name: 'sv1_disconnects_total',
+    help: 'Sv1 connections ended, by reason (peer, bad-lines, line-too-long, write-buffer-full, idle, kicked, ...)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      mirror(this, Object.entries(src.sv1?.disconnects ?? {}).map(([reason, v]) => [{ reason }, v ?? 0]));
     },
   });
   new Counter({

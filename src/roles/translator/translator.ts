@@ -80,7 +80,7 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
   const ticker = setInterval(() => core.tick(), options.tickMs ?? 1_000);
   ticker.unref();
 
-  const source = { core, upstreams, extranonce2Size: settings.extranonce2Size, startedAt, perClientMetrics: settings.perClientMetrics };
+  const source = { core, upstreams, sv1, extranonce2Size: settings.extranonce2Size, startedAt, perClientMetrics: settings.perClientMetrics };
   const running: RunningTranslator = {
     core,
     upstreams,
