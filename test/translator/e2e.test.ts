@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMonitor } from '../../src/monitor/server.js';
 import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
 import type { RunningTranslator } from '../../src/roles/translator/translator.js';
 import { bytesToHex, difficultyToTarget } from '../../src/sv1/index.js';
@@ -74,6 +75,30 @@ describe.each([
     expect(translator.core.totals.upstreamAccepted).toBeGreaterThanOrEqual(2);
     const channels = [...translator.core.upstreamChannels];
     expect(channels).toHaveLength(aggregate === 'true' ? 1 : 2);
+
+    // monitoring: SRI's paths and fields, paging, per-miner figures in /metrics
+    const monitor = await startMonitor({ host: '127.0.0.1', port: 0, routes: translator.routes, registry: translator.registry });
+    try {
+      const get = async (p: string): Promise<Record<string, unknown>> => (await (await fetch(monitor.url + p)).json()) as Record<string, unknown>;
+      const clients = (await get('/api/v1/sv1/clients')) as { total: number; items: Array<Record<string, unknown>> };
+      expect(clients.total).toBe(2);
+      const byName = Object.fromEntries(clients.items.map((c) => [c.sv1_username, c]));
+      expect(byName['acct.a']).toMatchObject({ sv1_worker_name: 'a', version_rolling_mask: '1fffffe0', extranonce2_len: 4, shares_rejected: 0 });
+      expect(byName['acct.a']!.shares_accepted as number).toBeGreaterThan(0);
+      expect(byName['acct.a']!.hashrate as number).toBeGreaterThan(0);
+      expect(((await get('/api/v1/sv1/clients?offset=1&limit=1')) as { items: unknown[] }).items).toHaveLength(1);
+      expect(await get(`/api/v1/sv1/clients/${String(byName['acct.b']!.client_id)}`)).toMatchObject({ sv1_username: 'acct.b' });
+      const global = await get('/api/v1/global');
+      expect(global).toMatchObject({ sv1_clients: { total_clients: 2 }, server: { extended_channels: channels.length }, upstream: { connected: true } });
+      const server = (await get('/api/v1/server/channels')) as { extended_channels: Array<Record<string, unknown>> };
+      expect(server.extended_channels.reduce((n, c) => n + (c.shares_acknowledged as number), 0)).toBe(translator.core.totals.upstreamAccepted);
+      const metrics = await (await fetch(monitor.url + '/metrics')).text();
+      expect(metrics).toMatch(/^sv1_client_hashrate\{client_id="\d+",worker="a"\} [1-9]/m);
+      expect(metrics).toMatch(/^sv1_client_shares_accepted_total\{client_id="\d+",worker="b"\} [1-9]/m);
+      expect(metrics).toMatch(/^sv2_server_blocks_found_total [1-9]/m);
+    } finally {
+      await monitor.close();
+    }
     a.close();
     b.close();
   });

@@ -4,19 +4,26 @@
  * 2^k; a power-of-two step also gives hysteresis for free: the difficulty only moves once the
  * measured rate is off by more than √2 either way.
  *
- * It counts the work of accepted shares (the sum of their difficulties) over a window and
- * decides when there is enough evidence: at least `MIN_SHARES` shares, or enough time for that
- * many at the current difficulty. A miner sending nothing is stepped down by 4 once three
- * shares were expected and none came (e^-3 ≈ 5 % chance for a healthy miner, undone on the
- * next window). Time is passed in (ms), so the logic is pure.
+ * It counts the work of accepted shares (the sum of their difficulties) over a window and moves
+ * when the evidence is strong enough for the size of the move: a miner 4× or more off its wanted
+ * rate moves after 8 shares (or 16 due); a smaller error needs 32 shares (or 64 due) and must be
+ * at least 2^0.9 off, so a miner whose ideal difficulty sits between two powers of two does not
+ * flap between them. A miner sending nothing is stepped down by 4 once eight shares were due
+ * (e^-8 ≈ 0.03 % chance for a healthy miner). Time is passed in (ms), so the logic is pure.
  */
 import { powerOfTwoDifficulty } from '../../sv1/index.js';
 
 /** 2^32 hashes per difficulty-1 share. */
 export const HASHES_PER_DIFFICULTY_1 = 2 ** 32;
-const MIN_SHARES = 8;
-/** Very fast miners (≥ 4× the wanted rate) move after this many shares. */
-const FAST_SHARES = 4;
+/** Shares (or shares due) before a large move / a small move. */
+const FAST_SHARES = 8;
+const SLOW_SHARES = 32;
+/** |log2(ideal / current)| at or above which a move is large (4×). */
+const LARGE_MOVE = 2;
+/** |log2(ideal / current)| below which the difficulty stays: hysteresis, so a miner whose ideal sits between two powers of two does not flap. */
+const DEAD_BAND = 0.9;
+/** Shares due with none received before a silent miner is stepped down (e^-8 ≈ 0.03 % for a healthy one). */
+const SILENT_DUE = 8;
 /** Even a well-tuned miner is re-measured after this long, to track slow drift. */
 const MAX_WINDOW_MS = 5 * 60_000;
 export const MIN_DIFFICULTY = 2 ** -32;
@@ -98,12 +105,18 @@ export class PowerOfTwoVardiff {
     const expected = (elapsed / 60_000) * this.sharesPerMinute;
     let next: number;
     if (this.shares === 0) {
-      if (expected < 3) return null;
+      if (expected < SILENT_DUE) return null;
       next = this.current / 4;
     } else {
-      const fast = this.shares >= FAST_SHARES && this.shares >= 4 * expected;
-      if (!fast && this.shares < MIN_SHARES && expected < MIN_SHARES) return null;
       const ideal = (this.work * 60_000) / (elapsed * this.sharesPerMinute);
+      const offBy = Math.abs(Math.log2(ideal / this.current));
+      const needed = offBy >= LARGE_MOVE ? FAST_SHARES : SLOW_SHARES;
+      // few shares make a noisy estimate: without `needed` of them, wait until twice that many were due
+      if (this.shares < needed && expected < 2 * needed) return null;
+      if (offBy < DEAD_BAND) {
+        if (elapsed >= MAX_WINDOW_MS) this.reset(now);
+        return null;
+      }
       next = powerOfTwoDifficulty(ideal, 'nearest');
     }
     next = Math.max(this.floor, clampDifficulty(next));
