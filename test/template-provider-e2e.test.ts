@@ -53,6 +53,12 @@ describe('the pool mines through the template provider', () => {
     expect(toHex(ch.tip!.prevHash)).toBe(toHex(chain.tip.hash));
     expect(tp.clients()).toMatchObject([{ vendor: 'stratum-v2-ts', templates_sent: 1 }]);
 
+    // The pool's TDP client asks for a template's transactions (what a JD client does), twice at once.
+    const templateId = BigInt(tp.clients()[0]!.last_template_id!);
+    const answers = await Promise.all([0, 1].map(() => (feed as TdpTemplateFeed).requestTransactionData(templateId)));
+    for (const a of answers) expect(a).toMatchObject({ templateId, transactionList: expect.any(Array) });
+    expect(answers.map((a) => ('transactionList' in a ? a.transactionList.length : -1))).toEqual([chain.mempool.size, chain.mempool.size]);
+
     const height = chain.height;
     const txs = chain.mempool.size;
     const block = nextBlock(tp);
