@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,5 +106,18 @@ describe('template provider in front of a bitcoind JSON-RPC node', () => {
     expect((await c.client.next('NewTemplate')).message.futureTemplate).toBe(true);
     expect(toHex((await c.client.next('SetNewPrevHashTdp')).message.prevHash)).toBe(toHex(node.tip.hash));
     expect(tp.global()).toMatchObject({ backend: 'bitcoind-rpc', backend_connected: true, blocks_accepted: 1, tip: { height: 1 } });
+  });
+
+  it('listens while the node is down, and says so on its health route', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const config = tpConfig({ TP__BACKEND__BITCOINCORERPC__URL: `http://127.0.0.1:${port}`, TP__BACKEND__BITCOINCORERPC__COOKIE_FILE: '/nonexistent/.cookie' });
+    const tp = await TemplateProvider.start({ config, backend: await startBackend(config, silentLogger()) });
+    cleanups.push(() => tp.close());
+    expect(tp.port).toBeGreaterThan(0);
+    expect(tp.health()).toEqual({ status: 'waiting-for-node' });
+    expect(tp.global()).toMatchObject({ backend: 'bitcoind-rpc', backend_connected: false, tip: null });
   });
 });

@@ -144,7 +144,7 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
     // then get their first template as soon as it has.
     const started = this.source.start();
     if (this.backend.kind === 'embedded') await started;
-    else started.catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'template source stopped'));
+    else started.catch((e: unknown) => this.closed || this.log.error({ err: (e as Error).message }, 'template source stopped'));
     this.server = await Sv2Server.listen(identity ? { ...common, identity } : { ...common, plaintext: true });
     this.server.on('connection', (conn) => this.accept(conn));
     this.server.on('handshakeError', (err, peer) => this.log.info({ peer: `${peer.address}:${peer.port}`, err: err.message }, 'handshake failed'));
@@ -345,15 +345,13 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
   private onRequestTransactionData(s: Session, templateId: bigint): void {
     const t = this.source.template(templateId);
     const tip = this.source.tip();
-    let errorCode: string | undefined;
-    if (t === undefined) errorCode = TemplateDistributionErrorCode.TemplateIdNotFound;
-    else if (tip !== undefined && !equalBytes(tip.hash, t.prevHash)) errorCode = TemplateDistributionErrorCode.StaleTemplateId;
-    if (errorCode !== undefined || t === undefined) {
+    const refuse = (errorCode: string): void => {
       this.metrics.transactionData.inc({ result: errorCode });
       this.log.debug({ client: s.id, templateId: String(templateId), errorCode }, 'RequestTransactionData refused');
-      this.send(s, 'RequestTransactionDataError', { templateId, errorCode: errorCode! });
-      return;
-    }
+      this.send(s, 'RequestTransactionDataError', { templateId, errorCode });
+    };
+    if (t === undefined) return refuse(TemplateDistributionErrorCode.TemplateIdNotFound);
+    if (tip !== undefined && !equalBytes(tip.hash, t.prevHash)) return refuse(TemplateDistributionErrorCode.StaleTemplateId);
     this.metrics.transactionData.inc({ result: 'success' });
     // As Bitcoin Core's provider: excess_data is the coinbase witness (the reserved value) when the block commits to witnesses.
     const excessData = findWitnessCommitment(t.coinbaseOutputs) >= 0 ? ZERO_WITNESS_RESERVED_VALUE : new Uint8Array(0);
