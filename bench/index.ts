@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   chain: () => import('./chain.bench.js'),
   channels: () => import('./channels.bench.js'),
   pool: () => import('./pool.bench.js'),
+  tp: () => import('./tp.bench.js'),
 };
 
 function fmt(n: number): string {

@@ -4,6 +4,7 @@ import { registerKeyCommand } from './key.js';
 import { registerKeygenCommand } from './keygen.js';
 import { registerNodeCommand } from './node.js';
 import { registerPoolCommand } from './pool.js';
+import { registerTemplateProviderCommand } from './template-provider.js';
 
 /** Each sub-command lives in its own file; this list is the one place they are wired in. */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerKeyCommand(program);
   registerNodeCommand(program);
   registerPoolCommand(program);
+  registerTemplateProviderCommand(program);
 }
