@@ -122,7 +122,7 @@ describe('header search', () => {
     expect(() => new HeaderSearch(work(), { index: 1, count: 2 }, 5)).toThrow(RangeError);
   });
 
-  it('with a rollable extranonce, each lane rolls its own extranonces and the merkle root follows', () => {
+  it('with a rollable extranonce and no version bits, each lane rolls its own extranonces and the merkle root follows', () => {
     const coinbase = { prefix: Buffer.from('01000000aabb', 'hex'), suffix: Buffer.from('ccdd00000000', 'hex'), merklePath: [new Uint8Array(32).fill(3)], extranonceSize: 4 };
     const w = work({ coinbase, target: targetWithZeroBits(3) });
     const lane1 = new HeaderSearch(w, { index: 1, count: 2 }, 0xffffffff);
@@ -132,11 +132,13 @@ describe('header search', () => {
     expect(found.length).toBeGreaterThan(10);
     expect(new Set(found.map((s) => s.extranonce![0]))).toEqual(new Set([3]));
     for (const s of found) expectGenuine(w, s);
-    // Lane 0 starts on extranonce 0 with the whole nonce and version space.
-    const lane0 = new HeaderSearch({ ...w, target: EVERY_HASH, versionRollingMask: MASK }, { index: 0, count: 2 }, 0xffffffff);
-    const [x, y] = lane0.run(2);
-    expect([...x!.extranonce!, x!.version]).toEqual([0, 0, 0, 0, 1]);
-    expect([...y!.extranonce!, y!.version]).toEqual([0, 0, 0, 0, 0x21]);
+    // With version bits as well, lanes split the version patterns and roll the extranonce alike.
+    for (const lane of [0, 1]) {
+      const search = new HeaderSearch({ ...w, target: EVERY_HASH, versionRollingMask: MASK }, { index: lane, count: 2 }, 0xffffffff);
+      const [x, y] = search.run(2);
+      expect([...x!.extranonce!, x!.version]).toEqual([0, 0, 0, 0, 1 | (lane << 5)]);
+      expect([...y!.extranonce!, y!.version]).toEqual([0, 0, 0, 0, 1 | ((lane + 2) << 5)]);
+    }
   });
 });
 

@@ -47,7 +47,7 @@ describe('CPU miner over Sv2, against our pool on the embedded regtest chain', (
     });
   });
 
-  it('extended channel: the miner rolls its extranonce on two threads; shares accepted, a block in the chain', async () => {
+  it('extended channel on two threads: shares carry the extranonce the miner chose; accepted, and a block in the chain', async () => {
     await withMiner({ url: pool.url, user: 'bob.ext', extended: true, threads: 2 }, async (miner) => {
       const [channel] = await nextEvent(miner, 'channel');
       expect(channel.kind).toBe('extended');

@@ -85,9 +85,10 @@ const EXTRANONCE_COUNTER_BYTES = 6;
 /**
  * Searches a thread's share of a job and returns every share found. Order of the search: the
  * nonce, then the version bits inside the mask, then the extranonce (when the work has one), then
- * nTime by one second. Threads are kept apart by lane: with an extranonce each thread rolls its
- * own extranonces (index, index + count, …); otherwise each takes every count-th version-bit
- * pattern; with neither, a slice of the nonce range. Lanes never meet, even after wraps.
+ * nTime by one second. Threads are kept apart by lane: each takes every count-th version-bit
+ * pattern (index, index + count, …) and they roll the extranonce alike; without rolling bits each
+ * rolls its own extranonces that way; with neither, each takes a slice of the nonce range. Lanes
+ * never meet, even after wraps.
  * Synchronous: a worker calls `run` in batches so new work can interrupt between batches.
  */
 export class HeaderSearch {
@@ -128,8 +129,9 @@ export class HeaderSearch {
     this.extranonceSpace = size > 0 ? 2 ** (8 * Math.min(size, EXTRANONCE_COUNTER_BYTES)) : 1;
 
     let split: 'extranonce' | 'version' | 'nonce' = 'nonce';
-    if (size > 0 && this.extranonceSpace >= lane.count) split = 'extranonce';
-    else if (this.rollSpace >= lane.count) split = 'version';
+    // Version bits first: no merkle root to remake, and the extranonce roll can then be shared.
+    if (this.rollSpace >= lane.count) split = 'version';
+    else if (size > 0 && this.extranonceSpace >= lane.count) split = 'extranonce';
     const mine = (dimension: typeof split) => (split === dimension ? lane : { index: 0, count: 1 });
 
     const n = mine('nonce');
