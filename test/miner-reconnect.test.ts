@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
+import { MiningSetupFlags } from '../src/messages/mining.js';
 import { ServerIdentity } from '../src/noise/server-identity.js';
 import { Sv2Server } from '../src/net/server.js';
 import { Miner } from '../src/roles/miner/miner.js';
@@ -93,6 +94,36 @@ describe('miner Reconnect and connection loss', () => {
       await miner.close();
       await front.server.close();
       await impostor.close();
+    }
+  });
+
+  it('a SetupConnection refused for a flag is tried again without it', async () => {
+    const server = await Sv2Server.listen({ port: 0, identity: ServerIdentity.create({ authority }) });
+    const flags: number[] = [];
+    let secondSetup!: () => void;
+    const setUpAgain = new Promise<void>((resolve) => (secondSetup = resolve));
+    server.on('connection', (conn) =>
+      conn.on('message', (m) => {
+        if (m.name !== 'SetupConnection') return;
+        flags.push(m.message.flags);
+        if (flags.length === 1) {
+          void conn.send('SetupConnectionError', { flags: MiningSetupFlags.RequiresVersionRolling, errorCode: 'unsupported-feature-flags' });
+          void conn.close();
+        } else {
+          void conn.send('SetupConnectionSuccess', { usedVersion: 2, flags: 0 });
+          secondSetup();
+        }
+      }),
+    );
+    const miner = Miner.start({ url: `stratum2+tcp://127.0.0.1:${server.port}/${authority.publicKey}`, threads: 1, reconnectDelayMs: 20 });
+    try {
+      const [notice] = await nextEvent(miner, 'notice');
+      expect(notice).toMatch(/SetupConnection refused: unsupported-feature-flags/);
+      await setUpAgain;
+      expect(flags).toEqual([MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling, MiningSetupFlags.RequiresStandardJobs]);
+    } finally {
+      await miner.close();
+      await server.close();
     }
   });
 });

@@ -96,6 +96,7 @@ export interface MinerEvents {
 }
 
 const VENDOR = 'stratum-v2-ts cpu miner';
+const MAX_REJECT_REASONS = 32;
 
 /** H/s the machine can do on `threads` threads, from a short single-thread run now. */
 export function estimateHashrate(threads: number, ms = 40): number {
@@ -138,7 +139,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     submitted: 0,
     accepted: 0,
     rejected: 0,
-    rejectReasons: {},
+    rejectReasons: Object.create(null) as Record<string, number>,
     acceptedDifficulty: 0,
     blocks: 0,
     dropped: { stale: 0, target: 0, backlog: 0, disconnected: 0 },
@@ -283,7 +284,9 @@ export class Miner extends EventEmitter<MinerEvents> {
       },
       rejected: (reason, id) => {
         c.rejected++;
-        c.rejectReasons[reason] = (c.rejectReasons[reason] ?? 0) + 1;
+        // The pool picks the reason strings: past a few dozen distinct ones they are lumped together.
+        const key = reason in c.rejectReasons || Object.keys(c.rejectReasons).length < MAX_REJECT_REASONS ? reason : 'other';
+        c.rejectReasons[key] = (c.rejectReasons[key] ?? 0) + 1;
         this.emit('share-rejected', { reason, id });
       },
       dropped: (reason) => c.dropped[reason]++,

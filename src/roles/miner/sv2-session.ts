@@ -59,6 +59,7 @@ export class Sv2Session implements UpstreamSession {
   private sequence = 0;
   private requestId = 0;
   private fixedVersion = false;
+  private refusedFlags = 0;
   private announced = 0;
   private currentKey: number | null = null;
   private closing = false;
@@ -133,7 +134,9 @@ export class Sv2Session implements UpstreamSession {
     this.fixedVersion = false;
     this.host.connected(host, port);
     conn.on('message', (m) => this.onMessage(conn, m));
-    const flags = (this.opts.extended ? 0 : MiningSetupFlags.RequiresStandardJobs) | MiningSetupFlags.RequiresVersionRolling;
+    // Flags a server of this pool refused before are left out: the miner can live without either.
+    const wanted = (this.opts.extended ? 0 : MiningSetupFlags.RequiresStandardJobs) | MiningSetupFlags.RequiresVersionRolling;
+    const flags = wanted & ~this.refusedFlags;
     conn
       .send('SetupConnection', {
         protocol: Protocol.Mining,
@@ -160,14 +163,16 @@ export class Sv2Session implements UpstreamSession {
     const ch = this.channel;
     switch (m.name) {
       case 'SetupConnectionSuccess': {
-        this.fixedVersion = (m.message.flags & MiningSuccessFlags.RequiresFixedVersion) !== 0;
-        const extended = this.opts.extended || (m.message.flags & MiningSuccessFlags.RequiresExtendedChannels) !== 0;
-        if (extended && !this.opts.extended) this.host.notice('the pool refuses standard channels: opening an extended channel');
+        this.fixedVersion = (m.message.flags & MiningSuccessFlags.RequiresFixedVersion) !== 0 || (this.refusedFlags & MiningSetupFlags.RequiresVersionRolling) !== 0;
+        const standardRefused = (m.message.flags & MiningSuccessFlags.RequiresExtendedChannels) !== 0 || (this.refusedFlags & MiningSetupFlags.RequiresStandardJobs) !== 0;
+        const extended = this.opts.extended || standardRefused;
+        if (extended && !this.opts.extended) this.host.notice('the pool does not serve standard channels: opening an extended channel');
         this.openChannel(conn, extended);
         break;
       }
       case 'SetupConnectionError':
         this.host.notice(`SetupConnection refused: ${m.message.errorCode}${m.message.flags ? ` (flags 0x${m.message.flags.toString(16)})` : ''}`);
+        this.refusedFlags |= m.message.flags & (MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling);
         void conn.close(`SetupConnection refused: ${m.message.errorCode}`);
         break;
       case 'OpenStandardMiningChannelSuccess':
