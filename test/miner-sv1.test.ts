@@ -196,4 +196,25 @@ describe('CPU miner over Sv1', () => {
     await nextEvent(miner, 'share-accepted');
     expect(miner.stats().connects).toBe(2);
   });
+
+  it('a pool that sends an endless line is cut off (memory stays bounded) and tried again later', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.write('{"id":1,"result":"' + 'x'.repeat(20_000));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const miner = startMiner((server.address() as { port: number }).port, 1);
+    try {
+      const [lost] = await nextEvent(miner, 'disconnected');
+      expect(lost.reason).toMatch(/line longer than 16384 bytes/);
+      await nextEvent(miner, 'connected');
+      expect(miner.stats().connects).toBe(2);
+    } finally {
+      await miner.close();
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { FoundShare, SearchWork } from './hash-search.js';
 import type { FromHasher, ToHasher } from './hasher-worker.js';
+import { unpackShares } from './share-packing.js';
 
 export interface HasherPoolEvents {
   share: [FoundShare];
@@ -27,7 +28,7 @@ export class HasherPool extends EventEmitter<HasherPoolEvents> {
       const w = spawnHasher();
       w.on('message', (m: FromHasher) => {
         this.hashes += m.hashes;
-        for (const s of m.shares) this.emit('share', s);
+        if (m.found !== null) for (const s of unpackShares(m.found)) this.emit('share', s);
       });
       w.on('error', (e) => this.emit('error', e));
       this.workers.push(w);

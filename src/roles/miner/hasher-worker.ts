@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { HeaderSearch } from './hash-search.js';
-import type { FoundShare, SearchLane, SearchWork } from './hash-search.js';
+import type { SearchLane, SearchWork } from './hash-search.js';
+import { packShares, transferList, type PackedShares } from './share-packing.js';
 
 /** Messages a hasher thread takes, and what it sends back. */
 export type ToHasher =
@@ -9,8 +10,12 @@ export type ToHasher =
   | { type: 'target'; jobKey: number; target: Uint8Array }
   | { type: 'idle' }
   | { type: 'stop' };
-/** One report per batch: hashes done, and the shares found in it. */
-export type FromHasher = { type: 'batch'; hashes: number; shares: FoundShare[] };
+/**
+ * One report per batch: hashes done, and the shares found in it packed into transferable arrays
+ * (per share: nonce, version, ntime words; 32 hash bytes; the extranonce bytes, if any), so even
+ * a flood of shares crosses threads without a structured clone per share.
+ */
+export type FromHasher = { type: 'batch'; hashes: number; found: PackedShares | null };
 
 // ~5 ms of hashing: new work waits at most that long.
 const BATCH = 4096;
@@ -21,8 +26,9 @@ let scheduled = false;
 function loop(): void {
   scheduled = false;
   if (!running || search === undefined) return;
-  const shares = search.run(BATCH);
-  parentPort!.postMessage({ type: 'batch', hashes: BATCH, shares } satisfies FromHasher);
+  const found = packShares(search.work.jobKey, search.run(BATCH));
+  const message: FromHasher = { type: 'batch', hashes: BATCH, found };
+  parentPort!.postMessage(message, transferList(found));
   schedule();
 }
 

@@ -228,6 +228,12 @@ export class Miner extends EventEmitter<MinerEvents> {
 
   private sessionHost(user: string, password: string): SessionHost {
     const c = this.counters;
+    // A share's target is the work's: one bigint division per work, not per share.
+    let memo: { target: Uint8Array; difficulty: number } | null = null;
+    const difficultyOf = (target: Uint8Array): number => {
+      if (memo?.target !== target) memo = { target, difficulty: difficultyFromTarget(target) };
+      return memo.difficulty;
+    };
     const setTarget = (target: Uint8Array): number => {
       c.target = target;
       c.difficulty = difficultyFromTarget(target);
@@ -271,7 +277,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       newWork: (jobId, cleanJobs) => this.emit('work', { jobId, cleanJobs }),
       submitted: (share) => {
         c.submitted++;
-        this.emit('share-submitted', { ...share, difficulty: difficultyFromTarget(share.target) });
+        this.emit('share-submitted', { ...share, difficulty: difficultyOf(share.target) });
         if (share.isBlock) {
           c.blocks++;
           this.emit('block', share);
