@@ -126,4 +126,32 @@ describe('miner Reconnect and connection loss', () => {
       await server.close();
     }
   });
+
+  it('a channel the pool closes is opened again on the same connection', async () => {
+    const server = await Sv2Server.listen({ port: 0, identity: ServerIdentity.create({ authority }) });
+    const opened: number[] = [];
+    let reopened!: () => void;
+    const second = new Promise<void>((resolve) => (reopened = resolve));
+    server.on('connection', (conn) =>
+      conn.on('message', (m) => {
+        if (m.name === 'SetupConnection') void conn.send('SetupConnectionSuccess', { usedVersion: 2, flags: 0 });
+        if (m.name !== 'OpenStandardMiningChannel') return;
+        const channelId = opened.push(m.message.requestId);
+        void conn.send('OpenStandardMiningChannelSuccess', { requestId: m.message.requestId, channelId, target: new Uint8Array(32).fill(0xff), extranoncePrefix: new Uint8Array(8), groupChannelId: 0 });
+        if (channelId === 1) void conn.send('CloseChannel', { channelId, reasonCode: 'maintenance' });
+        else reopened();
+      }),
+    );
+    const miner = Miner.start({ url: `stratum2+tcp://127.0.0.1:${server.port}/${authority.publicKey}`, threads: 1, reconnectDelayMs: 20 });
+    try {
+      const [notice] = await nextEvent(miner, 'notice', (n) => n.includes('closed channel'));
+      expect(notice).toMatch(/the pool closed channel 1: maintenance/);
+      await second;
+      expect(opened).toEqual([1, 2]); // two requests, one connection
+      expect(miner.stats().connects).toBe(1);
+    } finally {
+      await miner.close();
+      await server.close();
+    }
+  });
 });

@@ -228,11 +228,15 @@ export class Sv2Session implements UpstreamSession {
         break;
       case 'CloseChannel':
         if (ch !== null && this.addressed(ch, m.message.channelId)) {
-          this.host.notice(`the pool closed channel ${m.message.channelId}: ${m.message.reasonCode}; opening a new one`);
+          const delay = this.backoff.next();
+          this.host.notice(`the pool closed channel ${m.message.channelId}: ${m.message.reasonCode}; opening a new one in ${delay} ms`);
           this.channel = null;
           this.currentKey = null;
           this.host.idle();
-          this.openChannel(conn, ch.kind === 'extended');
+          // Waiting (with backoff) keeps a pool that closes every channel from a tight open/close loop.
+          setTimeout(() => {
+            if (this.conn === conn && conn.isOpen && this.channel === null && !this.closing) this.openChannel(conn, ch.kind === 'extended');
+          }, delay).unref();
         }
         break;
       case 'ChannelEndpointChanged':
