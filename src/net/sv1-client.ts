@@ -43,7 +43,7 @@ export class Sv1Connection extends EventEmitter<Sv1ConnectionEvents> {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
-      const last = this.splitter.flush();
+      const last = this.closeInfo ? null : this.splitter.flush();
       if (last !== null) this.emitLine(last);
       this.setClosed({ by: 'peer', reason: 'peer closed the connection' });
       socket.destroy();
