@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCodecCommands } from './codec-commands.js';
 import { registerKeyCommand } from './key.js';
 import { registerKeygenCommand } from './keygen.js';
+import { registerMinerCommand } from './miner.js';
 import { registerNodeCommand } from './node.js';
 import { registerPoolCommand } from './pool.js';
 import { registerTemplateProviderCommand } from './template-provider.js';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerNodeCommand(program);
   registerPoolCommand(program);
   registerTemplateProviderCommand(program);
+  registerMinerCommand(program);
 }
