@@ -10,8 +10,8 @@ import { TxGenerator } from '../src/chain/tx-generator.js';
 const TXS = 3000;
 const PAYOUT = Uint8Array.from([0x00, 0x14, ...new Array(20).fill(7)]);
 
-/** A chain whose mempool holds TXS signed P2WPKH transactions. */
-function fixture(): { chain: EmbeddedChain; setupMs: number; acceptUs: number } {
+/** A chain whose mempool holds TXS signed P2WPKH transactions (the template provider bench uses it too). */
+export function fixture(): { chain: EmbeddedChain; setupMs: number; acceptUs: number } {
   const t0 = performance.now();
   let now = 1_700_000_000;
   const chain = new EmbeddedChain({ clock: () => now });

@@ -13,6 +13,8 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   bitcoin: () => import('./bitcoin.bench.js'),
   chain: () => import('./chain.bench.js'),
   channels: () => import('./channels.bench.js'),
+  pool: () => import('./pool.bench.js'),
+  tp: () => import('./tp.bench.js'),
 };
 
 function fmt(n: number): string {

@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { registerCodecCommands } from './codec-commands.js';
 import { registerKeyCommand } from './key.js';
 import { registerKeygenCommand } from './keygen.js';
+import { registerMinerCommand } from './miner.js';
 import { registerNodeCommand } from './node.js';
 import { registerPoolCommand } from './pool.js';
+import { registerTemplateProviderCommand } from './template-provider.js';
 import { registerTranslatorCommand } from './translator.js';
 
 /** Each sub-command lives in its own file; this list is the one place they are wired in. */
@@ -13,5 +15,7 @@ export function registerCommands(program: Command): void {
   registerKeyCommand(program);
   registerNodeCommand(program);
   registerPoolCommand(program);
+  registerTemplateProviderCommand(program);
+  registerMinerCommand(program);
   registerTranslatorCommand(program);
 }

@@ -9,6 +9,7 @@ import { FileBlockStore, MemoryBlockStore } from '../../chain/block-store.js';
 import { EmbeddedChain } from '../../chain/chain.js';
 import type { DifficultyConfig } from '../../chain/difficulty.js';
 import { EmbeddedTemplateSource } from '../../chain/embedded-source.js';
+import type { TemplateHubOptions } from '../../chain/template-source.js';
 import { TxGenerator } from '../../chain/tx-generator.js';
 import { RpcServer } from '../../net/bitcoind/rpc-server.js';
 import type { RpcCredentials } from '../../net/bitcoind/jsonrpc.js';
@@ -24,6 +25,8 @@ export interface NodeConfig {
   generatorSeed?: string;
   /** Blocks mined at start on an empty chain so the generator's coins mature (default 101). */
   bootstrapBlocks?: number;
+  /** The template source's fee delta and template cache (a template provider sets them). */
+  templates?: TemplateHubOptions;
 }
 
 export interface NodeLogger {
@@ -62,7 +65,7 @@ export async function startNode(cfg: NodeConfig, log: NodeLogger = { info() {}, 
     log.info(`mined ${bootstrap} bootstrap blocks to the transaction generator: ${chain.describeTip()}`);
   }
 
-  const source = new EmbeddedTemplateSource(chain);
+  const source = new EmbeddedTemplateSource(chain, cfg.templates);
   await source.start();
 
   let server: RpcServer | undefined;

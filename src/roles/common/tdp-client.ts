@@ -32,6 +32,11 @@ export class TdpError extends Error {
   override readonly name = 'TdpError';
 }
 
+/** The largest Sv2 frame payload (U24 length). */
+const MAX_TDP_FRAME_PAYLOAD = 0xffffff;
+
+type TransactionDataAnswer = Messages['RequestTransactionDataSuccess'] | Messages['RequestTransactionDataError'];
+
 export class TdpTemplateFeed implements TemplateFeed {
   private conn: Connection | undefined;
   private handlers: TemplateFeedHandlers | undefined;
@@ -40,7 +45,7 @@ export class TdpTemplateFeed implements TemplateFeed {
   private backoff: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
-  private readonly pendingTx = new Map<bigint, (r: Messages['RequestTransactionDataSuccess'] | Messages['RequestTransactionDataError']) => void>();
+  private readonly pendingTx = new Map<bigint, { resolve: (r: TransactionDataAnswer) => void; reject: (e: Error) => void }[]>();
 
   constructor(private readonly opts: TdpClientOptions) {
     this.backoff = opts.backoffInitialMs ?? 500;
@@ -60,9 +65,11 @@ export class TdpTemplateFeed implements TemplateFeed {
 
   private async connectOnce(): Promise<void> {
     const { host, port } = splitHostPort(this.opts.address);
+    // RequestTransactionData.Success carries a whole block's transactions: allow the protocol's largest frame.
+    const limits = { maxFramePayload: MAX_TDP_FRAME_PAYLOAD };
     const conn = this.opts.plaintext
-      ? await connect({ host, port, plaintext: true })
-      : await connect({ host, port, authority: this.opts.authorityPublicKey ?? null });
+      ? await connect({ ...limits, host, port, plaintext: true })
+      : await connect({ ...limits, host, port, authority: this.opts.authorityPublicKey ?? null });
     const setup = new Promise<void>((resolve, reject) => {
       const onMessage = (m: AnyMessage): void => {
         if (m.name === 'SetupConnectionSuccess') {
@@ -105,15 +112,22 @@ export class TdpTemplateFeed implements TemplateFeed {
           this.handlers?.setNewPrevHash(m.message);
           break;
         case 'RequestTransactionDataSuccess':
-        case 'RequestTransactionDataError':
-          this.pendingTx.get(m.message.templateId)?.(m.message);
-          this.pendingTx.delete(m.message.templateId);
+        case 'RequestTransactionDataError': {
+          // Answers come in request order, so the oldest waiter for this id gets this one.
+          const waiters = this.pendingTx.get(m.message.templateId);
+          waiters?.shift()?.resolve(m.message);
+          if (waiters?.length === 0) this.pendingTx.delete(m.message.templateId);
           break;
+        }
         default:
           this.log.debug({ msg: m.name }, 'unexpected message from the Template Provider');
       }
     });
     conn.once('close', (info) => {
+      // Requests on this connection will never be answered.
+      const waiting = [...this.pendingTx.values()].flat();
+      this.pendingTx.clear();
+      for (const w of waiting) w.reject(new TdpError(`Template Provider connection closed before it answered RequestTransactionData: ${info.reason}`));
       if (this.closed) return;
       this.log.warn({ reason: info.reason }, 'Template Provider connection lost; reconnecting');
       this.scheduleReconnect();
@@ -143,12 +157,19 @@ export class TdpTemplateFeed implements TemplateFeed {
   }
 
   /** The template's transactions (a JD client declaring it needs them). */
-  requestTransactionData(templateId: bigint): Promise<Messages['RequestTransactionDataSuccess'] | Messages['RequestTransactionDataError']> {
+  requestTransactionData(templateId: bigint): Promise<TransactionDataAnswer> {
     const conn = this.conn;
     if (conn === undefined || !conn.isOpen) return Promise.reject(new TdpError('no connection to the Template Provider'));
     return new Promise((resolve, reject) => {
-      this.pendingTx.set(templateId, resolve);
-      conn.send('RequestTransactionData', { templateId }).catch(reject);
+      const waiters = this.pendingTx.get(templateId) ?? [];
+      const waiter = { resolve, reject };
+      waiters.push(waiter);
+      this.pendingTx.set(templateId, waiters);
+      conn.send('RequestTransactionData', { templateId }).catch((e: unknown) => {
+        const i = waiters.indexOf(waiter);
+        if (i >= 0) waiters.splice(i, 1);
+        reject(e as Error);
+      });
     });
   }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { FoundShare, SearchWork } from './hash-search.js';
 import type { FromHasher, ToHasher } from './hasher-worker.js';
+import { unpackShares } from './share-packing.js';
 
 export interface HasherPoolEvents {
   share: [FoundShare];
@@ -9,21 +10,25 @@ export interface HasherPoolEvents {
 }
 
 /**
- * SHA256d search on worker threads. Each thread takes a disjoint slice of the nonce range of the
- * same header, so threads never repeat each other's work. Hashrate is measured over a sliding window.
+ * SHA256d search on worker threads. Every thread gets the same work and its own lane of the
+ * search space (see HeaderSearch), so threads never repeat each other's work. Hashrate is
+ * measured over a sliding window.
  */
 export class HasherPool extends EventEmitter<HasherPoolEvents> {
   private readonly workers: Worker[] = [];
   private hashes = 0;
   private readonly window: { t: number; hashes: number }[] = [];
+  private current: SearchWork | null = null;
+  private since: number | null = null;
 
   constructor(readonly threads: number) {
     super();
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
     for (let i = 0; i < threads; i++) {
       const w = spawnHasher();
       w.on('message', (m: FromHasher) => {
-        if (m.type === 'progress') this.hashes += m.hashes;
-        else this.emit('share', { jobKey: m.jobKey, nonce: m.nonce, version: m.version, ntime: m.ntime, hash: new Uint8Array(m.hash) });
+        this.hashes += m.hashes;
+        if (m.found !== null) for (const s of unpackShares(m.found)) this.emit('share', s);
       });
       w.on('error', (e) => this.emit('error', e));
       this.workers.push(w);
@@ -32,12 +37,32 @@ export class HasherPool extends EventEmitter<HasherPoolEvents> {
 
   /** Starts every thread on this work; the previous work is dropped. */
   setWork(work: SearchWork): void {
-    const slice = Math.floor(0x1_0000_0000 / this.threads);
-    this.workers.forEach((w, i) => w.postMessage({ type: 'work', work, startNonce: i * slice } satisfies ToHasher));
+    if (this.current === null) this.since = performance.now();
+    this.current = work;
+    this.workers.forEach((w, index) => w.postMessage({ type: 'work', work, lane: { index, count: this.threads } } satisfies ToHasher));
+  }
+
+  /** Changes the share target of the work in hand without restarting the search (no repeated shares). */
+  setTarget(jobKey: number, target: Uint8Array): void {
+    if (this.current?.jobKey !== jobKey) return;
+    this.current = { ...this.current, target };
+    for (const w of this.workers) w.postMessage({ type: 'target', jobKey, target } satisfies ToHasher);
   }
 
   idle(): void {
+    this.current = null;
+    this.since = null;
     for (const w of this.workers) w.postMessage({ type: 'idle' } satisfies ToHasher);
+  }
+
+  /** The work being hashed, or null when idle. */
+  get work(): SearchWork | null {
+    return this.current;
+  }
+
+  /** performance.now() when the threads last went from idle to hashing; null when idle. */
+  get hashingSince(): number | null {
+    return this.since;
   }
 
   /** Total hashes done since start. */
@@ -55,6 +80,7 @@ export class HasherPool extends EventEmitter<HasherPoolEvents> {
   }
 
   async stop(): Promise<void> {
+    this.current = null;
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
   }

@@ -1,14 +1,24 @@
 import { parentPort } from 'node:worker_threads';
 import { HeaderSearch } from './hash-search.js';
-import type { SearchWork } from './hash-search.js';
+import type { SearchLane, SearchWork } from './hash-search.js';
+import { packShares, transferList, type PackedShares } from './share-packing.js';
 
 /** Messages a hasher thread takes, and what it sends back. */
-export type ToHasher = { type: 'work'; work: SearchWork; startNonce: number } | { type: 'idle' } | { type: 'stop' };
-export type FromHasher =
-  | { type: 'share'; jobKey: number; nonce: number; version: number; ntime: number; hash: Uint8Array }
-  | { type: 'progress'; hashes: number };
+export type ToHasher =
+  | { type: 'work'; work: SearchWork; lane: SearchLane }
+  /** A new share target for the work being hashed (only if it still is `jobKey`). */
+  | { type: 'target'; jobKey: number; target: Uint8Array }
+  | { type: 'idle' }
+  | { type: 'stop' };
+/**
+ * One report per batch: hashes done, and the shares found in it packed into transferable arrays
+ * (per share: nonce, version, ntime words; 32 hash bytes; the extranonce bytes, if any), so even
+ * a flood of shares crosses threads without a structured clone per share.
+ */
+export type FromHasher = { type: 'batch'; hashes: number; found: PackedShares | null };
 
-const BATCH = 2048;
+// ~5 ms of hashing: new work waits at most that long.
+const BATCH = 4096;
 let search: HeaderSearch | undefined;
 let running = true;
 let scheduled = false;
@@ -16,8 +26,9 @@ let scheduled = false;
 function loop(): void {
   scheduled = false;
   if (!running || search === undefined) return;
-  for (const s of search.run(BATCH)) parentPort!.postMessage({ type: 'share', ...s } satisfies FromHasher);
-  parentPort!.postMessage({ type: 'progress', hashes: BATCH } satisfies FromHasher);
+  const found = packShares(search.work.jobKey, search.run(BATCH));
+  const message: FromHasher = { type: 'batch', hashes: BATCH, found };
+  parentPort!.postMessage(message, transferList(found));
   schedule();
 }
 
@@ -30,13 +41,20 @@ function schedule(): void {
 }
 
 parentPort!.on('message', (m: ToHasher) => {
-  if (m.type === 'work') {
-    search = new HeaderSearch(m.work, m.startNonce);
-    schedule();
-  } else if (m.type === 'idle') {
-    search = undefined;
-  } else {
-    running = false;
-    parentPort!.close();
+  switch (m.type) {
+    case 'work':
+      search = new HeaderSearch(m.work, m.lane);
+      schedule();
+      break;
+    case 'target':
+      if (search?.work.jobKey === m.jobKey) search.target = m.target;
+      break;
+    case 'idle':
+      search = undefined;
+      break;
+    case 'stop':
+      running = false;
+      parentPort!.close();
+      break;
   }
 });

@@ -1,8 +1,14 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The pool's Prometheus metrics, on a registry of its own so several roles can share a process. */
 export class PoolMetrics {
   readonly registry = new Registry();
+
+  constructor() {
+    // Process CPU, memory, event-loop lag and GC: what an operator looks at first.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
   readonly connections = new Gauge({ name: 'sv2_pool_connections', help: 'Downstream connections open', registers: [this.registry] });
   readonly channels = new Gauge({ name: 'sv2_pool_channels', help: 'Mining channels open', labelNames: ['kind'], registers: [this.registry] });
   readonly sharesAccepted = new Counter({ name: 'sv2_pool_shares_accepted_total', help: 'Shares accepted', registers: [this.registry] });

@@ -1,0 +1,171 @@
+/**
+ * The pool under load, measured as it runs in production: `sv2 pool` in its own process (its CPU
+ * and memory read from its Prometheus endpoint), miners in another.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { MiningSetupFlags } from '../src/messages/mining.js';
+import { connect } from '../src/net/client.js';
+import type { Connection } from '../src/net/connection.js';
+import { AuthorityKeyPair } from '../src/noise/authority-key.js';
+import { silentLogger } from '../src/roles/common/logger.js';
+import { loadPoolConfig } from '../src/roles/pool/config.js';
+import { templateFeedFor } from '../src/roles/pool/feeds.js';
+import { Pool } from '../src/roles/pool/pool.js';
+import type { BenchResult } from './harness.js';
+
+const CLIENTS = new URL('./pool-clients.ts', import.meta.url).pathname;
+const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
+
+function lines(args: string[], env?: NodeJS.ProcessEnv, stream: 'stdout' | 'stderr' = 'stdout') {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child[stream === 'stdout' ? 'stderr' : 'stdout']!.pipe(process.stderr);
+  const it = createInterface({ input: child[stream]! })[Symbol.asyncIterator]();
+  return {
+    child,
+    async next(): Promise<string> {
+      const r = await it.next();
+      if (r.done) throw new Error(`${path.basename(args[0]!)} exited early`);
+      return r.value;
+    },
+  };
+}
+
+async function metrics(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z0-9_:]+(?:\{[^}]*\})?) ([0-9.e+-]+)$/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+const cpu = (m: Map<string, number>): number => m.get('process_cpu_seconds_total') ?? NaN;
+
+export default async function poolSuite(): Promise<BenchResult[]> {
+  const authority = AuthorityKeyPair.generate();
+  const key = authority.publicKey.toString();
+  const pool = lines([MAIN, 'pool'], {
+    POOL__LISTEN_ADDRESS: '127.0.0.1:0',
+    POOL__MONITORING_ADDRESS: '127.0.0.1:0',
+    POOL__AUTHORITY_PUBLIC_KEY: key,
+    POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
+    POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
+    POOL__ACCOUNTING_DB: path.join(mkdtempSync(path.join(tmpdir(), 'sv2-bench-pool-')), 'pool.sqlite'),
+    POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__NBITS: '"1d00ffff"',
+    POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
+    SV2_LOG_LEVEL: 'warn',
+  }, 'stderr');
+  let listening = '';
+  while (!/listening on/.test(listening)) listening = await pool.next();
+  const port = /listening on [^:]+:(\d+)/.exec(listening)![1]!;
+  const monitor = /monitoring on (\S+)/.exec(listening)![1]!;
+  const results: BenchResult[] = [];
+  try {
+    // 1. Shares through the whole path: socket, Noise, decode, validation, SQLite commit, ack.
+    {
+      const c = lines([CLIENTS, port, key, 'load', '8', '4', '5']);
+      await c.next();
+      const m0 = await metrics(monitor);
+      const t0 = process.hrtime.bigint();
+      const { acked } = JSON.parse(await c.next()) as { acked: number };
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const m1 = await metrics(monitor);
+      const accepted = (m1.get('sv2_pool_shares_accepted_total') ?? 0) - (m0.get('sv2_pool_shares_accepted_total') ?? 0);
+      const cpuSeconds = cpu(m1) - cpu(m0);
+      const perCore = accepted / cpuSeconds;
+      results.push({
+        suite: 'pool', name: 'shares accepted per CPU-second of the pool process (32 channels, Noise, SQLite)', nsPerOp: 1e9 / perCore, opsPerSec: perCore,
+        extra: { accepted, acked, wallSeconds: wall.toFixed(1), poolCpuSeconds: cpuSeconds.toFixed(2) },
+      });
+    }
+  } finally {
+    pool.child.kill('SIGINT');
+  }
+  results.push(...(await inProcess(authority)));
+  return results;
+}
+
+function heap(): number {
+  for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+async function openChannels(port: number, authority: AuthorityKeyPair, connections: number, perConnection: number): Promise<Connection[]> {
+  const conns: Connection[] = [];
+  for (let i = 0; i < connections; i++) {
+    const conn = await connect({ host: '127.0.0.1', port, authority: authority.publicKey.toString() });
+    await conn.send('SetupConnection', { protocol: 0, minVersion: 2, maxVersion: 2, flags: MiningSetupFlags.RequiresStandardJobs, endpointHost: '', endpointPort: 0, vendor: 'bench', hardwareVersion: '', firmware: '', deviceId: '' });
+    let opened = 0;
+    const ready = new Promise<void>((resolve) =>
+      conn.on('message', (m) => {
+        if (m.name === 'SetNewPrevHash' && ++opened === perConnection) resolve();
+      }),
+    );
+    for (let k = 0; k < perConnection; k++) await conn.send('OpenStandardMiningChannel', { requestId: k, userIdentity: `c${i}.${k}`, nominalHashRate: 1e3, maxTarget: new Uint8Array(32).fill(0xff) });
+    await ready;
+    conns.push(conn);
+  }
+  return conns;
+}
+
+/**
+ * Pool and miners in this process (with --expose-gc, so memory is measured after collection).
+ * Every figure includes the miners' side too (their Noise sessions, buffers and decryption), so
+ * each is an upper bound on the pool's own cost.
+ */
+async function inProcess(authority: AuthorityKeyPair): Promise<BenchResult[]> {
+  const cfg = loadPoolConfig(undefined, {
+    POOL__LISTEN_ADDRESS: '127.0.0.1:0',
+    POOL__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
+    POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
+    POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
+    POOL__ACCOUNTING_DB: ':memory:',
+    POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
+  });
+  const { feed, node } = await templateFeedFor(cfg, silentLogger());
+  const pool = await Pool.start({ config: cfg, feed });
+  const results: BenchResult[] = [];
+  try {
+    const h0 = heap();
+    const conns = await openChannels(pool.port, authority, 10, 100);
+    const h1 = heap();
+    results.push({ suite: 'pool', name: 'memory per idle channel, 10 connections × 100 channels (pool + miner side)', nsPerOp: 0, opsPerSec: 0, extra: { bytes: Math.round((h1 - h0) / 1000) } });
+    const samples: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      let left = 1000;
+      const listeners: ((m: { name: string }) => void)[] = [];
+      const done = new Promise<void>((resolve) => {
+        for (const conn of conns) {
+          const on = (m: { name: string }): void => {
+            if (m.name === 'SetNewPrevHash' && --left === 0) resolve();
+          };
+          conn.on('message', on);
+          listeners.push(on);
+        }
+      });
+      const t0 = process.hrtime.bigint();
+      node!.chain.generate(1, new Uint8Array([0x51]));
+      await done;
+      samples.push(Number(process.hrtime.bigint() - t0));
+      conns.forEach((c, i) => c.off('message', listeners[i]!));
+    }
+    samples.sort((a, b) => a - b);
+    const median = samples[2]!;
+    results.push({ suite: 'pool', name: 'new block → last of 1 000 channels has its SetNewPrevHash (pool + miners in one process)', nsPerOp: median, opsPerSec: 1e9 / median });
+    await Promise.all(conns.map((c) => c.close()));
+    const h2 = heap();
+    const single = await openChannels(pool.port, authority, 300, 1);
+    const h3 = heap();
+    results.push({ suite: 'pool', name: 'memory per idle connection with one channel, 300 connections (pool + miner side)', nsPerOp: 0, opsPerSec: 0, extra: { bytes: Math.round((h3 - h2) / 300) } });
+    await Promise.all(single.map((c) => c.close()));
+    return results;
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,51 @@
+/** The Template Provider's source of templates: the embedded chain (default) or a bitcoind JSON-RPC node. */
+import type { Logger } from 'pino';
+import { DifficultyConfigError } from '../../chain/difficulty.js';
+import type { TemplateHubOptions, TemplateSource } from '../../chain/template-source.js';
+import { RpcClient } from '../../net/bitcoind/rpc-client.js';
+import { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
+import { ConfigError } from '../common/config.js';
+import { startNode, type RunningNode } from '../common/embedded-node.js';
+import { embeddedDifficulty, type TpConfig } from './config.js';
+
+export interface Backend {
+  kind: 'embedded' | 'bitcoind-rpc';
+  source: TemplateSource;
+  /** The in-process chain, for the embedded backend. */
+  node?: RunningNode;
+  /** false while the RPC node does not answer. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+export async function startBackend(cfg: TpConfig, log: Logger): Promise<Backend> {
+  const templates: TemplateHubOptions = { feeDelta: BigInt(cfg.fee_delta_sats), cacheSize: cfg.template_cache_size };
+  const b = cfg.backend;
+  if ('Embedded' in b) {
+    const e = b.Embedded;
+    let node: RunningNode;
+    try {
+      node = await startNode(
+        { dataDir: e.data_dir, difficulty: embeddedDifficulty(e), txPerSecond: e.tx_per_second, templates },
+        { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+      );
+    } catch (err) {
+      if (err instanceof DifficultyConfigError) throw new ConfigError(e.nbits !== undefined ? 'backend.Embedded.nbits' : 'backend.Embedded', err.message);
+      throw err;
+    }
+    return { kind: 'embedded', source: node.source, node, connected: () => true, close: () => node.close() };
+  }
+  const r = b.BitcoinCoreRpc;
+  const auth = r.cookie_file !== undefined ? { cookieFile: r.cookie_file } : { user: r.user!, password: r.password! };
+  const source = new RpcTemplateSource({
+    ...templates,
+    client: new RpcClient({ url: r.url, auth }),
+    longPoll: r.long_poll,
+    pollIntervalMs: r.poll_interval_secs * 1000,
+  });
+  source.onConnection((ev) => {
+    if (ev.connected) log.info({ url: r.url }, 'bitcoind answered getblocktemplate');
+    else log.warn({ url: r.url, err: ev.error }, 'bitcoind unreachable; retrying');
+  });
+  return { kind: 'bitcoind-rpc', source, connected: () => source.isConnected, close: () => source.close() };
+}

@@ -1,0 +1,18 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The Template Provider's Prometheus metrics, on a registry of its own so several roles can share a process. */
+export class TpMetrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({ name: 'sv2_tp_connections', help: 'Template Distribution clients connected (set up)', registers: [this.registry] });
+  readonly templates = new Counter({ name: 'sv2_tp_templates_sent_total', help: 'NewTemplate messages sent, future (new tip or first) or update (fees)', labelNames: ['kind'], registers: [this.registry] });
+  readonly prevHashes = new Counter({ name: 'sv2_tp_set_new_prev_hash_sent_total', help: 'SetNewPrevHash messages sent', registers: [this.registry] });
+  readonly tipToWire = new Histogram({
+    name: 'sv2_tp_new_tip_to_wire_seconds',
+    help: 'Time from a new tip to a client having its NewTemplate + SetNewPrevHash handed to the socket',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly transactionData = new Counter({ name: 'sv2_tp_transaction_data_requests_total', help: 'RequestTransactionData answered, by result', labelNames: ['result'], registers: [this.registry] });
+  readonly blocksAccepted = new Counter({ name: 'sv2_tp_blocks_accepted_total', help: 'Solutions whose block the node accepted', registers: [this.registry] });
+  readonly blocksRejected = new Counter({ name: 'sv2_tp_blocks_rejected_total', help: "Solutions whose block was not accepted, by the node's reason", labelNames: ['reason'], registers: [this.registry] });
+}

@@ -1,0 +1,472 @@
+/**
+ * The Template Provider role: a Template Distribution server (Noise, or plaintext on loopback when
+ * configured) in front of a TemplateSource. Each client gets templates built for its own
+ * CoinbaseOutputConstraints: its best template at once, a future template + SetNewPrevHash on
+ * every new tip, and fee-driven updates at most once per interval. It answers
+ * RequestTransactionData and turns SubmitSolution into a block for the node, at once.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { BitcoinDecodeError, equalBytes, hashToDisplay } from '../../bitcoin/bytes.js';
+import { findWitnessCommitment, ZERO_WITNESS_RESERVED_VALUE } from '../../bitcoin/witness.js';
+import { newTemplateMessage, setNewPrevHashMessage } from '../../chain/tdp.js';
+import type { BlockTemplate, CoinbaseConstraints } from '../../chain/template.js';
+import type { SubmitOutcome } from '../../chain/template-source.js';
+import { Protocol, PROTOCOL_VERSION, SetupConnectionErrorCode } from '../../messages/common.js';
+import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
+import { TemplateDistributionErrorCode } from '../../messages/template-distribution.js';
+import { ServerIdentity } from '../../noise/server-identity.js';
+import type { Connection } from '../../net/connection.js';
+import { Sv2Server } from '../../net/server.js';
+import { splitHostPort } from '../common/config.js';
+import { silentLogger } from '../common/logger.js';
+import type { Backend } from './backend.js';
+import { authorityOf, type TpConfig } from './config.js';
+import { TpMetrics } from './metrics.js';
+
+export interface TemplateProviderOptions {
+  config: TpConfig;
+  backend: Backend;
+  logger?: Logger;
+  /** A client that has not sent SetupConnection by then is dropped (default 10 s). */
+  setupTimeoutMs?: number;
+}
+
+/** What became of a SubmitSolution. */
+export interface BlockReport {
+  clientId: number;
+  templateId: bigint;
+  accepted: boolean;
+  /** The node's reject reason, or ours (template-id-not-found, invalid-coinbase-tx). */
+  reason?: string;
+  /** Block hash, display order. */
+  hash?: string;
+  height?: number;
+}
+
+export interface TemplateProviderEvents {
+  block: [report: BlockReport];
+}
+
+interface Session {
+  id: number;
+  conn: Connection;
+  connectedAt: number;
+  setup: Messages['SetupConnection'] | null;
+  constraints: CoinbaseConstraints | null;
+  group: ConstraintGroup | null;
+  /** Bumped on every CoinbaseOutputConstraints: an answer built for an older one is dropped. */
+  generation: number;
+  /** What the client mines on: the prev hash of its last SetNewPrevHash. */
+  prevHash: Uint8Array | null;
+  lastFees: bigint;
+  lastTemplateId: bigint;
+  /** performance.now() of the last NewTemplate sent. */
+  lastSentAt: number;
+  /** The newest fee-driven template waiting for the interval to pass. */
+  pending: BlockTemplate | undefined;
+  timer: NodeJS.Timeout | undefined;
+  templatesSent: number;
+  solutions: number;
+}
+
+/** Clients with the same constraints share one subscription, so a template is built once for all of them. */
+interface ConstraintGroup {
+  key: string;
+  members: Set<Session>;
+  unsubscribe: () => void;
+}
+
+interface TemplateMessages {
+  future?: Messages['NewTemplate'];
+  update?: Messages['NewTemplate'];
+  prevHash?: Messages['SetNewPrevHashTdp'];
+}
+
+export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
+  readonly metrics = new TpMetrics();
+  private readonly log: Logger;
+  private readonly cfg: TpConfig;
+  private readonly backend: Backend;
+  private server: Sv2Server | undefined;
+  private readonly sessions = new Map<number, Session>();
+  private readonly groups = new Map<string, ConstraintGroup>();
+  private readonly encoded = new WeakMap<BlockTemplate, TemplateMessages>();
+  private readonly pendingBlocks = new Set<Promise<void>>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly feeDelta: bigint;
+  private readonly intervalMs: number;
+  private readonly startedAt = Date.now();
+  private nextId = 1;
+  private tipSeenAt: number | undefined;
+  private templatesSent = 0;
+  private blocksAccepted = 0;
+  private blocksRejected = 0;
+  private lastBlock: { at: string; report: BlockReport } | null = null;
+  private closed = false;
+
+  private constructor(private readonly opts: TemplateProviderOptions) {
+    super();
+    this.cfg = opts.config;
+    this.backend = opts.backend;
+    this.log = opts.logger ?? silentLogger();
+    this.feeDelta = BigInt(this.cfg.fee_delta_sats);
+    this.intervalMs = this.cfg.template_interval_secs * 1000;
+  }
+
+  /** Starts the backend's source and the listener; resolves once clients can connect. */
+  static async start(opts: TemplateProviderOptions): Promise<TemplateProvider> {
+    const tp = new TemplateProvider(opts);
+    try {
+      await tp.startParts();
+    } catch (e) {
+      await tp.close();
+      throw e;
+    }
+    return tp;
+  }
+
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  get source() {
+    return this.backend.source;
+  }
+
+  private async startParts(): Promise<void> {
+    const cfg = this.cfg;
+    const { host, port } = splitHostPort(cfg.listen_address);
+    const common = { host, port, maxFramePayload: cfg.max_frame_bytes };
+    const identity = cfg.plaintext ? undefined : ServerIdentity.create({ authority: authorityOf(cfg), validitySeconds: cfg.cert_validity_sec });
+    this.unsubscribe.push(this.source.onNewTip(() => (this.tipSeenAt = performance.now())));
+    // The RPC backend resolves start() once the node has answered; clients that connect before
+    // then get their first template as soon as it has.
+    const started = this.source.start();
+    if (this.backend.kind === 'embedded') await started;
+    else started.catch((e: unknown) => this.closed || this.log.error({ err: (e as Error).message }, 'template source stopped'));
+    this.server = await Sv2Server.listen(identity ? { ...common, identity } : { ...common, plaintext: true });
+    this.server.on('connection', (conn) => this.accept(conn));
+    this.server.on('handshakeError', (err, peer) => this.log.info({ peer: `${peer.address}:${peer.port}`, err: err.message }, 'handshake failed'));
+    this.log.info({ address: `${host}:${this.port}`, encrypted: identity !== undefined, authority: cfg.authority_public_key, backend: this.backend.kind }, 'template provider listening');
+  }
+
+  private accept(conn: Connection): void {
+    const s: Session = {
+      id: this.nextId++, conn, connectedAt: Date.now(), setup: null, constraints: null, group: null, generation: 0,
+      prevHash: null, lastFees: 0n, lastTemplateId: 0n, lastSentAt: 0, pending: undefined, timer: undefined, templatesSent: 0, solutions: 0,
+    };
+    this.sessions.set(s.id, s);
+    const setupTimer = setTimeout(() => {
+      if (s.setup === null) void conn.close('no SetupConnection in time');
+    }, this.opts.setupTimeoutMs ?? 10_000);
+    setupTimer.unref();
+    conn.on('message', (m) => {
+      try {
+        this.onMessage(s, m);
+      } catch (e) {
+        // A bug or a hostile peer costs that peer its connection, never the provider.
+        this.log.warn({ client: s.id, err: (e as Error).message, msg: m.name }, 'dropping client');
+        void conn.close(`error handling ${m.name}`);
+      }
+    });
+    conn.on('unknownMessage', (f) => this.log.debug({ client: s.id, ext: f.header.extensionType, type: f.header.msgType }, 'unknown message dropped'));
+    conn.on('close', (info) => {
+      clearTimeout(setupTimer);
+      clearTimeout(s.timer);
+      s.pending = undefined;
+      this.leaveGroup(s);
+      this.sessions.delete(s.id);
+      this.metrics.connections.set(this.setUpCount());
+      this.log.info({ client: s.id, by: info.by, reason: info.reason }, 'client closed');
+    });
+  }
+
+  private setUpCount(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.setup !== null) n++;
+    return n;
+  }
+
+  private onMessage(s: Session, m: AnyMessage): void {
+    if (s.setup === null) {
+      if (m.name !== 'SetupConnection') {
+        void s.conn.close(`expected SetupConnection first, got ${m.name}`);
+        return;
+      }
+      this.setupConnection(s, m.message);
+      return;
+    }
+    switch (m.name) {
+      case 'CoinbaseOutputConstraints':
+        this.onConstraints(s, m.message).catch((e: unknown) => {
+          this.log.error({ client: s.id, err: (e as Error).message }, 'no template for the client');
+          void s.conn.close('no template available');
+        });
+        return;
+      case 'RequestTransactionData':
+        this.onRequestTransactionData(s, m.message.templateId);
+        return;
+      case 'SubmitSolution':
+        this.onSubmitSolution(s, m.message);
+        return;
+      default:
+        void s.conn.close(`unexpected ${m.name} on a Template Distribution connection`);
+    }
+  }
+
+  private setupConnection(s: Session, m: Messages['SetupConnection']): void {
+    const refuse = (errorCode: string): void => {
+      this.log.info({ client: s.id, protocol: m.protocol, errorCode }, 'SetupConnection refused');
+      void s.conn.send('SetupConnectionError', { flags: 0, errorCode }).catch(() => {});
+      void s.conn.close(`SetupConnection refused: ${errorCode}`);
+    };
+    if (m.protocol !== Protocol.TemplateDistribution) return refuse(SetupConnectionErrorCode.UnsupportedProtocol);
+    if (m.minVersion > PROTOCOL_VERSION || m.maxVersion < PROTOCOL_VERSION) return refuse(SetupConnectionErrorCode.ProtocolVersionMismatch);
+    // Template Distribution defines no flags: any a client sets are ignored and none are echoed.
+    s.setup = m;
+    this.metrics.connections.set(this.setUpCount());
+    this.send(s, 'SetupConnectionSuccess', { usedVersion: PROTOCOL_VERSION, flags: 0 });
+    this.log.info({ client: s.id, peer: `${s.conn.remoteAddress}:${s.conn.remotePort}`, vendor: m.vendor }, 'client set up');
+  }
+
+  /** Spec: answer at once with the best template for these constraints (future + SetNewPrevHash), then keep the client updated. */
+  private async onConstraints(s: Session, m: Messages['CoinbaseOutputConstraints']): Promise<void> {
+    const constraints: CoinbaseConstraints = { maxAdditionalSize: m.coinbaseOutputMaxAdditionalSize, maxAdditionalSigops: m.coinbaseOutputMaxAdditionalSigops };
+    const generation = ++s.generation;
+    this.leaveGroup(s);
+    clearTimeout(s.timer);
+    s.timer = undefined;
+    s.pending = undefined;
+    let t = await this.source.currentTemplate(constraints);
+    // A tip that moved while the template was being fetched (an RPC round trip) gets a fresh one.
+    for (let tries = 0; tries < 3; tries++) {
+      const tip = this.source.tip();
+      if (tip === undefined || equalBytes(tip.hash, t.prevHash)) break;
+      t = await this.source.currentTemplate(constraints);
+    }
+    if (generation !== s.generation || !s.conn.isOpen || this.closed) return;
+    s.constraints = constraints;
+    this.log.debug({ client: s.id, ...constraints }, 'coinbase output constraints');
+    this.sendNewTip(s, t, false);
+    this.joinGroup(s, constraints);
+  }
+
+  private joinGroup(s: Session, c: CoinbaseConstraints): void {
+    const key = `${c.maxAdditionalSize}/${c.maxAdditionalSigops}`;
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      const group: ConstraintGroup = { key, members: new Set(), unsubscribe: () => {} };
+      group.unsubscribe = this.source.onTemplate(c, (t) => {
+        for (const member of [...group.members]) this.deliver(member, t);
+      });
+      this.groups.set(key, (g = group));
+    }
+    g.members.add(s);
+    s.group = g;
+  }
+
+  private leaveGroup(s: Session): void {
+    const g = s.group;
+    if (g === null) return;
+    s.group = null;
+    g.members.delete(s);
+    if (g.members.size === 0) {
+      g.unsubscribe();
+      this.groups.delete(g.key);
+    }
+  }
+
+  /** A template from the source for this client's constraints: a new tip goes out at once, a fee rise waits for the interval. */
+  private deliver(s: Session, t: BlockTemplate): void {
+    if (!s.conn.isOpen || t.id <= s.lastTemplateId) return;
+    if (s.prevHash === null || !equalBytes(s.prevHash, t.prevHash)) {
+      this.sendNewTip(s, t, true);
+      return;
+    }
+    if (t.fees - s.lastFees < this.feeDelta) return;
+    const wait = s.lastSentAt + this.intervalMs - performance.now();
+    if (wait <= 0) {
+      this.sendUpdate(s, t);
+      return;
+    }
+    s.pending = t; // a newer rise replaces an older one still waiting
+    s.timer ??= setTimeout(() => {
+      s.timer = undefined;
+      const p = s.pending;
+      s.pending = undefined;
+      if (p !== undefined && s.conn.isOpen && s.prevHash !== null && equalBytes(s.prevHash, p.prevHash)) this.sendUpdate(s, p);
+    }, wait);
+    s.timer.unref();
+  }
+
+  private messagesOf(t: BlockTemplate): TemplateMessages {
+    let m = this.encoded.get(t);
+    if (m === undefined) this.encoded.set(t, (m = {}));
+    return m;
+  }
+
+  private sendNewTip(s: Session, t: BlockTemplate, fromTip: boolean): void {
+    clearTimeout(s.timer);
+    s.timer = undefined;
+    s.pending = undefined;
+    const m = this.messagesOf(t);
+    this.send(s, 'NewTemplate', (m.future ??= newTemplateMessage(t, true)));
+    this.send(s, 'SetNewPrevHashTdp', (m.prevHash ??= setNewPrevHashMessage(t)));
+    this.sent(s, t, 'future');
+    s.prevHash = t.prevHash;
+    this.metrics.prevHashes.inc();
+    if (fromTip && this.tipSeenAt !== undefined) this.metrics.tipToWire.observe((performance.now() - this.tipSeenAt) / 1000);
+  }
+
+  private sendUpdate(s: Session, t: BlockTemplate): void {
+    const m = this.messagesOf(t);
+    this.send(s, 'NewTemplate', (m.update ??= newTemplateMessage(t, false)));
+    this.sent(s, t, 'update');
+  }
+
+  private sent(s: Session, t: BlockTemplate, kind: 'future' | 'update'): void {
+    s.lastFees = t.fees;
+    s.lastTemplateId = t.id;
+    s.lastSentAt = performance.now();
+    s.templatesSent++;
+    this.templatesSent++;
+    this.metrics.templates.inc({ kind });
+    this.log.debug({ client: s.id, templateId: String(t.id), kind, height: t.height, txs: t.transactions.length, fees: String(t.fees) }, 'template sent');
+  }
+
+  private send<N extends MessageName>(s: Session, name: N, message: Messages[N]): void {
+    s.conn.send(name, message).catch(() => {
+      // A closed or overflowing connection: its close handler cleans up.
+    });
+  }
+
+  /** Success for a template on the current tip; stale-template-id once the tip moved on; template-id-not-found once it left the cache. */
+  private onRequestTransactionData(s: Session, templateId: bigint): void {
+    const t = this.source.template(templateId);
+    const tip = this.source.tip();
+    const refuse = (errorCode: string): void => {
+      this.metrics.transactionData.inc({ result: errorCode });
+      this.log.debug({ client: s.id, templateId: String(templateId), errorCode }, 'RequestTransactionData refused');
+      this.send(s, 'RequestTransactionDataError', { templateId, errorCode });
+    };
+    if (t === undefined) return refuse(TemplateDistributionErrorCode.TemplateIdNotFound);
+    if (tip !== undefined && !equalBytes(tip.hash, t.prevHash)) return refuse(TemplateDistributionErrorCode.StaleTemplateId);
+    this.metrics.transactionData.inc({ result: 'success' });
+    // As Bitcoin Core's provider: excess_data is the coinbase witness (the reserved value) when the block commits to witnesses.
+    const excessData = findWitnessCommitment(t.coinbaseOutputs) >= 0 ? ZERO_WITNESS_RESERVED_VALUE : new Uint8Array(0);
+    this.send(s, 'RequestTransactionDataSuccess', { templateId, excessData, transactionList: t.transactions.map((x) => x.data) });
+  }
+
+  /** The block goes to the node at once; the outcome is logged, counted and emitted. */
+  private onSubmitSolution(s: Session, m: Messages['SubmitSolution']): void {
+    s.solutions++;
+    const t = this.source.template(m.templateId);
+    if (t === undefined) {
+      this.report(s, { clientId: s.id, templateId: m.templateId, accepted: false, reason: TemplateDistributionErrorCode.TemplateIdNotFound });
+      return;
+    }
+    const done = this.source
+      .submitSolution({ templateId: m.templateId, version: m.version, time: m.headerTimestamp, nonce: m.headerNonce, coinbase: m.coinbaseTx })
+      .catch((e: unknown): SubmitOutcome => {
+        if (e instanceof BitcoinDecodeError) return { accepted: false, reason: 'invalid-coinbase-tx' };
+        this.log.error({ client: s.id, err: (e as Error).message }, 'block submission failed');
+        return { accepted: false, reason: 'submit-failed' };
+      })
+      .then((o) => {
+        this.report(s, {
+          clientId: s.id,
+          templateId: m.templateId,
+          accepted: o.accepted,
+          reason: o.reason,
+          hash: o.hash === undefined ? undefined : hashToDisplay(o.hash),
+          height: t.height,
+        });
+      });
+    this.pendingBlocks.add(done);
+    void done.finally(() => this.pendingBlocks.delete(done));
+  }
+
+  private report(s: Session, r: BlockReport): void {
+    const fields = { client: s.id, templateId: String(r.templateId), hash: r.hash, height: r.height };
+    if (r.accepted) {
+      this.blocksAccepted++;
+      this.metrics.blocksAccepted.inc();
+      this.log.info(fields, 'block accepted');
+    } else {
+      this.blocksRejected++;
+      this.metrics.blocksRejected.inc({ reason: reasonLabel(r.reason) });
+      this.log.warn({ ...fields, reason: r.reason }, 'block rejected');
+    }
+    this.lastBlock = { at: new Date().toISOString(), report: r };
+    this.emit('block', r);
+  }
+
+  /** /api/v1/global */
+  global() {
+    const tip = this.source.tip();
+    return {
+      uptime_secs: Math.round((Date.now() - this.startedAt) / 1000),
+      backend: this.backend.kind,
+      backend_connected: this.backend.connected(),
+      connections: this.setUpCount(),
+      tip: tip === undefined ? null : { height: tip.height, hash: hashToDisplay(tip.hash) },
+      templates_sent: this.templatesSent,
+      blocks_accepted: this.blocksAccepted,
+      blocks_rejected: this.blocksRejected,
+      last_block: this.lastBlockView(),
+      fee_delta_sats: this.cfg.fee_delta_sats,
+      template_interval_secs: this.cfg.template_interval_secs,
+    };
+  }
+
+  private lastBlockView() {
+    if (this.lastBlock === null) return null;
+    const r = this.lastBlock.report;
+    return { at: this.lastBlock.at, client_id: r.clientId, template_id: String(r.templateId), accepted: r.accepted, reason: r.reason ?? null, hash: r.hash ?? null, height: r.height ?? null };
+  }
+
+  /** /api/v1/health: ok once there is a tip and the backend answers. */
+  health() {
+    const ready = this.source.tip() !== undefined && this.backend.connected();
+    return { status: ready ? 'ok' : 'waiting-for-node' };
+  }
+
+  clients() {
+    return [...this.sessions.keys()].map((id) => this.client(id)!);
+  }
+
+  client(id: number) {
+    const s = this.sessions.get(id);
+    if (s === undefined) return undefined;
+    return {
+      id: s.id,
+      address: `${s.conn.remoteAddress}:${s.conn.remotePort}`,
+      vendor: s.setup?.vendor ?? null,
+      connected_secs: Math.round((Date.now() - s.connectedAt) / 1000),
+      coinbase_output_max_additional_size: s.constraints?.maxAdditionalSize ?? null,
+      coinbase_output_max_additional_sigops: s.constraints?.maxAdditionalSigops ?? null,
+      templates_sent: s.templatesSent,
+      last_template_id: s.lastTemplateId === 0n ? null : String(s.lastTemplateId),
+      solutions_submitted: s.solutions,
+    };
+  }
+
+  /** Stops listening, drops every client, waits for block submissions in flight, then stops the backend. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.server?.close('template provider shutting down');
+    for (const g of this.groups.values()) g.unsubscribe();
+    this.groups.clear();
+    for (const u of this.unsubscribe.splice(0)) u();
+    await Promise.all([...this.pendingBlocks]);
+    await this.backend.close();
+  }
+}
+
+/** A bounded Prometheus label from a reject reason ("bad-cb-amount", not a free-form message). */
+function reasonLabel(reason: string | undefined): string {
+  const head = (reason ?? 'unknown').split(/[:\s]/, 1)[0]!;
+  return head.length === 0 ? 'unknown' : head.slice(0, 48);
+}
