@@ -38,8 +38,8 @@ export const DEFAULT_SV1_SERVER_LIMITS: Sv1ServerLimits = {
 /** Why a connection ended; `peer` means the miner closed it or the network failed. */
 export type Sv1CloseReason = 'peer' | 'line-too-long' | 'bad-lines' | 'write-buffer-full' | 'idle' | 'server-closed' | 'kicked';
 
-/** What the owner of a connection reacts to. Set with {@link Sv1Connection.setHandler} in `onConnection`. */
-export interface Sv1ConnectionHandler {
+/** What the owner of a connection reacts to. Set with {@link Sv1DownstreamConnection.setHandler} in `onConnection`. */
+export interface Sv1DownstreamHandler {
   onMessage(message: Sv1ClientMessage): void;
   /** a line that failed to parse (already answered when it carried an id) */
   onBadLine?(error: Sv1ProtocolError): void;
@@ -51,13 +51,13 @@ export interface Sv1ServerOptions {
   port: number;
   limits?: Partial<Sv1ServerLimits>;
   /** a new miner; set its handler before returning */
-  onConnection(connection: Sv1Connection): void;
+  onConnection(connection: Sv1DownstreamConnection): void;
 }
 
-const NO_HANDLER: Sv1ConnectionHandler = { onMessage: () => undefined, onClose: () => undefined };
+const NO_HANDLER: Sv1DownstreamHandler = { onMessage: () => undefined, onClose: () => undefined };
 
 /** One miner's connection. `send` queues a line; it never throws once the peer is gone. */
-export class Sv1Connection {
+export class Sv1DownstreamConnection {
   readonly id: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -66,7 +66,7 @@ export class Sv1Connection {
   lastLineAt: number;
   bytesIn = 0;
   bytesOut = 0;
-  private handler: Sv1ConnectionHandler = NO_HANDLER;
+  private handler: Sv1DownstreamHandler = NO_HANDLER;
   private readonly splitter: LineSplitter;
   private readonly budget: BadLineBudget;
   private closed = false;
@@ -75,7 +75,7 @@ export class Sv1Connection {
     id: number,
     private readonly socket: Socket,
     private readonly limits: Sv1ServerLimits,
-    private readonly onGone: (connection: Sv1Connection, reason: Sv1CloseReason, detail: string) => void,
+    private readonly onGone: (connection: Sv1DownstreamConnection, reason: Sv1CloseReason, detail: string) => void,
   ) {
     this.id = id;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -100,7 +100,7 @@ export class Sv1Connection {
     return this.socket.writableLength;
   }
 
-  setHandler(handler: Sv1ConnectionHandler): void {
+  setHandler(handler: Sv1DownstreamHandler): void {
     this.handler = handler;
   }
 
@@ -114,15 +114,6 @@ export class Sv1Connection {
       return false;
     }
     return true;
-  }
-
-  /** Closes after flushing what was queued (a polite close), then reports `reason`. */
-  end(reason: Sv1CloseReason, detail: string): void {
-    if (this.closed) return;
-    this.socket.end();
-    this.finish(reason, detail);
-    // a peer that never reads would keep the socket half-open forever
-    this.socket.setTimeout(5_000, () => this.socket.destroy());
   }
 
   /** Drops the connection at once. */
@@ -177,7 +168,7 @@ export class Sv1Connection {
 
 export interface Sv1ServerEvents {
   /** a connection ended, and why (after its handler's onClose) */
-  disconnect: [connection: Sv1Connection, reason: Sv1CloseReason, detail: string];
+  disconnect: [connection: Sv1DownstreamConnection, reason: Sv1CloseReason, detail: string];
 }
 
 /** A listening Sv1 server. */
@@ -187,7 +178,7 @@ export class Sv1Server {
   /** connections ended so far, by reason */
   readonly disconnects: Partial<Record<Sv1CloseReason, number>> = {};
   private readonly server: Server;
-  private readonly connections = new Set<Sv1Connection>();
+  private readonly connections = new Set<Sv1DownstreamConnection>();
   private nextId = 1;
   private sweeper: NodeJS.Timeout | undefined;
   /** connections refused because `maxConnections` was reached */
@@ -245,7 +236,7 @@ export class Sv1Server {
       socket.destroy();
       return;
     }
-    const connection = new Sv1Connection(this.nextId++, socket, this.limits, (c, reason, detail) => {
+    const connection = new Sv1DownstreamConnection(this.nextId++, socket, this.limits, (c, reason, detail) => {
       this.connections.delete(c);
       this.disconnects[reason] = (this.disconnects[reason] ?? 0) + 1;
       // after the owner heard of it: observers see a consistent state

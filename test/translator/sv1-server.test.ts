@@ -2,12 +2,12 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Sv1Server } from '../../src/net/sv1-server.js';
-import type { Sv1CloseReason, Sv1Connection, Sv1ServerLimits } from '../../src/net/sv1-server.js';
+import type { Sv1CloseReason, Sv1DownstreamConnection, Sv1ServerLimits } from '../../src/net/sv1-server.js';
 import { LineSplitter, buildResult, parseServerLine } from '../../src/sv1/index.js';
 import type { Sv1ClientMessage } from '../../src/sv1/index.js';
 
 interface Accepted {
-  connection: Sv1Connection;
+  connection: Sv1DownstreamConnection;
   messages: Sv1ClientMessage[];
   closed: Promise<{ reason: Sv1CloseReason; detail: string }>;
 }

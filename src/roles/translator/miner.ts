@@ -7,7 +7,7 @@ import { bytesToHex, difficultyToTarget } from '../../sv1/index.js';
 import type { UpstreamChannel } from './channel.js';
 import { HashrateMeter, PowerOfTwoVardiff } from './vardiff.js';
 
-/** The connection a session talks through (an Sv1Connection in the running translator). */
+/** The connection a session talks through (an Sv1DownstreamConnection in the running translator). */
 export interface MinerLink {
   readonly id: number;
   readonly remoteAddress: string;
