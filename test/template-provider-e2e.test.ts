@@ -3,7 +3,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashToDisplay, toHex } from '../src/bitcoin/index.js';
+import { hashToDisplay } from '../src/bitcoin/index.js';
+import { bytesToHex } from '../src/codec/hex.js';
 import { EmbeddedChain } from '../src/chain/chain.js';
 import { MiningSetupFlags } from '../src/messages/index.js';
 import { RpcServer } from '../src/net/bitcoind/rpc-server.js';
@@ -51,7 +52,7 @@ describe('the pool mines through the template provider', () => {
     cleanups.push(() => miner.close());
     expect((await miner.setup(MiningSetupFlags.RequiresStandardJobs)).name).toBe('SetupConnectionSuccess');
     const ch = await miner.openStandard('alice.rig1', 1e3);
-    expect(toHex(ch.tip!.prevHash)).toBe(toHex(chain.tip.hash));
+    expect(bytesToHex(ch.tip!.prevHash)).toBe(bytesToHex(chain.tip.hash));
     expect(tp.clients()).toMatchObject([{ vendor: 'stratum-v2-ts', templates_sent: 1 }]);
 
     // The pool's TDP client asks for a template's transactions (what a JD client does), twice at once.
@@ -72,7 +73,7 @@ describe('the pool mines through the template provider', () => {
     expect(report.hash).toBe(hashToDisplay(chain.tip.hash));
     // The TP's new tip travels through the pool to the miner.
     const prev = await miner.next('SetNewPrevHash');
-    expect(toHex(prev.message.prevHash)).toBe(toHex(chain.tip.hash));
+    expect(bytesToHex(prev.message.prevHash)).toBe(bytesToHex(chain.tip.hash));
   });
 });
 
@@ -96,7 +97,7 @@ describe('template provider in front of a bitcoind JSON-RPC node', () => {
 
     const c = await tdpClient(tp.port);
     cleanups.push(() => c.client.close());
-    expect(toHex(c.prevHash.prevHash)).toBe(toHex(node.tip.hash));
+    expect(bytesToHex(c.prevHash.prevHash)).toBe(bytesToHex(node.tip.hash));
     expect(tp.health()).toEqual({ status: 'ok' });
     const report = nextBlock(tp);
     await c.client.send('SubmitSolution', solve(c.template, c.prevHash));
@@ -104,7 +105,7 @@ describe('template provider in front of a bitcoind JSON-RPC node', () => {
     expect(node.height).toBe(1);
     // The long poll returns with the new tip: a future template and its prev hash.
     expect((await c.client.next('NewTemplate')).message.futureTemplate).toBe(true);
-    expect(toHex((await c.client.next('SetNewPrevHashTdp')).message.prevHash)).toBe(toHex(node.tip.hash));
+    expect(bytesToHex((await c.client.next('SetNewPrevHashTdp')).message.prevHash)).toBe(bytesToHex(node.tip.hash));
     expect(tp.global()).toMatchObject({ backend: 'bitcoind-rpc', backend_connected: true, blocks_accepted: 1, tip: { height: 1 } });
   });
 

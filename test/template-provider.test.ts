@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { assembleBlock, bip34HeightPrefix, bitsToTarget, coinbaseMerklePath, equalBytes, hashToDisplay, joinCoinbase, MAX_BLOCK_WEIGHT, parseBlock, parseTransaction, toHex } from '../src/bitcoin/index.js';
+import { assembleBlock, bip34HeightPrefix, bitsToTarget, coinbaseMerklePath, equalBytes, hashToDisplay, joinCoinbase, MAX_BLOCK_WEIGHT, parseBlock, parseTransaction } from '../src/bitcoin/index.js';
+import { bytesToHex } from '../src/codec/hex.js';
 import type { EmbeddedChain } from '../src/chain/chain.js';
 import { blockSubsidy } from '../src/chain/params.js';
 import type { TxGenerator } from '../src/chain/tx-generator.js';
@@ -56,10 +57,10 @@ describe('template provider over real sockets (embedded chain)', () => {
     const { template, prevHash } = await client(p.port);
     expect(template.futureTemplate).toBe(true);
     expect(prevHash.templateId).toBe(template.templateId);
-    expect(toHex(prevHash.prevHash)).toBe(toHex(chain.tip.hash));
+    expect(bytesToHex(prevHash.prevHash)).toBe(bytesToHex(chain.tip.hash));
     expect(prevHash.nbits).toBe(chain.nextBits());
-    expect(toHex(prevHash.target)).toBe(toHex(bitsToTarget(chain.nextBits())));
-    expect(toHex(template.coinbasePrefix)).toBe(toHex(bip34HeightPrefix(chain.height + 1)));
+    expect(bytesToHex(prevHash.target)).toBe(bytesToHex(bitsToTarget(chain.nextBits())));
+    expect(bytesToHex(template.coinbasePrefix)).toBe(bytesToHex(bip34HeightPrefix(chain.height + 1)));
     expect(template.coinbaseTxValueRemaining).toBe(valueOfWholeMempool());
     expect(template.coinbaseTxOutputsCount).toBe(1); // the witness commitment
   });
@@ -91,7 +92,7 @@ describe('template provider over real sockets (embedded chain)', () => {
       const ph = await c.client.next('SetNewPrevHashTdp');
       expect(nt.message.futureTemplate).toBe(true);
       expect(ph.message.templateId).toBe(nt.message.templateId);
-      expect(toHex(ph.message.prevHash)).toBe(toHex(chain.tip.hash));
+      expect(bytesToHex(ph.message.prevHash)).toBe(bytesToHex(chain.tip.hash));
       expect(nt.message.templateId).toBeGreaterThan(c.template.templateId);
     }
     expect(await p.metrics.registry.getSingleMetricAsString('sv2_tp_blocks_accepted_total')).toContain('sv2_tp_blocks_accepted_total 1');
@@ -142,11 +143,11 @@ describe('template provider over real sockets (embedded chain)', () => {
     await c.client.send('RequestTransactionData', { templateId: c.template.templateId });
     const r = (await c.client.next('RequestTransactionDataSuccess')).message;
     expect(r.templateId).toBe(c.template.templateId);
-    expect(toHex(r.excessData)).toBe('00'.repeat(32));
-    expect(r.transactionList.map(toHex)).toEqual(mempool.map((x) => toHex(x.data)));
+    expect(bytesToHex(r.excessData)).toBe('00'.repeat(32));
+    expect(r.transactionList.map(bytesToHex)).toEqual(mempool.map((x) => bytesToHex(x.data)));
     // The order is the one the merkle path commits to.
     const txids = r.transactionList.map((x) => parseTransaction(x).txid);
-    expect(coinbaseMerklePath(txids).map(toHex)).toEqual(c.template.merklePath.map(toHex));
+    expect(coinbaseMerklePath(txids).map(bytesToHex)).toEqual(c.template.merklePath.map(bytesToHex));
   });
 
   it('stale-template-id once the tip moved on, template-id-not-found for an unknown id', async () => {
@@ -189,8 +190,8 @@ describe('template provider over real sockets (embedded chain)', () => {
     expect(bigWeight).toBeLessThanOrEqual(budget);
     expect(big.template.coinbaseTxValueRemaining).toBeLessThan(small.template.coinbaseTxValueRemaining);
     // Filled greedily: the first candidate left out would not have fitted.
-    const kept = new Set(bigTxs.map((t) => toHex(t.txid)));
-    const firstOut = candidates.findIndex((x) => !kept.has(toHex(x.txid)));
+    const kept = new Set(bigTxs.map((t) => bytesToHex(t.txid)));
+    const firstOut = candidates.findIndex((x) => !kept.has(bytesToHex(x.txid)));
     const before = candidates.slice(0, firstOut).reduce((s, x) => s + x.weight, 0);
     expect(before + candidates[firstOut]!.weight).toBeGreaterThan(budget);
 
@@ -230,7 +231,7 @@ describe('template provider over real sockets (embedded chain)', () => {
     expect(update).toMatchObject({ name: 'NewTemplate', message: { futureTemplate: false, coinbaseTxValueRemaining: valueOfWholeMempool() } });
     const m = update.message as typeof a.template;
     expect(m.templateId).toBeGreaterThan(b.template.templateId);
-    expect(toHex(m.coinbasePrefix)).toBe(toHex(a.template.coinbasePrefix));
+    expect(bytesToHex(m.coinbasePrefix)).toBe(bytesToHex(a.template.coinbasePrefix));
     await expectNothingSent(b);
   });
 
@@ -267,7 +268,7 @@ describe('template provider over real sockets (embedded chain)', () => {
       vi.advanceTimersByTime(1);
       const after = await c.client.next();
       expect(after).toMatchObject({ name: 'NewTemplate', message: { futureTemplate: false, coinbaseTxValueRemaining: valueOfWholeMempool() } });
-      expect(toHex((after.message as typeof c.template).coinbasePrefix)).toBe(toHex(bip34HeightPrefix(chain.height + 1)));
+      expect(bytesToHex((after.message as typeof c.template).coinbasePrefix)).toBe(bytesToHex(bip34HeightPrefix(chain.height + 1)));
     } finally {
       vi.useRealTimers();
     }

@@ -3,7 +3,8 @@
  * `raw(...)` output descriptor (BIP380 checksum optional, verified when present).
  */
 import { Address, OutScript } from '@scure/btc-signer';
-import { fromHex, toHex } from './bytes.js';
+import { fromHex } from './bytes.js';
+import { bytesToHex } from '../codec/hex.js';
 import { ADDRESS_PARAMS, type NetworkName } from './network.js';
 
 /** An address or descriptor that cannot be used on the given network. */
@@ -60,7 +61,7 @@ export function outputScriptFrom(spec: string, network: NetworkName): Uint8Array
 
 /** The `raw(HEX)#checksum` descriptor of a script. */
 export function rawDescriptor(script: Uint8Array): string {
-  const body = `raw(${toHex(script)})`;
+  const body = `raw(${bytesToHex(script)})`;
   return `${body}#${descriptorChecksum(body)!}`;
 }
 

@@ -1,18 +1,16 @@
-/** Byte helpers for Bitcoin serialization: hex, CompactSize, a growable writer and a bounds-checked reader. */
+/** Byte helpers for Bitcoin serialization: hex in and out of hashes, CompactSize, a growable writer and a bounds-checked reader. */
+import { bytesToHex, hexToBytesOrNull } from '../codec/hex.js';
 
 /** Malformed Bitcoin bytes (a truncated transaction, a bad CompactSize, ...). */
 export class BitcoinDecodeError extends Error {
   override readonly name = 'BitcoinDecodeError';
 }
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
+/** The codec's hex decoding, failing as Bitcoin data does (RPC and descriptor input). */
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new BitcoinDecodeError(`not a hex string: ${hex.slice(0, 40)}`);
-  const buf = Buffer.from(hex, 'hex');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const bytes = hexToBytesOrNull(hex);
+  if (bytes === null) throw new BitcoinDecodeError(`not a hex string: ${hex.slice(0, 40)}`);
+  return bytes;
 }
 
 /** A reversed copy: hashes are displayed (RPC, explorers) in the reverse of their internal byte order. */
@@ -24,7 +22,7 @@ export function reversed(bytes: Uint8Array): Uint8Array {
 
 /** Internal-order hash → display hex (as bitcoind prints block hashes and txids). */
 export function hashToDisplay(hash: Uint8Array): string {
-  return toHex(reversed(hash));
+  return bytesToHex(reversed(hash));
 }
 
 /** Display hex (bitcoind's form) → internal-order 32-byte hash. */

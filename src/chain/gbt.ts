@@ -2,7 +2,8 @@
  * bitcoind's getblocktemplate result, both ways: a template candidate from a node's answer (the
  * RPC backend) and a BIP22/23 answer from our template (the embedded chain's RPC server).
  */
-import { fromHex, hashFromDisplay, hashToDisplay, toHex } from '../bitcoin/bytes.js';
+import { fromHex, hashFromDisplay, hashToDisplay } from '../bitcoin/bytes.js';
+import { bytesToHex } from '../codec/hex.js';
 import { parseTransaction } from '../bitcoin/tx.js';
 import { targetFromBigInt, targetToBigInt } from '../bitcoin/target.js';
 import type { BlockTemplate, TemplateCandidate, TemplateTransaction } from './template.js';
@@ -111,7 +112,7 @@ export function gbtFromTemplate(t: BlockTemplate, longpollid: string): GbtResult
     vbrequired: 0,
     previousblockhash: hashToDisplay(t.prevHash),
     transactions: t.transactions.map((x) => ({
-      data: toHex(x.data),
+      data: bytesToHex(x.data),
       txid: hashToDisplay(x.txid),
       hash: hashToDisplay(x.wtxid),
       depends: x.depends.map((d) => d + 1),
@@ -132,6 +133,6 @@ export function gbtFromTemplate(t: BlockTemplate, longpollid: string): GbtResult
     curtime: t.time,
     bits: t.bits.toString(16).padStart(8, '0'),
     height: t.height,
-    default_witness_commitment: toHex(t.coinbaseOutputs[0]!.script),
+    default_witness_commitment: bytesToHex(t.coinbaseOutputs[0]!.script),
   };
 }

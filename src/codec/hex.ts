@@ -1,11 +1,72 @@
+/**
+ * The project's one hex codec: lower case out, either case in, strict (odd lengths and non-hex
+ * digits are refused, never silently truncated). Short inputs take a JS loop, long ones Buffer's
+ * native codec: below NATIVE_THRESHOLD bytes the loop wins, above it the native round trip.
+ */
+
+const HEX_DIGITS = '0123456789abcdef';
+const BYTE_TO_HEX: string[] = Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!);
+
+/** Value of one hex digit from its char code, or -1. */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  const lower = c | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87; // a-f / A-F
+  return -1;
+}
+
+/** Below this many bytes a JS loop beats a round trip through Buffer. */
+const NATIVE_THRESHOLD = 16;
+
 /** Lowercase hex of bytes, in the order given (wire order). */
 export function bytesToHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+  if (bytes.length >= NATIVE_THRESHOLD) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!]!;
+  return out;
+}
+
+/** Decodes hex of even length into a fresh array; null on any non-hex digit or an odd length. */
+export function hexToBytesOrNull(hex: string): Uint8Array | null {
+  if ((hex.length & 1) !== 0) return null;
+  if (hex.length >= 2 * NATIVE_THRESHOLD) {
+    // Buffer stops at the first non-hex pair, so a short result means a bad digit.
+    const decoded = Buffer.from(hex, 'hex');
+    // copy out: small Buffers are views into a shared 8 KiB pool we must not pin
+    return decoded.length * 2 === hex.length ? new Uint8Array(decoded) : null;
+  }
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i));
+    const lo = nibble(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return null;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
 }
 
 /** Bytes from hex; refuses odd lengths and non-hex characters instead of silently truncating. */
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2 !== 0) throw new Error(`hex has an odd length (${hex.length})`);
-  if (!/^[0-9a-fA-F]*$/.test(hex)) throw new Error('hex has a non-hex character');
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  const bytes = hexToBytesOrNull(hex);
+  if (bytes === null) throw new Error('hex has a non-hex character');
+  return bytes;
+}
+
+/** Parses exactly 8 hex digits, big-endian (as Sv1 writes version, nbits, ntime, nonce), to a u32, or null. */
+export function hexU32OrNull(hex: string): number | null {
+  if (hex.length !== 8) return null;
+  let value = 0;
+  for (let i = 0; i < 8; i++) {
+    const n = nibble(hex.charCodeAt(i));
+    if (n < 0) return null;
+    value = value * 16 + n;
+  }
+  return value;
+}
+
+/** A u32 as 8 lower-case hex digits, big-endian (the Sv1 form of version, nbits, ntime, nonce, masks). */
+export function u32ToHex(value: number): string {
+  const v = value >>> 0;
+  return BYTE_TO_HEX[v >>> 24]! + BYTE_TO_HEX[(v >>> 16) & 255]! + BYTE_TO_HEX[(v >>> 8) & 255]! + BYTE_TO_HEX[v & 255]!;
 }

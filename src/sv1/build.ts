@@ -5,7 +5,8 @@
  * Hex is lower case; u32 header fields are 8 big-endian hex digits.
  */
 import { Sv1ProtocolError } from './errors.js';
-import { bytesToHex, swapWords32, u32ToHex } from './hex.js';
+import { bytesToHex, u32ToHex } from '../codec/hex.js';
+import { swapWords32 } from './hex.js';
 import type { Sv1ConfigureGrant, Sv1Id, Sv1Job, Sv1Share } from './types.js';
 
 /** De-facto Sv1 error codes (slush's original protocol description, used by cgminer and pools). */

@@ -6,7 +6,7 @@
  */
 import { hash } from 'node:crypto';
 import { Sv1ProtocolError } from './errors.js';
-import { concatBytes } from './hex.js';
+import { concatBytes } from '../bitcoin/bytes.js';
 import type { Sv1Job, Sv1Share } from './types.js';
 
 export function sha256d(data: Uint8Array): Uint8Array {

@@ -1,62 +1,4 @@
-/** Hex helpers for the Sv1 wire: lower-case out, either case in, and strict lengths. */
-
-const HEX_DIGITS = '0123456789abcdef';
-const BYTE_TO_HEX: string[] = Array.from({ length: 256 }, (_, b) => HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!);
-
-/** Value of one hex digit from its char code, or -1. */
-function nibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48; // 0-9
-  const lower = c | 0x20;
-  if (lower >= 97 && lower <= 102) return lower - 87; // a-f / A-F
-  return -1;
-}
-
-/** Below this many bytes a JS loop beats a round trip through Buffer. */
-const NATIVE_THRESHOLD = 16;
-
-export function bytesToHex(bytes: Uint8Array): string {
-  if (bytes.length >= NATIVE_THRESHOLD) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!]!;
-  return out;
-}
-
-/** Decodes hex of even length; returns null on any non-hex digit or odd length. */
-export function hexToBytesOrNull(hex: string): Uint8Array | null {
-  if ((hex.length & 1) !== 0) return null;
-  if (hex.length >= 2 * NATIVE_THRESHOLD) {
-    // Buffer stops at the first non-hex pair, so a short result means a bad digit.
-    const decoded = Buffer.from(hex, 'hex');
-    // copy out: small Buffers are views into a shared 8 KiB pool we must not pin
-    return decoded.length * 2 === hex.length ? new Uint8Array(decoded) : null;
-  }
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) {
-    const hi = nibble(hex.charCodeAt(2 * i));
-    const lo = nibble(hex.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) return null;
-    out[i] = (hi << 4) | lo;
-  }
-  return out;
-}
-
-/** Parses exactly 8 hex digits (big-endian, as Sv1 writes version, nbits, ntime, nonce) to a u32, or null. */
-export function hexU32OrNull(hex: string): number | null {
-  if (hex.length !== 8) return null;
-  let value = 0;
-  for (let i = 0; i < 8; i++) {
-    const n = nibble(hex.charCodeAt(i));
-    if (n < 0) return null;
-    value = value * 16 + n;
-  }
-  return value;
-}
-
-/** A u32 as 8 lower-case hex digits, big-endian (the Sv1 form of version, nbits, ntime, nonce, masks). */
-export function u32ToHex(value: number): string {
-  const v = value >>> 0;
-  return BYTE_TO_HEX[v >>> 24]! + BYTE_TO_HEX[(v >>> 16) & 255]! + BYTE_TO_HEX[(v >>> 8) & 255]! + BYTE_TO_HEX[v & 255]!;
-}
+/** The one hex form Sv1 has of its own; plain hex comes from codec/hex.ts. */
 
 /**
  * Sv1 sends the previous block hash as the 32-byte header-order hash with each 4-byte word
@@ -69,18 +11,6 @@ export function swapWords32(bytes: Uint8Array): Uint8Array {
     out[i + 1] = bytes[i + 2]!;
     out[i + 2] = bytes[i + 1]!;
     out[i + 3] = bytes[i]!;
-  }
-  return out;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
   }
   return out;
 }

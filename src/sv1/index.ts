@@ -57,4 +57,6 @@ export { sv1JobFromSv2, sv1Extranonce2Size, sv2ShareFromSv1 } from './translatio
 export type { Sv2ExtendedJobFields, Sv2PrevHashFields, Sv1JobOptions, Sv1ShareContext, Sv2ShareFields } from './translation.js';
 export { Sv1Client } from './client.js';
 export type { Sv1ClientOptions, Sv1ClientEvent, Sv1ClientStep } from './client.js';
-export { bytesToHex, hexToBytesOrNull, swapWords32 } from './hex.js';
+export { swapWords32 } from './hex.js';
+// The Sv1 side reads and writes hex throughout: the codec's hex, offered here too.
+export { bytesToHex, hexToBytesOrNull } from '../codec/hex.js';

@@ -5,7 +5,8 @@
  * Anything refused throws a {@link Sv1ProtocolError}; nothing else escapes.
  */
 import { Sv1ProtocolError, describeValue } from './errors.js';
-import { hexToBytesOrNull, hexU32OrNull, swapWords32 } from './hex.js';
+import { hexToBytesOrNull, hexU32OrNull } from '../codec/hex.js';
+import { swapWords32 } from './hex.js';
 import type {
   Sv1ClientMessage,
   Sv1ConfigureRequest,

@@ -4,7 +4,7 @@
  * helpers compute what a server answers to `mining.configure` (BIP310).
  */
 import { Sv1ProtocolError, describeValue } from './errors.js';
-import { hexToBytesOrNull, hexU32OrNull } from './hex.js';
+import { hexToBytesOrNull, hexU32OrNull } from '../codec/hex.js';
 import { MAX_EXTRANONCE_BYTES } from './parse.js';
 import type { Sv1ConfigureGrant, Sv1ConfigureRequest, Sv1ConfigureResult, Sv1SubscribeResult } from './types.js';
 

@@ -13,7 +13,7 @@
  * extranonce1 ‖ extranonce2.
  */
 import { Sv1ProtocolError } from './errors.js';
-import { concatBytes } from './hex.js';
+import { concatBytes } from '../bitcoin/bytes.js';
 import { rolledVersion } from './header.js';
 import type { Sv1Job, Sv1Share } from './types.js';
 

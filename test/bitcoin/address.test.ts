@@ -1,27 +1,28 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createBase58check } from '@scure/base';
 import { describe, expect, it } from 'vitest';
-import { AddressError, addressToScript, descriptorChecksum, outputScriptFrom, rawDescriptor, scriptToAddress, toHex } from '../../src/bitcoin/index.js';
+import { AddressError, addressToScript, descriptorChecksum, outputScriptFrom, rawDescriptor, scriptToAddress } from '../../src/bitcoin/index.js';
+import { bytesToHex } from '../../src/codec/hex.js';
 
 describe('addresses', () => {
   it('turns addresses of every type and network into output scripts', () => {
-    expect(toHex(addressToScript('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
+    expect(bytesToHex(addressToScript('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
     // Base58: the payload after the version byte is the hash in the script.
     const b58 = createBase58check(sha256);
     const p2pkh = b58.decode('1BoatSLRHtKNngkdXEeobR76b53LETtpyT');
-    expect(toHex(addressToScript('1BoatSLRHtKNngkdXEeobR76b53LETtpyT', 'mainnet'))).toBe(`76a914${toHex(p2pkh.subarray(1))}88ac`);
+    expect(bytesToHex(addressToScript('1BoatSLRHtKNngkdXEeobR76b53LETtpyT', 'mainnet'))).toBe(`76a914${bytesToHex(p2pkh.subarray(1))}88ac`);
     const p2sh = b58.decode('3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy');
     expect(p2sh[0]).toBe(5);
-    expect(toHex(addressToScript('3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy', 'mainnet'))).toBe(`a914${toHex(p2sh.subarray(1))}87`);
+    expect(bytesToHex(addressToScript('3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy', 'mainnet'))).toBe(`a914${bytesToHex(p2sh.subarray(1))}87`);
     // BIP350 test vector: taproot on mainnet.
-    expect(toHex(addressToScript('bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0', 'mainnet'))).toBe(
+    expect(bytesToHex(addressToScript('bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0', 'mainnet'))).toBe(
       '512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798',
     );
-    expect(toHex(addressToScript('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'testnet'))).toBe('0014751e76e8199196d454941c45d1b3a323f1433bd6');
-    expect(toHex(addressToScript('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'signet'))).toBe('0014751e76e8199196d454941c45d1b3a323f1433bd6');
+    expect(bytesToHex(addressToScript('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'testnet'))).toBe('0014751e76e8199196d454941c45d1b3a323f1433bd6');
+    expect(bytesToHex(addressToScript('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'signet'))).toBe('0014751e76e8199196d454941c45d1b3a323f1433bd6');
     const regtest = scriptToAddress(addressToScript('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'mainnet'), 'regtest')!;
     expect(regtest).toMatch(/^bcrt1q/);
-    expect(toHex(addressToScript(regtest, 'regtest'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
+    expect(bytesToHex(addressToScript(regtest, 'regtest'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
   });
 
   it('rejects a wrong-network or malformed address with a one-line AddressError', () => {
@@ -39,12 +40,12 @@ describe('descriptors', () => {
   });
 
   it('accepts addr() and raw(), with or without a checksum', () => {
-    expect(toHex(outputScriptFrom('raw(deadbeef)#89f8spxm', 'mainnet'))).toBe('deadbeef');
-    expect(toHex(outputScriptFrom('raw(deadbeef)', 'regtest'))).toBe('deadbeef');
+    expect(bytesToHex(outputScriptFrom('raw(deadbeef)#89f8spxm', 'mainnet'))).toBe('deadbeef');
+    expect(bytesToHex(outputScriptFrom('raw(deadbeef)', 'regtest'))).toBe('deadbeef');
     const addr = 'addr(bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq)';
-    expect(toHex(outputScriptFrom(addr, 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
-    expect(toHex(outputScriptFrom(`${addr}#${descriptorChecksum(addr)!}`, 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
-    expect(toHex(outputScriptFrom(' bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq ', 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
+    expect(bytesToHex(outputScriptFrom(addr, 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
+    expect(bytesToHex(outputScriptFrom(`${addr}#${descriptorChecksum(addr)!}`, 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
+    expect(bytesToHex(outputScriptFrom(' bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq ', 'mainnet'))).toBe('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
   });
 
   it('rejects bad checksums, unsupported descriptors and bad raw hex', () => {

@@ -40,11 +40,11 @@ import {
   serializeTransaction,
   sha256d,
   stripBip141,
-  toHex,
   witnessCommitment,
   witnessCommitmentOutput,
   type TxOut,
 } from '../../src/bitcoin/index.js';
+import { bytesToHex } from '../../src/codec/hex.js';
 
 const data = JSON.parse(readFileSync(new URL('../data/mainnet-blocks.json', import.meta.url), 'utf8')) as {
   mainnetGenesis: { hash: string; merkleRoot: string; hex: string };
@@ -56,9 +56,9 @@ const data = JSON.parse(readFileSync(new URL('../data/mainnet-blocks.json', impo
 
 describe('hashes', () => {
   it('sha256d and hash160 match known values', () => {
-    expect(toHex(sha256d(new Uint8Array(0)))).toBe('5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456');
+    expect(bytesToHex(sha256d(new Uint8Array(0)))).toBe('5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456');
     // hash160 of the BIP143 example's P2WPKH public key is the program in its scriptPubKey.
-    expect(toHex(hash160(fromHex('025476c2e83188368da1ff3e292e7acafcdb3566bb0ad253f62fc70f07aeee6357')))).toBe('1d0f172a0ecb48aee1be1f2687d2963ae33f71a1');
+    expect(bytesToHex(hash160(fromHex('025476c2e83188368da1ff3e292e7acafcdb3566bb0ad253f62fc70f07aeee6357')))).toBe('1d0f172a0ecb48aee1be1f2687d2963ae33f71a1');
   });
 
   it('display order is the reverse of internal order', () => {
@@ -74,14 +74,14 @@ describe('genesis blocks', () => {
     expect(hashToDisplay(block.hash)).toBe(data.mainnetGenesis.hash);
     expect(hashToDisplay(block.header.merkleRoot)).toBe(data.mainnetGenesis.merkleRoot);
     expect(hashToDisplay(merkleRoot(block.transactions.map((t) => t.txid)))).toBe(data.mainnetGenesis.merkleRoot);
-    expect(toHex(genesisBlock('mainnet'))).toBe(data.mainnetGenesis.hex);
+    expect(bytesToHex(genesisBlock('mainnet'))).toBe(data.mainnetGenesis.hex);
     expect(block.transactions[0]!.outputs[0]!.value).toBe(5_000_000_000n);
   });
 
   it('builds the regtest and testnet3 genesis blocks bitcoind uses', () => {
     expect(hashToDisplay(headerHash(genesisBlock('regtest')))).toBe('0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206');
     expect(hashToDisplay(headerHash(genesisBlock('testnet')))).toBe('000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943');
-    expect(toHex(parseTransaction(GENESIS_COINBASE).txid)).toBe('3ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a');
+    expect(bytesToHex(parseTransaction(GENESIS_COINBASE).txid)).toBe('3ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a');
   });
 });
 
@@ -117,19 +117,19 @@ describe('mainnet block 542213 (segwit)', () => {
     const idx = findWitnessCommitment(coinbase.outputs);
     expect(idx).toBeGreaterThanOrEqual(0);
     const script = coinbase.outputs[idx]!.script;
-    expect(toHex(script.subarray(6, 38))).toBe(d.witnessCommitmentRaw);
+    expect(bytesToHex(script.subarray(6, 38))).toBe(d.witnessCommitmentRaw);
     const reserved = coinbase.inputs[0]!.witness[0]!;
     expect(reserved).toHaveLength(32);
     const commitment = witnessCommitment(block.transactions.slice(1).map((t) => t.wtxid), reserved);
-    expect(toHex(commitment)).toBe(d.witnessCommitmentRaw);
+    expect(bytesToHex(commitment)).toBe(d.witnessCommitmentRaw);
     // At least one transaction really has a witness, so wtxid ≠ txid there.
-    expect(block.transactions.some((t, i) => i > 0 && toHex(t.txid) !== toHex(t.wtxid))).toBe(true);
+    expect(block.transactions.some((t, i) => i > 0 && bytesToHex(t.txid) !== bytesToHex(t.wtxid))).toBe(true);
   });
 
   it('starts its coinbase scriptSig with the BIP34 height', () => {
     const sig = block.transactions[0]!.inputs[0]!.scriptSig;
     const prefix = bip34HeightPrefix(d.height);
-    expect(toHex(prefix)).toBe('03054608');
+    expect(bytesToHex(prefix)).toBe('03054608');
     expect(sig.subarray(0, prefix.length)).toEqual(prefix);
   });
 
@@ -172,7 +172,7 @@ describe('mainnet block 542213 (segwit)', () => {
 
   it('its bits decode to the target its hash meets', () => {
     const target = bitsToTarget(d.bits); // 0x172819a1: mantissa 2819a1, 23 significant bytes
-    expect(toHex(target.slice().reverse())).toBe('00'.repeat(9) + '2819a1' + '00'.repeat(20));
+    expect(bytesToHex(target.slice().reverse())).toBe('00'.repeat(9) + '2819a1' + '00'.repeat(20));
     expect(hashMeetsTarget(block.hash, target)).toBe(true);
     expect(hashMeetsTarget(block.hash, bitsToTarget(0x17000001))).toBe(false);
   });
@@ -215,7 +215,7 @@ describe('coinbase construction', () => {
     const sig = tx.inputs[0]!.scriptSig;
     expect(sig.subarray(sig.length - 12)).toEqual(extranonce);
     expect(sig[sig.length - 13]).toBe(12); // OP_PUSHBYTES_12
-    expect(toHex(sig.subarray(0, 4))).toBe('0340d10c'.slice(0, 8));
+    expect(bytesToHex(sig.subarray(0, 4))).toBe('0340d10c'.slice(0, 8));
     expect(tx.outputs).toEqual(outputs);
     expect(tx.inputs[0]!.witness).toEqual([new Uint8Array(32)]);
     expect(coinbaseTxid(parts.strippedPrefix, extranonce, parts.strippedSuffix)).toEqual(tx.txid);
@@ -228,7 +228,7 @@ describe('coinbase construction', () => {
     expect(parts.segwit).toBe(false);
     expect(parts.prefix).toEqual(parts.strippedPrefix);
     const tx = parseTransaction(joinCoinbase(parts.prefix, new Uint8Array(4), parts.suffix));
-    expect(toHex(tx.txid)).toBe(toHex(tx.wtxid));
+    expect(bytesToHex(tx.txid)).toBe(bytesToHex(tx.wtxid));
   });
 
   it('rejects a scriptSig over 100 bytes and an extranonce over 32', () => {
@@ -248,15 +248,15 @@ describe('coinbase construction', () => {
 
 describe('BIP34 heights and script numbers', () => {
   it('matches CScript() << height', () => {
-    expect(toHex(bip34HeightPrefix(0))).toBe('00');
-    expect(toHex(bip34HeightPrefix(1))).toBe('51');
-    expect(toHex(bip34HeightPrefix(16))).toBe('60');
-    expect(toHex(bip34HeightPrefix(17))).toBe('0111');
-    expect(toHex(bip34HeightPrefix(127))).toBe('017f');
-    expect(toHex(bip34HeightPrefix(128))).toBe('028000');
-    expect(toHex(bip34HeightPrefix(255))).toBe('02ff00');
-    expect(toHex(bip34HeightPrefix(256))).toBe('020001');
-    expect(toHex(bip34HeightPrefix(0x7fffffff))).toBe('04ffffff7f');
+    expect(bytesToHex(bip34HeightPrefix(0))).toBe('00');
+    expect(bytesToHex(bip34HeightPrefix(1))).toBe('51');
+    expect(bytesToHex(bip34HeightPrefix(16))).toBe('60');
+    expect(bytesToHex(bip34HeightPrefix(17))).toBe('0111');
+    expect(bytesToHex(bip34HeightPrefix(127))).toBe('017f');
+    expect(bytesToHex(bip34HeightPrefix(128))).toBe('028000');
+    expect(bytesToHex(bip34HeightPrefix(255))).toBe('02ff00');
+    expect(bytesToHex(bip34HeightPrefix(256))).toBe('020001');
+    expect(bytesToHex(bip34HeightPrefix(0x7fffffff))).toBe('04ffffff7f');
   });
 
   it('script numbers round-trip (property)', () => {
@@ -321,7 +321,7 @@ describe('signature hashes (BIP143 example)', () => {
   it('BIP143 sighash of the native P2WPKH input, and its signature verifies', () => {
     const keyHash = fromHex('1d0f172a0ecb48aee1be1f2687d2963ae33f71a1');
     const h = bip143Sighash(signed, 1, p2pkhScript(keyHash), 600_000_000n, 1);
-    expect(toHex(h)).toBe('c37af31116d1b27caf68aae9e3ac82f1477929014d5b917657d0eb49478cb670');
+    expect(bytesToHex(h)).toBe('c37af31116d1b27caf68aae9e3ac82f1477929014d5b917657d0eb49478cb670');
     const [sig, pub] = signed.inputs[1]!.witness as [Uint8Array, Uint8Array];
     expect(secp256k1.verify(sig.subarray(0, -1), h, pub, { prehash: false, format: 'der', lowS: false })).toBe(true);
   });
@@ -337,7 +337,7 @@ describe('signature hashes (BIP143 example)', () => {
     const scure = ScureTx.fromRaw(signed.raw, { allowUnknownOutputs: true, disableScriptCheck: true });
     const code = p2pkhScript(fromHex('1d0f172a0ecb48aee1be1f2687d2963ae33f71a1'));
     for (const t of [1, 2, 3, 0x81, 0x82, 0x83]) {
-      expect(toHex(bip143Sighash(signed, 1, code, 600_000_000n, t))).toBe(toHex(scure.preimageWitnessV0(1, code, t, 600_000_000n)));
+      expect(bytesToHex(bip143Sighash(signed, 1, code, 600_000_000n, t))).toBe(bytesToHex(scure.preimageWitnessV0(1, code, t, 600_000_000n)));
     }
   });
 });

@@ -15,11 +15,11 @@ import {
   targetFromDifficulty,
   targetToBigInt,
   targetToBits,
-  toHex,
   workFromTarget,
 } from '../../src/bitcoin/index.js';
+import { bytesToHex } from '../../src/codec/hex.js';
 
-const be = (t: Uint8Array) => toHex(t.slice().reverse());
+const be = (t: Uint8Array) => bytesToHex(t.slice().reverse());
 
 describe('nBits', () => {
   it('decodes bits to targets (bitcoinjs-lib fixtures)', () => {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromHex, hashToDisplay, parseBlock, parseTransaction, scriptToAddress, toHex } from '../../src/bitcoin/index.js';
+import { fromHex, hashToDisplay, parseBlock, parseTransaction, scriptToAddress } from '../../src/bitcoin/index.js';
+import { bytesToHex } from '../../src/codec/hex.js';
 import { EmbeddedChain } from '../../src/chain/chain.js';
 import { candidateFromGbt, type GbtResult } from '../../src/chain/gbt.js';
 import { solveTemplate } from '../../src/chain/miner.js';
@@ -72,12 +73,12 @@ describe('embedded chain RPC server (bitcoind shapes, real HTTP)', () => {
     expect(hashToDisplay(parent.txid)).toBe(txid);
 
     const child = gen.sign({ version: 2, inputs: [{ prevTxid: parent.txid, prevVout: 0, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] }], outputs: [{ value: parent.outputs[0]!.value - 10_000n, script: PAYOUT }], locktime: 0 }, [parent.outputs[0]!.value]);
-    const childId = await client.call<string>('sendrawtransaction', [toHex(child)]);
+    const childId = await client.call<string>('sendrawtransaction', [bytesToHex(child)]);
     expect((await client.call<Record<string, unknown>>('getmempoolentry', [childId])).depends).toEqual([txid]);
     expect(Object.keys(await client.call<object>('getrawmempool', [true])).sort()).toEqual([txid, childId].sort());
     await expect(client.call('sendrawtransaction', ['00'])).rejects.toMatchObject({ code: -22 });
     const spentTwice = gen.sign({ version: 2, inputs: [{ prevTxid: parent.txid, prevVout: 0, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] }], outputs: [{ value: 1000n, script: PAYOUT }], locktime: 0 }, [parent.outputs[0]!.value]);
-    await expect(client.call('sendrawtransaction', [toHex(spentTwice)])).rejects.toMatchObject({ code: -26, detail: 'txn-mempool-conflict' });
+    await expect(client.call('sendrawtransaction', [bytesToHex(spentTwice)])).rejects.toMatchObject({ code: -26, detail: 'txn-mempool-conflict' });
 
     chain.generate(1, PAYOUT);
     const verbose = await client.call<Record<string, unknown>>('getrawtransaction', [txid, true]);
@@ -94,11 +95,11 @@ describe('embedded chain RPC server (bitcoind shapes, real HTTP)', () => {
     expect(gbt.longpollid).toBeTypeOf('string');
     const template = finishTemplate(candidateFromGbt(gbt), { maxAdditionalSize: 0, maxAdditionalSigops: 0 }, 1n);
     const block = solveTemplate(template, { payoutScript: PAYOUT })!;
-    expect(await client.call('submitblock', [toHex(block)])).toBeNull();
+    expect(await client.call('submitblock', [bytesToHex(block)])).toBeNull();
     expect(chain.height).toBe(1);
-    expect(await client.call('submitblock', [toHex(block)])).toBe('duplicate');
+    expect(await client.call('submitblock', [bytesToHex(block)])).toBe('duplicate');
     const stale = solveTemplate(template, { payoutScript: PAYOUT, extranonce: new Uint8Array(8).fill(1) })!;
-    expect(await client.call('submitblock', [toHex(stale)])).toBe('inconclusive-not-best-prevblk');
+    expect(await client.call('submitblock', [bytesToHex(stale)])).toBe('inconclusive-not-best-prevblk');
     await expect(client.call('submitblock', ['zz'])).rejects.toMatchObject({ code: -22 });
   });
 

@@ -6,7 +6,8 @@
  * getnetworkinfo, getdifficulty, validateaddress.
  */
 import { AddressError, outputScriptFrom, scriptToAddress } from '../../bitcoin/address.js';
-import { fromHex, hashFromDisplay, hashToDisplay, toHex } from '../../bitcoin/bytes.js';
+import { fromHex, hashFromDisplay, hashToDisplay } from '../../bitcoin/bytes.js';
+import { bytesToHex } from '../../codec/hex.js';
 import { serializeHeader } from '../../bitcoin/header.js';
 import type { NetworkName } from '../../bitcoin/network.js';
 import { classifyOutput } from '../../bitcoin/script.js';
@@ -176,7 +177,7 @@ export class NodeMethods {
       const entry = this.entry(hashParam(p, 0, 'blockhash'));
       const verbosity = Number(param<number | boolean>(p, 1, 'verbosity') ?? 1);
       const raw = this.chain.readBlock(entry);
-      if (verbosity === 0) return toHex(raw);
+      if (verbosity === 0) return bytesToHex(raw);
       const info = this.headerInfo(entry);
       const base = { ...info, strippedsize: entry.strippedSize, size: entry.size, weight: entry.weight };
       if (verbosity === 1) return { ...base, tx: entry.txids.map(hashToDisplay) };
@@ -185,7 +186,7 @@ export class NodeMethods {
     },
     getblockheader: (p) => {
       const entry = this.entry(hashParam(p, 0, 'blockhash'));
-      if (param<boolean>(p, 1, 'verbose') === false) return toHex(serializeHeader(entry.header));
+      if (param<boolean>(p, 1, 'verbose') === false) return bytesToHex(serializeHeader(entry.header));
       return this.headerInfo(entry);
     },
     getrawmempool: (p) => {
@@ -215,7 +216,7 @@ export class NodeMethods {
       const verbosity = Number(param<number | boolean>(p, 1, 'verbose') ?? 0);
       const found = this.chain.findTransaction(txid);
       if (!found) throw new RpcMethodError(RPC.INVALID_ADDRESS_OR_KEY, 'No such mempool or blockchain transaction. Use gettransaction for wallet transactions.');
-      if (verbosity === 0) return toHex(found.tx.raw);
+      if (verbosity === 0) return bytesToHex(found.tx.raw);
       const out: Record<string, unknown> = this.decodeTx(found.tx);
       if (found.entry) {
         out.blockhash = hashToDisplay(found.entry.hash);
@@ -273,7 +274,7 @@ export class NodeMethods {
       try {
         const script = outputScriptFrom(address, this.network);
         const type = classifyOutput(script);
-        return { isvalid: true, address, scriptPubKey: toHex(script), isscript: type === 'p2sh' || type === 'p2wsh', iswitness: type.startsWith('p2w') || type === 'p2tr' };
+        return { isvalid: true, address, scriptPubKey: bytesToHex(script), isscript: type === 'p2sh' || type === 'p2wsh', iswitness: type.startsWith('p2w') || type === 'p2tr' };
       } catch (e) {
         if (!(e instanceof AddressError)) throw e;
         return { isvalid: false, error: 'Invalid address' };
@@ -321,20 +322,20 @@ export class NodeMethods {
       locktime: t.locktime,
       vin: t.inputs.map((i) =>
         cb
-          ? { coinbase: toHex(i.scriptSig), ...(i.witness.length ? { txinwitness: i.witness.map(toHex) } : {}), sequence: i.sequence }
+          ? { coinbase: bytesToHex(i.scriptSig), ...(i.witness.length ? { txinwitness: i.witness.map(bytesToHex) } : {}), sequence: i.sequence }
           : {
               txid: hashToDisplay(i.prevTxid),
               vout: i.prevVout,
-              scriptSig: { asm: '', hex: toHex(i.scriptSig) },
-              ...(i.witness.length ? { txinwitness: i.witness.map(toHex) } : {}),
+              scriptSig: { asm: '', hex: bytesToHex(i.scriptSig) },
+              ...(i.witness.length ? { txinwitness: i.witness.map(bytesToHex) } : {}),
               sequence: i.sequence,
             },
       ),
       vout: t.outputs.map((o, n) => {
         const address = scriptToAddress(o.script, this.network);
-        return { value: btc(o.value), n, scriptPubKey: { asm: '', hex: toHex(o.script), ...(address ? { address } : {}), type: SCRIPT_TYPE_NAMES[classifyOutput(o.script)] } };
+        return { value: btc(o.value), n, scriptPubKey: { asm: '', hex: bytesToHex(o.script), ...(address ? { address } : {}), type: SCRIPT_TYPE_NAMES[classifyOutput(o.script)] } };
       }),
-      hex: toHex(t.raw),
+      hex: bytesToHex(t.raw),
     };
   }
 

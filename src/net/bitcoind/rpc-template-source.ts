@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { headerHash } from '../../bitcoin/header.js';
-import { toHex } from '../../bitcoin/bytes.js';
+import { bytesToHex } from '../../codec/hex.js';
 import { Emitter, type Unsubscribe } from '../../chain/events.js';
 import { candidateFromGbt, type GbtResult } from '../../chain/gbt.js';
 import { DEFAULT_CONSTRAINTS, type BlockTemplate, type CoinbaseConstraints } from '../../chain/template.js';
@@ -134,7 +134,7 @@ export class RpcTemplateSource implements TemplateSource {
   async submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
     const hash = block.length >= 80 ? headerHash(block) : undefined;
     try {
-      const r = await this.client.call<string | null>('submitblock', [toHex(block)]);
+      const r = await this.client.call<string | null>('submitblock', [bytesToHex(block)]);
       return r === null ? { accepted: true, hash } : { accepted: false, reason: r, hash };
     } catch (e) {
       return { accepted: false, reason: e instanceof RpcError ? e.detail : `node unreachable: ${(e as Error).message}`, hash };
