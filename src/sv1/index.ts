@@ -31,21 +31,11 @@ export { readSubscribeResult, readConfigureResult, readBooleanResult, negotiateV
 export type { Sv1ServerPolicy } from './results.js';
 export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 export { BadLineBudget } from './bad-line-budget.js';
-export {
-  DIFFICULTY_1_TARGET,
-  difficultyToTarget,
-  targetToDifficulty,
-  hashToDifficulty,
-  hashMeetsTarget,
-  powerOfTwoDifficulty,
-  targetToBigInt,
-  bigIntToTarget,
-} from './difficulty.js';
+export { difficultyToTarget, targetToDifficulty, hashToDifficulty, powerOfTwoDifficulty } from './difficulty.js';
 export type { PowerOfTwoRounding } from './difficulty.js';
 export {
   BIP320_VERSION_MASK,
   BIP323_VERSION_MASK,
-  sha256d,
   merkleRootFromCoinbase,
   buildHeader,
   rolledVersion,
@@ -58,5 +48,8 @@ export type { Sv2ExtendedJobFields, Sv2PrevHashFields, Sv1JobOptions, Sv1ShareCo
 export { Sv1Client } from './client.js';
 export type { Sv1ClientOptions, Sv1ClientEvent, Sv1ClientStep } from './client.js';
 export { swapWords32 } from './hex.js';
-// The Sv1 side reads and writes hex throughout: the codec's hex, offered here too.
+// What checking an Sv1 share takes besides the above, offered here too: the one implementation
+// of each lives in codec/ and bitcoin/.
 export { bytesToHex, hexToBytesOrNull } from '../codec/hex.js';
+export { sha256d } from '../bitcoin/hash.js';
+export { hashMeetsTarget } from '../bitcoin/target.js';

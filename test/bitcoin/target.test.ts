@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  BitcoinDecodeError,
   bigIntToBits,
   bitsToTarget,
   compareTargets,
@@ -136,5 +137,7 @@ describe('hash vs target comparison', () => {
         expect(targetFromBigInt(targetToBigInt(a))).toEqual(a);
       }),
     );
+    expect(() => targetFromBigInt(1n << 256n)).toThrow(RangeError);
+    expect(() => targetToBigInt(new Uint8Array(31))).toThrow(BitcoinDecodeError);
   });
 });
