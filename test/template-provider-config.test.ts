@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/roles/common/config.js';
-import { embeddedDifficulty, isLoopback, loadTpConfig } from '../src/roles/template-provider/config.js';
+import { embeddedDifficulty } from '../src/roles/common/embedded-node.js';
+import { isLoopback, loadTpConfig } from '../src/roles/template-provider/config.js';
 import { runCli } from './support/cli.js';
 
 // The SRI examples' test-only authority key pair.
@@ -44,7 +45,7 @@ describe('template provider config', () => {
   it('reads both backends and TP__ overrides', () => {
     const cfg = loadTpConfig(file(`${KEYS}\nfee_delta_sats = 5000\n[backend.Embedded]\nnbits = "1f00ffff"\ntx_per_second = 0.5\n`), { TP__TEMPLATE_INTERVAL_SECS: '2', TP__BACKEND__EMBEDDED__DATA_DIR: '/var/lib/tp' });
     expect(cfg).toMatchObject({ fee_delta_sats: 5000, template_interval_secs: 2, backend: { Embedded: { nbits: '1f00ffff', tx_per_second: 0.5, data_dir: '/var/lib/tp' } } });
-    expect(embeddedDifficulty((cfg.backend as { Embedded: Parameters<typeof embeddedDifficulty>[0] }).Embedded)).toEqual({ mode: 'fixed', bits: 0x1f00ffff });
+    expect(embeddedDifficulty((cfg.backend as { Embedded: Parameters<typeof embeddedDifficulty>[0] }).Embedded, 'backend.Embedded')).toEqual({ mode: 'fixed', bits: 0x1f00ffff });
     const rpc = loadTpConfig(file(`${KEYS}\n[backend.BitcoinCoreRpc]\nurl = "http://127.0.0.1:8332"\ncookie_file = "/home/btc/.bitcoin/.cookie"\n`), {});
     expect(rpc.backend).toEqual({ BitcoinCoreRpc: { url: 'http://127.0.0.1:8332', cookie_file: '/home/btc/.bitcoin/.cookie', long_poll: true, poll_interval_secs: 1 } });
   });

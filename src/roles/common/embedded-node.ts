@@ -13,6 +13,7 @@ import type { TemplateHubOptions } from '../../chain/template-source.js';
 import { TxGenerator } from '../../chain/tx-generator.js';
 import { RpcServer } from '../../net/bitcoind/rpc-server.js';
 import type { RpcCredentials } from '../../net/bitcoind/jsonrpc.js';
+import { ConfigError } from './config.js';
 
 export interface NodeConfig {
   /** Blocks (and the RPC cookie) live here; in memory when absent. */
@@ -27,6 +28,25 @@ export interface NodeConfig {
   bootstrapBlocks?: number;
   /** The template source's fee delta and template cache (a template provider sets them). */
   templates?: TemplateHubOptions;
+}
+
+/** The difficulty keys of a role's embedded-chain table (the pool's and the template provider's). */
+export interface EmbeddedDifficultyKeys {
+  /** Fixed nBits, as hex. */
+  nbits?: string;
+  target_block_interval_secs?: number;
+  /** With target_block_interval_secs: the hashrate (H/s) the first target assumes. */
+  initial_hashrate?: number;
+}
+
+/** The embedded chain's difficulty rule from those keys; a ConfigError names `${table}.nbits` when both rules are given. */
+export function embeddedDifficulty(e: EmbeddedDifficultyKeys, table: string): DifficultyConfig {
+  if (e.nbits !== undefined && e.target_block_interval_secs !== undefined) {
+    throw new ConfigError(`${table}.nbits`, 'give nbits or target_block_interval_secs, not both');
+  }
+  if (e.nbits !== undefined) return { mode: 'fixed', bits: parseInt(e.nbits.replace(/^0x/, ''), 16) >>> 0 };
+  if (e.target_block_interval_secs !== undefined) return { mode: 'retarget', blockIntervalSeconds: e.target_block_interval_secs, initialHashrate: e.initial_hashrate };
+  return { mode: 'regtest' };
 }
 
 export interface NodeLogger {

@@ -1,10 +1,9 @@
 /** Builds the pool's template feed from `[template_provider_type]`. */
 import type { Logger } from 'pino';
-import type { DifficultyConfig } from '../../chain/difficulty.js';
 import { RpcClient } from '../../net/bitcoind/rpc-client.js';
 import { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
 import { ConfigError } from '../common/config.js';
-import { startNode } from '../common/embedded-node.js';
+import { embeddedDifficulty, startNode } from '../common/embedded-node.js';
 import type { RunningNode } from '../common/embedded-node.js';
 import type { PoolConfig } from './config.js';
 import { SourceTemplateFeed } from '../common/template-feed.js';
@@ -15,15 +14,6 @@ export interface FeedResult {
   feed: TemplateFeed;
   /** The in-process node, when the pool runs the embedded chain. */
   node?: RunningNode;
-}
-
-export function embeddedDifficulty(e: { nbits?: string; target_block_interval_secs?: number }, keyPrefix: string): DifficultyConfig {
-  if (e.nbits !== undefined && e.target_block_interval_secs !== undefined) {
-    throw new ConfigError(`${keyPrefix}.nbits`, 'give nbits or target_block_interval_secs, not both');
-  }
-  if (e.nbits !== undefined) return { mode: 'fixed', bits: parseInt(e.nbits.replace(/^0x/, ''), 16) };
-  if (e.target_block_interval_secs !== undefined) return { mode: 'retarget', blockIntervalSeconds: e.target_block_interval_secs };
-  return { mode: 'regtest' };
 }
 
 export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<FeedResult> {

@@ -10,12 +10,11 @@ import type { AnyMessage, MessageName, Messages } from '../../messages/registry.
 import { Protocol, PROTOCOL_VERSION, SetupConnectionErrorCode } from '../../messages/common.js';
 import { MiningSetupFlags } from '../../messages/mining.js';
 import { EXTENSION_NEGOTIATION } from '../../messages/extensions.js';
-import { AuthorityKeyPair, AuthorityPublicKey } from '../../noise/authority-key.js';
 import { ServerIdentity } from '../../noise/server-identity.js';
 import type { Connection } from '../../net/connection.js';
-import { Sv2Server } from '../../net/server.js';
-import { ConfigError, splitHostPort } from '../common/config.js';
+import type { Sv2Server } from '../../net/server.js';
 import { silentLogger } from '../common/logger.js';
+import { authorityKeyPairOf, listenSv2 } from '../common/sv2-server.js';
 import { ChannelManager } from './channel-manager.js';
 import type { BlockCandidate, ShareCredit } from './channel-manager.js';
 import type { PoolConfig } from './config.js';
@@ -117,36 +116,18 @@ export class Pool {
 
   private async startParts(): Promise<void> {
     const cfg = this.opts.config;
-    let authority: AuthorityKeyPair;
-    try {
-      authority = AuthorityKeyPair.parseSecret(cfg.authority_secret_key);
-    } catch (e) {
-      throw new ConfigError('authority_secret_key', (e as Error).message);
-    }
-    let pub: AuthorityPublicKey;
-    try {
-      pub = AuthorityPublicKey.parse(cfg.authority_public_key);
-    } catch (e) {
-      throw new ConfigError('authority_public_key', (e as Error).message);
-    }
-    if (!pub.equals(authority.publicKey)) throw new ConfigError('authority_public_key', 'is not the public key of authority_secret_key');
-    const identity = ServerIdentity.create({ authority, validitySeconds: cfg.cert_validity_sec });
+    const identity = ServerIdentity.create({ authority: authorityKeyPairOf(cfg), validitySeconds: cfg.cert_validity_sec });
 
     await this.opts.feed.start(this.manager.coinbaseOutputSize, {
       newTemplate: (m) => this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update'),
       setNewPrevHash: (m) => this.onTemplate(() => this.manager.onSetNewPrevHash(m), 'prev-hash'),
     });
 
-    const listen = splitHostPort(cfg.listen_address);
-    const common = { maxFramePayload: cfg.max_frame_bytes };
-    this.servers.push(await Sv2Server.listen({ ...common, host: listen.host, port: listen.port, identity }));
+    const limits = { maxFramePayload: cfg.max_frame_bytes };
+    const accept = (conn: Connection): void => this.accept(conn);
+    this.servers.push(await listenSv2({ ...limits, address: cfg.listen_address, identity }, this.log, accept));
     if (cfg.test_only_listen_adress_plain !== undefined) {
-      const plain = splitHostPort(cfg.test_only_listen_adress_plain);
-      this.servers.push(await Sv2Server.listen({ ...common, host: plain.host, port: plain.port, plaintext: true }));
-    }
-    for (const s of this.servers) {
-      s.on('connection', (conn) => this.accept(conn));
-      s.on('handshakeError', (err, peer) => this.log.info({ peer: `${peer.address}:${peer.port}`, err: err.message }, 'handshake failed'));
+      this.servers.push(await listenSv2({ ...limits, address: cfg.test_only_listen_adress_plain, identity: undefined }, this.log, accept));
     }
     this.timer = setInterval(() => this.tick(), cfg.vardiff_interval_secs * 1000);
     this.timer.unref();

@@ -5,8 +5,8 @@ import type { TemplateHubOptions, TemplateSource } from '../../chain/template-so
 import { RpcClient } from '../../net/bitcoind/rpc-client.js';
 import { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
 import { ConfigError } from '../common/config.js';
-import { startNode, type RunningNode } from '../common/embedded-node.js';
-import { embeddedDifficulty, type TpConfig } from './config.js';
+import { embeddedDifficulty, startNode, type RunningNode } from '../common/embedded-node.js';
+import type { TpConfig } from './config.js';
 
 export interface Backend {
   kind: 'embedded' | 'bitcoind-rpc';
@@ -26,7 +26,7 @@ export async function startBackend(cfg: TpConfig, log: Logger): Promise<Backend>
     let node: RunningNode;
     try {
       node = await startNode(
-        { dataDir: e.data_dir, difficulty: embeddedDifficulty(e), txPerSecond: e.tx_per_second, templates },
+        { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'backend.Embedded'), txPerSecond: e.tx_per_second, templates },
         { info: (m) => log.info(m), warn: (m) => log.warn(m) },
       );
     } catch (err) {

@@ -5,9 +5,10 @@
  */
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
-import type { DifficultyConfig } from '../../chain/difficulty.js';
-import { AuthorityKeyPair, AuthorityPublicKey } from '../../noise/authority-key.js';
+import type { AuthorityKeyPair } from '../../noise/authority-key.js';
 import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
+import { embeddedDifficulty } from '../common/embedded-node.js';
+import { authorityKeyPairOf } from '../common/sv2-server.js';
 
 const compactBits = z.string().regex(/^(0x)?[0-9a-fA-F]{1,8}$/, 'must be a compact target in hex, like "207fffff"');
 
@@ -91,9 +92,7 @@ function backendOf(b: z.infer<typeof tpConfigSchema>['backend']): BackendConfig 
     return { BitcoinCoreRpc: r };
   }
   const e = b.Embedded ?? embeddedBackend.parse({});
-  if (e.nbits !== undefined && e.target_block_interval_secs !== undefined) {
-    throw new ConfigError('backend.Embedded.nbits', 'give nbits or target_block_interval_secs, not both');
-  }
+  embeddedDifficulty(e, 'backend.Embedded'); // fail at load time, naming the key
   if (e.initial_hashrate !== undefined && e.target_block_interval_secs === undefined) {
     throw new ConfigError('backend.Embedded.initial_hashrate', 'only applies with target_block_interval_secs');
   }
@@ -120,25 +119,5 @@ export function isLoopback(host: string): boolean {
 export function authorityOf(cfg: Pick<TpConfig, 'authority_public_key' | 'authority_secret_key'>): AuthorityKeyPair {
   if (cfg.authority_secret_key === undefined) throw new ConfigError('authority_secret_key', 'is missing (required unless plaintext = true)');
   if (cfg.authority_public_key === undefined) throw new ConfigError('authority_public_key', 'is missing (required unless plaintext = true)');
-  let pair: AuthorityKeyPair;
-  try {
-    pair = AuthorityKeyPair.parseSecret(cfg.authority_secret_key);
-  } catch (e) {
-    throw new ConfigError('authority_secret_key', (e as Error).message);
-  }
-  let pub: AuthorityPublicKey;
-  try {
-    pub = AuthorityPublicKey.parse(cfg.authority_public_key);
-  } catch (e) {
-    throw new ConfigError('authority_public_key', (e as Error).message);
-  }
-  if (!pub.equals(pair.publicKey)) throw new ConfigError('authority_public_key', 'is not the public key of authority_secret_key');
-  return pair;
-}
-
-/** The embedded chain's difficulty rule from its table. */
-export function embeddedDifficulty(e: EmbeddedBackendConfig): DifficultyConfig {
-  if (e.nbits !== undefined) return { mode: 'fixed', bits: parseInt(e.nbits.replace(/^0x/, ''), 16) >>> 0 };
-  if (e.target_block_interval_secs !== undefined) return { mode: 'retarget', blockIntervalSeconds: e.target_block_interval_secs, initialHashrate: e.initial_hashrate };
-  return { mode: 'regtest' };
+  return authorityKeyPairOf({ authority_secret_key: cfg.authority_secret_key, authority_public_key: cfg.authority_public_key });
 }

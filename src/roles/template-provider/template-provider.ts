@@ -17,9 +17,10 @@ import type { AnyMessage, MessageName, Messages } from '../../messages/registry.
 import { TemplateDistributionErrorCode } from '../../messages/template-distribution.js';
 import { ServerIdentity } from '../../noise/server-identity.js';
 import type { Connection } from '../../net/connection.js';
-import { Sv2Server } from '../../net/server.js';
+import type { Sv2Server } from '../../net/server.js';
 import { splitHostPort } from '../common/config.js';
 import { silentLogger } from '../common/logger.js';
+import { listenSv2 } from '../common/sv2-server.js';
 import type { Backend } from './backend.js';
 import { authorityOf, type TpConfig } from './config.js';
 import { TpMetrics } from './metrics.js';
@@ -136,8 +137,6 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
 
   private async startParts(): Promise<void> {
     const cfg = this.cfg;
-    const { host, port } = splitHostPort(cfg.listen_address);
-    const common = { host, port, maxFramePayload: cfg.max_frame_bytes };
     const identity = cfg.plaintext ? undefined : ServerIdentity.create({ authority: authorityOf(cfg), validitySeconds: cfg.cert_validity_sec });
     this.unsubscribe.push(this.source.onNewTip(() => (this.tipSeenAt = performance.now())));
     // The RPC backend resolves start() once the node has answered; clients that connect before
@@ -145,10 +144,8 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
     const started = this.source.start();
     if (this.backend.kind === 'embedded') await started;
     else started.catch((e: unknown) => this.closed || this.log.error({ err: (e as Error).message }, 'template source stopped'));
-    this.server = await Sv2Server.listen(identity ? { ...common, identity } : { ...common, plaintext: true });
-    this.server.on('connection', (conn) => this.accept(conn));
-    this.server.on('handshakeError', (err, peer) => this.log.info({ peer: `${peer.address}:${peer.port}`, err: err.message }, 'handshake failed'));
-    this.log.info({ address: `${host}:${this.port}`, encrypted: identity !== undefined, authority: cfg.authority_public_key, backend: this.backend.kind }, 'template provider listening');
+    this.server = await listenSv2({ address: cfg.listen_address, identity, maxFramePayload: cfg.max_frame_bytes }, this.log, (conn) => this.accept(conn));
+    this.log.info({ address: `${splitHostPort(cfg.listen_address).host}:${this.port}`, encrypted: identity !== undefined, authority: cfg.authority_public_key, backend: this.backend.kind }, 'template provider listening');
   }
 
   private accept(conn: Connection): void {
