@@ -2,10 +2,9 @@
 import type { EmbeddedChain } from './chain.js';
 import type { Unsubscribe } from './events.js';
 import { DEFAULT_CONSTRAINTS, type BlockTemplate, type CoinbaseConstraints } from './template.js';
-import { TemplateHub, type ChainTip, type SubmitOutcome, type TemplateCause, type TemplateHubOptions, type TemplateSolution, type TemplateSource } from './template-source.js';
+import { HubTemplateSource, type SubmitOutcome, type TemplateHubOptions } from './template-source.js';
 
-export class EmbeddedTemplateSource implements TemplateSource {
-  private readonly hub: TemplateHub;
+export class EmbeddedTemplateSource extends HubTemplateSource {
   private readonly unsubscribe: Unsubscribe[] = [];
   private refreshQueued = false;
 
@@ -13,7 +12,7 @@ export class EmbeddedTemplateSource implements TemplateSource {
     readonly chain: EmbeddedChain,
     opts: TemplateHubOptions = {},
   ) {
-    this.hub = new TemplateHub(opts);
+    super(opts);
   }
 
   async start(): Promise<void> {
@@ -41,39 +40,13 @@ export class EmbeddedTemplateSource implements TemplateSource {
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
-  tip(): ChainTip | undefined {
-    return this.hub.tip();
-  }
-
   async currentTemplate(constraints: CoinbaseConstraints = DEFAULT_CONSTRAINTS): Promise<BlockTemplate> {
     this.hub.setCandidate(this.chain.candidate());
     return this.hub.build(constraints);
   }
 
-  onTemplate(constraints: CoinbaseConstraints, listener: (t: BlockTemplate, cause: TemplateCause) => void): Unsubscribe {
-    return this.hub.subscribe(constraints, listener);
-  }
-
-  onNewTip(listener: (tip: ChainTip) => void): Unsubscribe {
-    return this.hub.onTip(listener);
-  }
-
-  template(id: bigint): BlockTemplate | undefined {
-    return this.hub.template(id);
-  }
-
-  transactionsOf(id: bigint): Uint8Array[] | undefined {
-    return this.hub.transactionsOf(id);
-  }
-
   async submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
     const r = this.chain.submitBlock(block);
     return { accepted: r.accepted, reason: r.reason, hash: r.hash };
-  }
-
-  async submitSolution(s: TemplateSolution): Promise<SubmitOutcome> {
-    const block = this.hub.assemble(s);
-    if (!block) return { accepted: false, reason: 'unknown-template' };
-    return this.submitBlock(block);
   }
 }

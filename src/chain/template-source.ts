@@ -171,3 +171,46 @@ export class TemplateHub {
     }).block;
   }
 }
+
+/**
+ * A TemplateSource over a TemplateHub: everything but where candidates come from and where blocks
+ * go is answered by the hub, the same way for every implementation.
+ */
+export abstract class HubTemplateSource implements TemplateSource {
+  protected readonly hub: TemplateHub;
+
+  constructor(opts: TemplateHubOptions = {}) {
+    this.hub = new TemplateHub(opts);
+  }
+
+  abstract start(): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract currentTemplate(constraints?: CoinbaseConstraints): Promise<BlockTemplate>;
+  abstract submitBlock(block: Uint8Array): Promise<SubmitOutcome>;
+
+  tip(): ChainTip | undefined {
+    return this.hub.tip();
+  }
+
+  onTemplate(constraints: CoinbaseConstraints, listener: (t: BlockTemplate, cause: TemplateCause) => void): Unsubscribe {
+    return this.hub.subscribe(constraints, listener);
+  }
+
+  onNewTip(listener: (tip: ChainTip) => void): Unsubscribe {
+    return this.hub.onTip(listener);
+  }
+
+  template(id: bigint): BlockTemplate | undefined {
+    return this.hub.template(id);
+  }
+
+  transactionsOf(id: bigint): Uint8Array[] | undefined {
+    return this.hub.transactionsOf(id);
+  }
+
+  async submitSolution(s: TemplateSolution): Promise<SubmitOutcome> {
+    const block = this.hub.assemble(s);
+    if (!block) return { accepted: false, reason: 'unknown-template' };
+    return this.submitBlock(block);
+  }
+}

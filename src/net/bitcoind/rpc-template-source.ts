@@ -10,7 +10,7 @@ import { bytesToHex } from '../../codec/hex.js';
 import { Emitter, type Unsubscribe } from '../../chain/events.js';
 import { candidateFromGbt, type GbtResult } from '../../chain/gbt.js';
 import { DEFAULT_CONSTRAINTS, type BlockTemplate, type CoinbaseConstraints } from '../../chain/template.js';
-import { TemplateHub, type ChainTip, type SubmitOutcome, type TemplateCause, type TemplateHubOptions, type TemplateSolution, type TemplateSource } from '../../chain/template-source.js';
+import { HubTemplateSource, type SubmitOutcome, type TemplateHubOptions } from '../../chain/template-source.js';
 import { RpcError, type RpcClient } from './rpc-client.js';
 
 export interface RpcTemplateSourceOptions extends TemplateHubOptions {
@@ -26,8 +26,7 @@ export interface RpcTemplateSourceOptions extends TemplateHubOptions {
 
 export type ConnectionEvent = { connected: true } | { connected: false; error: string };
 
-export class RpcTemplateSource implements TemplateSource {
-  private readonly hub: TemplateHub;
+export class RpcTemplateSource extends HubTemplateSource {
   private readonly client: RpcClient;
   private readonly events = new Emitter<{ connection: ConnectionEvent; ready: undefined }>();
   private readonly abort = new AbortController();
@@ -36,7 +35,7 @@ export class RpcTemplateSource implements TemplateSource {
   private longpollid?: string;
 
   constructor(private readonly opts: RpcTemplateSourceOptions) {
-    this.hub = new TemplateHub(opts);
+    super(opts);
     this.client = opts.client;
   }
 
@@ -106,29 +105,9 @@ export class RpcTemplateSource implements TemplateSource {
     if (!wasReady) this.events.emit('ready', undefined);
   }
 
-  tip(): ChainTip | undefined {
-    return this.hub.tip();
-  }
-
   async currentTemplate(constraints: CoinbaseConstraints = DEFAULT_CONSTRAINTS): Promise<BlockTemplate> {
     if (!this.hub.ready) await this.start();
     return this.hub.build(constraints);
-  }
-
-  onTemplate(constraints: CoinbaseConstraints, listener: (t: BlockTemplate, cause: TemplateCause) => void): Unsubscribe {
-    return this.hub.subscribe(constraints, listener);
-  }
-
-  onNewTip(listener: (tip: ChainTip) => void): Unsubscribe {
-    return this.hub.onTip(listener);
-  }
-
-  template(id: bigint): BlockTemplate | undefined {
-    return this.hub.template(id);
-  }
-
-  transactionsOf(id: bigint): Uint8Array[] | undefined {
-    return this.hub.transactionsOf(id);
   }
 
   async submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
@@ -139,11 +118,5 @@ export class RpcTemplateSource implements TemplateSource {
     } catch (e) {
       return { accepted: false, reason: e instanceof RpcError ? e.detail : `node unreachable: ${(e as Error).message}`, hash };
     }
-  }
-
-  async submitSolution(s: TemplateSolution): Promise<SubmitOutcome> {
-    const block = this.hub.assemble(s);
-    if (!block) return { accepted: false, reason: 'unknown-template' };
-    return this.submitBlock(block);
   }
 }
