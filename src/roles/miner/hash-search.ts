@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { jobMerkleRoot } from '../../bitcoin/coinbase.js';
+import { hashMeetsTarget } from '../../bitcoin/target.js';
 
 /**
  * The coinbase around a rollable extranonce (extended channels, Sv1 jobs): each hashing thread
@@ -43,16 +44,6 @@ export interface FoundShare {
   extranonce?: Uint8Array;
   /** SHA256d of the header, internal byte order. */
   hash: Uint8Array;
-}
-
-/** hash ≤ target, both 256-bit little-endian: compare from the most significant byte. */
-export function meetsTarget(hash: Uint8Array, target: Uint8Array): boolean {
-  for (let i = 31; i >= 0; i--) {
-    const h = hash[i]!;
-    const t = target[i]!;
-    if (h !== t) return h < t;
-  }
-  return true;
 }
 
 export function popcount32(x: number): number {
@@ -175,7 +166,7 @@ export class HeaderSearch {
       view.setUint32(76, this.nonce, true);
       // one-shot hash() is ~40 % faster than two createHash objects
       const h = hash('sha256', hash('sha256', header, 'buffer'), 'buffer');
-      if (meetsTarget(h, this.target)) {
+      if (hashMeetsTarget(h, this.target)) {
         const share: FoundShare = { jobKey: this.work.jobKey, nonce: this.nonce, version: view.getUint32(0, true), ntime: view.getUint32(68, true), hash: new Uint8Array(h) };
         if (this.extranonce !== undefined) share.extranonce = this.extranonce.slice();
         found.push(share);

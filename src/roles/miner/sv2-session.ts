@@ -4,7 +4,6 @@
  * same authority; a lost connection is retried with backoff.
  */
 import { concatBytes } from '../../bitcoin/bytes.js';
-import { compareTargets } from '../../bitcoin/target.js';
 import type { ClientJob } from '../../channels/client-channel.js';
 import { ClientChannel } from '../../channels/client-channel.js';
 import { Protocol, PROTOCOL_VERSION } from '../../messages/common.js';
@@ -14,9 +13,9 @@ import { connect } from '../../net/client.js';
 import type { Connection } from '../../net/connection.js';
 import type { PoolUrl } from '../../net/pool-url.js';
 import type { FoundShare } from './hash-search.js';
-import { meetsTarget } from './hash-search.js';
-import type { BackoffOptions, SessionHost, UpstreamSession } from './session.js';
-import { Backoff, Pause, RecentWork } from './session.js';
+import type { BackoffOptions, SessionHost } from './session.js';
+import { harderTarget, SessionBase } from './session-base.js';
+import type { SessionWork } from './session-base.js';
 
 export interface Sv2SessionOptions {
   pool: PoolUrl;
@@ -30,109 +29,35 @@ export interface Sv2SessionOptions {
   deviceId: string;
 }
 
-interface WorkRef {
-  epoch: number;
+interface WorkRef extends SessionWork {
   jobId: number;
-  /** What the hashers were asked to meet; lowered by SetTarget. */
-  target: Uint8Array;
-  networkTarget: Uint8Array;
 }
 
-/** Bytes allowed to wait unsent before shares are dropped rather than queued. */
-const MAX_SUBMIT_BACKLOG = 256 * 1024;
 const MAX_TARGET = new Uint8Array(32).fill(0xff);
 
-function harder(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return compareTargets(a, b) <= 0 ? a : b;
-}
-
-export class Sv2Session implements UpstreamSession {
-  private conn: Connection | null = null;
+export class Sv2Session extends SessionBase<Connection, WorkRef> {
   private channel: ClientChannel | null = null;
-  private endpoint: { host: string; port: number };
-  private redirected = false;
-  private redirect: { host: string; port: number } | null = null;
-  private readonly backoff: Backoff;
-  private readonly pause = new Pause();
-  private readonly works = new RecentWork<WorkRef>();
-  private epoch = 0;
   private sequence = 0;
   private requestId = 0;
   private fixedVersion = false;
   private refusedFlags = 0;
   private announced = 0;
-  private currentKey: number | null = null;
-  private closing = false;
-  private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly host: SessionHost,
+    host: SessionHost,
     private readonly opts: Sv2SessionOptions,
   ) {
-    this.endpoint = { host: opts.pool.host, port: opts.pool.port };
-    this.backoff = new Backoff(opts.backoff);
+    // A host named by Reconnect that fails us sends the miner back to the configured pool.
+    super(host, { home: { host: opts.pool.host, port: opts.pool.port }, backoff: opts.backoff, returnHomeAfterFailedRedirect: true });
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  protected open(host: string, port: number): Promise<Connection> {
+    return connect({ host, port, authority: this.opts.pool.authority });
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    this.pause.cancel();
-    await this.conn?.close('miner stopping');
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.closing) {
-      const { host, port } = this.endpoint;
-      let conn: Connection;
-      try {
-        conn = await connect({ host, port, authority: this.opts.pool.authority });
-      } catch (e) {
-        const reason = (e as Error).message;
-        this.host.connectFailed(host, port, reason);
-        if (this.redirected) {
-          // The host a Reconnect named failed us: back to the configured pool.
-          this.redirected = false;
-          this.endpoint = { host: this.opts.pool.host, port: this.opts.pool.port };
-        }
-        await this.waitBeforeRetry(reason);
-        continue;
-      }
-      if (this.closing) {
-        await conn.close('miner stopping');
-        return;
-      }
-      const info = await this.serve(conn, host, port);
-      if (this.closing) return;
-      const redirect = this.redirect;
-      this.redirect = null;
-      if (redirect !== null) {
-        this.host.reconnecting(redirect.host, redirect.port, 'the pool asked to reconnect');
-        this.endpoint = redirect;
-        this.redirected = true;
-        continue;
-      }
-      await this.waitBeforeRetry(info);
-    }
-  }
-
-  private async waitBeforeRetry(reason: string): Promise<void> {
-    if (this.closing) return;
-    const delay = this.backoff.next();
-    this.host.disconnected(reason, delay);
-    await this.pause.wait(delay);
-  }
-
-  /** Runs one connection to its end; resolves with why it ended. */
-  private async serve(conn: Connection, host: string, port: number): Promise<string> {
-    this.conn = conn;
-    this.epoch++;
+  protected begin(conn: Connection, host: string, port: number): void {
     this.channel = null;
     this.fixedVersion = false;
-    this.host.connected(host, port);
     conn.on('message', (m) => this.onMessage(conn, m));
     // Flags a server of this pool refused before are left out: the miner can live without either.
     const wanted = (this.opts.extended ? 0 : MiningSetupFlags.RequiresStandardJobs) | MiningSetupFlags.RequiresVersionRolling;
@@ -151,12 +76,10 @@ export class Sv2Session implements UpstreamSession {
         deviceId: this.opts.deviceId,
       })
       .catch(() => {});
-    const info = await conn.closed;
-    this.conn = null;
+  }
+
+  protected end(): void {
     this.channel = null;
-    this.currentKey = null;
-    this.host.idle();
-    return info.reason;
   }
 
   private onMessage(conn: Connection, m: AnyMessage): void {
@@ -244,7 +167,7 @@ export class Sv2Session implements UpstreamSession {
         if (ch !== null && m.message.channelId === ch.channelId) this.host.notice(`channel ${ch.channelId} now ends at another upstream`);
         break;
       case 'Reconnect':
-        this.redirect = { host: m.message.newHost || this.endpoint.host, port: m.message.newPort || this.endpoint.port };
+        this.redirect = { host: m.message.newHost || this.endpoint.host, port: m.message.newPort || this.endpoint.port, waitMs: 0 };
         void conn.close('the pool asked to reconnect');
         break;
       default:
@@ -276,71 +199,41 @@ export class Sv2Session implements UpstreamSession {
     const tip = ch.tip!;
     const ntime = Math.max(job.minNtime!, this.host.nowSeconds());
     const version = job.version;
-    const target = harder(job.target, ch.target);
+    const target = harderTarget(job.target, ch.target);
     const versionRollingMask = job.versionRollingAllowed && !this.fixedVersion ? VERSION_ROLLING_MASK : 0;
-    const jobKey =
+    const work =
       ch.kind === 'standard'
-        ? this.host.mine({ header: ch.header(job, { nonce: 0, ntime, version }), target, versionRollingMask })
-        : this.host.mine({
+        ? { header: ch.header(job, { nonce: 0, ntime, version }), target, versionRollingMask }
+        : {
             // The hashers write each extranonce's merkle root into the header themselves.
             header: ch.header(job, { nonce: 0, ntime, version, extranonce: new Uint8Array(ch.extranonceSize) }),
             target,
             versionRollingMask,
             coinbase: { prefix: concatBytes(job.coinbasePrefix, job.extranoncePrefix), suffix: job.coinbaseSuffix, merklePath: [...job.merklePath], extranonceSize: ch.extranonceSize },
-          });
-    this.currentKey = jobKey;
-    this.works.set(jobKey, { epoch: this.epoch, jobId: job.jobId, target, networkTarget: tip.networkTarget });
-    this.host.newWork(job.jobId, cleanJobs);
+          };
+    this.mine(work, { epoch: this.epoch, jobId: job.jobId, target, networkTarget: tip.networkTarget }, cleanJobs);
   }
 
   private onSetTarget(ch: ClientChannel, target: Uint8Array): void {
     ch.onSetTarget({ channelId: ch.channelId, maximumTarget: target });
-    this.host.targetChanged(target);
-    // The spec keeps the active job on its old target; a harder one is applied at once anyway,
-    // so the shares sent are good under either reading (SRI checks against the current target).
-    const key = this.currentKey;
-    const ref = key === null ? undefined : this.works.get(key);
-    if (key !== null && ref !== undefined && compareTargets(target, ref.target) < 0) {
-      ref.target = target;
-      this.host.tightenTarget(key, target);
-    }
+    // The spec keeps the active job on its old target, SRI checks against the current one.
+    this.followTarget(target);
   }
 
-  onShare(share: FoundShare): void {
-    const ref = this.works.get(share.jobKey);
-    const conn = this.conn;
-    const ch = this.channel;
-    if (ref === undefined || ref.epoch !== this.epoch || conn === null || ch === null || !conn.isOpen) {
-      this.host.dropped('disconnected');
-      return;
-    }
-    if (ch.job(ref.jobId) === undefined) {
-      this.host.dropped('stale');
-      return;
-    }
-    if (!meetsTarget(share.hash, ref.target)) {
-      this.host.dropped('target');
-      return;
-    }
-    if (conn.bufferedAmount > MAX_SUBMIT_BACKLOG) {
-      this.host.dropped('backlog');
-      return;
-    }
+  protected canSubmit(): boolean {
+    return this.channel !== null;
+  }
+
+  protected isStale(ref: WorkRef): boolean {
+    return this.channel!.job(ref.jobId) === undefined;
+  }
+
+  protected submit(conn: Connection, ref: WorkRef, share: FoundShare): number {
     const sequenceNumber = (this.sequence = (this.sequence + 1) >>> 0);
-    const fields = { channelId: ch.channelId, sequenceNumber, jobId: ref.jobId, nonce: share.nonce, ntime: share.ntime, version: share.version };
+    const fields = { channelId: this.channel!.channelId, sequenceNumber, jobId: ref.jobId, nonce: share.nonce, ntime: share.ntime, version: share.version };
     const sent = share.extranonce !== undefined ? conn.send('SubmitSharesExtended', { ...fields, extranonce: share.extranonce }) : conn.send('SubmitSharesStandard', fields);
     sent.catch(() => {});
-    this.host.submitted({
-      id: sequenceNumber,
-      jobId: ref.jobId,
-      nonce: share.nonce,
-      ntime: share.ntime,
-      version: share.version,
-      extranonce: share.extranonce,
-      hash: share.hash,
-      target: ref.target,
-      isBlock: meetsTarget(share.hash, ref.networkTarget),
-    });
+    return sequenceNumber;
   }
 
   onHashrate(hashrate: number, steady: boolean): void {
