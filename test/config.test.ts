@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../src/roles/common/config.js';
+import { loadConfig } from '../src/roles/common/config.js';
+import { configError, tomlFile } from './support/config.js';
 
 const schema = z.strictObject({
   listen_address: z.string(),
@@ -18,26 +16,9 @@ const schema = z.strictObject({
     .optional(),
 });
 
-function file(text: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sv2-config-'));
-  const f = path.join(dir, 'c.toml');
-  writeFileSync(f, text);
-  return f;
-}
-
-function problem(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
-
 describe('loadConfig', () => {
   it('reads TOML with SRI key names and fills defaults', () => {
-    const f = file('listen_address = "0.0.0.0:34254"\nshares_per_minute = 6.0\n[template_provider_type.Sv2Tp]\naddress = "127.0.0.1:8442"\n');
+    const f = tomlFile('listen_address = "0.0.0.0:34254"\nshares_per_minute = 6.0\n[template_provider_type.Sv2Tp]\naddress = "127.0.0.1:8442"\n');
     const c = loadConfig({ file: f, envPrefix: 'POOL', schema, env: {} });
     expect(c).toEqual({
       listen_address: '0.0.0.0:34254', shares_per_minute: 6, share_batch_size: 10, enable_vardiff: true,
@@ -46,7 +27,7 @@ describe('loadConfig', () => {
   });
 
   it('lets PREFIX__KEY environment variables override any key, typed as TOML values', () => {
-    const f = file('listen_address = "0.0.0.0:34254"\nshares_per_minute = 6.0\n');
+    const f = tomlFile('listen_address = "0.0.0.0:34254"\nshares_per_minute = 6.0\n');
     const c = loadConfig({
       file: f, envPrefix: 'POOL', schema,
       env: { POOL__SHARES_PER_MINUTE: '20', POOL__ENABLE_VARDIFF: 'false', POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__ADDRESS: '10.0.0.1:8442', OTHER__X: '1' },
@@ -62,12 +43,12 @@ describe('loadConfig', () => {
   });
 
   it('names the key and the problem in one line', () => {
-    expect(problem(() => loadConfig({ file: file('shares_per_minute = 6.0\n'), envPrefix: 'POOL', schema, env: {} })).message).toBe('listen_address: is missing');
-    const bad = problem(() => loadConfig({ file: file('listen_address = "x"\nshares_per_minute = "six"\n'), envPrefix: 'POOL', schema, env: {} }));
+    expect(configError(() => loadConfig({ file: tomlFile('shares_per_minute = 6.0\n'), envPrefix: 'POOL', schema, env: {} })).message).toBe('listen_address: is missing');
+    const bad = configError(() => loadConfig({ file: tomlFile('listen_address = "x"\nshares_per_minute = "six"\n'), envPrefix: 'POOL', schema, env: {} }));
     expect(bad.key).toBe('shares_per_minute');
     expect(bad.message).not.toContain('\n');
-    expect(problem(() => loadConfig({ file: file('listen_address = "x"\nshares_per_minute = 1\nsharez = 2\n'), envPrefix: 'POOL', schema, env: {} })).message).toContain('sharez');
-    expect(problem(() => loadConfig({ file: file('listen_address = \n'), envPrefix: 'POOL', schema, env: {} })).message).toMatch(/^config: .* is not valid TOML/);
-    expect(problem(() => loadConfig({ file: '/nonexistent/pool.toml', envPrefix: 'POOL', schema, env: {} })).message).toMatch(/^config: cannot read .*ENOENT/);
+    expect(configError(() => loadConfig({ file: tomlFile('listen_address = "x"\nshares_per_minute = 1\nsharez = 2\n'), envPrefix: 'POOL', schema, env: {} })).message).toContain('sharez');
+    expect(configError(() => loadConfig({ file: tomlFile('listen_address = \n'), envPrefix: 'POOL', schema, env: {} })).message).toMatch(/^config: .* is not valid TOML/);
+    expect(configError(() => loadConfig({ file: '/nonexistent/pool.toml', envPrefix: 'POOL', schema, env: {} })).message).toMatch(/^config: cannot read .*ENOENT/);
   });
 });

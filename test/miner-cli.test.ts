@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
 import { runCli } from './support/cli.js';
-import type { TestPool } from './miner-helpers.js';
+import type { TestPool } from './support/pool.js';
 import { startPool } from './miner-helpers.js';
 
 const authority = AuthorityKeyPair.generate();

@@ -4,7 +4,7 @@ import { MiningSetupFlags } from '../src/messages/mining.js';
 import { ServerIdentity } from '../src/noise/server-identity.js';
 import { Sv2Server } from '../src/net/server.js';
 import { Miner } from '../src/roles/miner/miner.js';
-import type { TestPool } from './miner-helpers.js';
+import type { TestPool } from './support/pool.js';
 import { nextEvent, startPool } from './miner-helpers.js';
 
 /**

@@ -3,7 +3,7 @@ import { hashToDisplay } from '../src/bitcoin/bytes.js';
 import { hashMeetsTarget } from '../src/bitcoin/target.js';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
 import { Miner } from '../src/roles/miner/miner.js';
-import type { TestPool } from './miner-helpers.js';
+import type { TestPool } from './support/pool.js';
 import { blockInChain, nextEvent, startPool } from './miner-helpers.js';
 
 const authority = AuthorityKeyPair.generate();

@@ -1,28 +1,21 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MiningSetupFlags } from '../src/messages/index.js';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
 import { ShareStore } from '../src/roles/pool/share-store.js';
+import { testPoolEnv } from './support/pool.js';
 import { spawnRole } from './support/spawn-role.js';
 import { TestClient } from './support/sv2-test-client.js';
 
 describe('pool durability', () => {
   it('never loses a share it acknowledged, even when killed with SIGKILL under load', async () => {
     const authority = AuthorityKeyPair.generate();
-    const db = path.join(mkdtempSync(path.join(tmpdir(), 'sv2-crash-')), 'pool.sqlite');
-    const pool = spawnRole(['pool'], {
-      POOL__LISTEN_ADDRESS: '127.0.0.1:0',
-      POOL__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
-      POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
-      POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
-      POOL__SHARE_BATCH_SIZE: '1',
-      POOL__ACCOUNTING_DB: db,
+    const env = testPoolEnv(authority, {
       // A hard network target: shares are never blocks, so the load is pure accounting.
       POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__NBITS: '"1d00ffff"',
       POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
     });
+    const db = env.POOL__ACCOUNTING_DB!;
+    const pool = spawnRole(['pool'], env);
     const port = Number((await pool.waitFor(/listening on [^:]+:(\d+)/))[1]);
 
     const miners = await Promise.all(

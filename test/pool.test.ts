@@ -1,34 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiningSetupFlags } from '../src/messages/index.js';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
-import { loadPoolConfig } from '../src/roles/pool/config.js';
-import { templateFeedFor } from '../src/roles/pool/feeds.js';
 import type { RunningNode } from '../src/roles/common/embedded-node.js';
-import { silentLogger } from '../src/roles/common/logger.js';
-import { Pool } from '../src/roles/pool/pool.js';
+import type { Pool } from '../src/roles/pool/pool.js';
+import { startTestPool } from './support/pool.js';
 import { grind, TestClient } from './support/sv2-test-client.js';
 
 const authority = AuthorityKeyPair.generate();
 let pool: Pool;
 let node: RunningNode;
-let db: string;
 
 beforeAll(async () => {
-  db = path.join(mkdtempSync(path.join(tmpdir(), 'sv2-pool-')), 'pool.sqlite');
-  const cfg = loadPoolConfig(undefined, {
-    POOL__LISTEN_ADDRESS: '127.0.0.1:0',
-    POOL__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
-    POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
-    POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
-    POOL__SHARE_BATCH_SIZE: '1',
-    POOL__ACCOUNTING_DB: db,
-  });
-  const feed = await templateFeedFor(cfg, silentLogger());
-  node = feed.node!;
-  pool = await Pool.start({ config: cfg, feed: feed.feed });
+  ({ pool, node } = await startTestPool(authority));
 });
 afterAll(() => pool?.close());
 

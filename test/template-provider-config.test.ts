@@ -1,11 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/roles/common/config.js';
 import { embeddedDifficulty } from '../src/roles/common/embedded-node.js';
 import { isLoopback, loadTpConfig } from '../src/roles/template-provider/config.js';
 import { runCli } from './support/cli.js';
+import { configError, tomlFile } from './support/config.js';
 
 // The SRI examples' test-only authority key pair.
 const KEYS = `
@@ -13,25 +10,9 @@ authority_public_key = "9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72"
 authority_secret_key = "mkDLTBBRxdBv998612qipDYoTK3YUrqLe8uWw7gu3iXbSrn2n"
 `;
 
-function file(text: string): string {
-  const f = path.join(mkdtempSync(path.join(tmpdir(), 'sv2-tp-config-')), 'tp.toml');
-  writeFileSync(f, text);
-  return f;
-}
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
-
 describe('template provider config', () => {
   it("defaults: the SRI examples' address, sv2-tp's fee delta and interval, the embedded chain", () => {
-    const cfg = loadTpConfig(file(KEYS), {});
+    const cfg = loadTpConfig(tomlFile(KEYS), {});
     expect(cfg).toMatchObject({
       listen_address: '127.0.0.1:8442',
       cert_validity_sec: 3600,
@@ -43,10 +24,10 @@ describe('template provider config', () => {
   });
 
   it('reads both backends and TP__ overrides', () => {
-    const cfg = loadTpConfig(file(`${KEYS}\nfee_delta_sats = 5000\n[backend.Embedded]\nnbits = "1f00ffff"\ntx_per_second = 0.5\n`), { TP__TEMPLATE_INTERVAL_SECS: '2', TP__BACKEND__EMBEDDED__DATA_DIR: '/var/lib/tp' });
+    const cfg = loadTpConfig(tomlFile(`${KEYS}\nfee_delta_sats = 5000\n[backend.Embedded]\nnbits = "1f00ffff"\ntx_per_second = 0.5\n`), { TP__TEMPLATE_INTERVAL_SECS: '2', TP__BACKEND__EMBEDDED__DATA_DIR: '/var/lib/tp' });
     expect(cfg).toMatchObject({ fee_delta_sats: 5000, template_interval_secs: 2, backend: { Embedded: { nbits: '1f00ffff', tx_per_second: 0.5, data_dir: '/var/lib/tp' } } });
     expect(embeddedDifficulty((cfg.backend as { Embedded: Parameters<typeof embeddedDifficulty>[0] }).Embedded, 'backend.Embedded')).toEqual({ mode: 'fixed', bits: 0x1f00ffff });
-    const rpc = loadTpConfig(file(`${KEYS}\n[backend.BitcoinCoreRpc]\nurl = "http://127.0.0.1:8332"\ncookie_file = "/home/btc/.bitcoin/.cookie"\n`), {});
+    const rpc = loadTpConfig(tomlFile(`${KEYS}\n[backend.BitcoinCoreRpc]\nurl = "http://127.0.0.1:8332"\ncookie_file = "/home/btc/.bitcoin/.cookie"\n`), {});
     expect(rpc.backend).toEqual({ BitcoinCoreRpc: { url: 'http://127.0.0.1:8332', cookie_file: '/home/btc/.bitcoin/.cookie', long_poll: true, poll_interval_secs: 1 } });
   });
 
@@ -73,7 +54,7 @@ describe('template provider config', () => {
       [`${KEYS}\n[backend.Embedded]\ntx_per_scond = 3\n`, {}, 'backend.Embedded: unknown key(s) tx_per_scond'],
       [`${KEYS}\nlisten_adress = "127.0.0.1:1"\n`, {}, '(root): unknown key(s) listen_adress'],
     ];
-    for (const [text, env, message] of cases) expect(configError(() => loadTpConfig(file(text), env)).message).toContain(message);
+    for (const [text, env, message] of cases) expect(configError(() => loadTpConfig(tomlFile(text), env)).message).toContain(message);
   });
 });
 
@@ -86,7 +67,7 @@ describe('config examples', () => {
 
 describe('sv2 template-provider', () => {
   it('a config problem is one line on stderr naming the key, exit code 2', () => {
-    const r = runCli(['template-provider', '-c', file(`${KEYS}\ntemplate_interval_secs = "soon"\n`)]);
+    const r = runCli(['template-provider', '-c', tomlFile(`${KEYS}\ntemplate_interval_secs = "soon"\n`)]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sv2 template-provider: config: template_interval_secs: /)]);
   });

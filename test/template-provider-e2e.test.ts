@@ -16,6 +16,7 @@ import { templateFeedFor } from '../src/roles/pool/feeds.js';
 import { Pool } from '../src/roles/pool/pool.js';
 import { startBackend } from '../src/roles/template-provider/backend.js';
 import { TemplateProvider } from '../src/roles/template-provider/template-provider.js';
+import { testPoolEnv } from './support/pool.js';
 import { grind, TestClient } from './support/sv2-test-client.js';
 import { authority, fundedChain, nextBlock, solve, startTp, tdpClient, tpConfig } from './template-provider-support.js';
 
@@ -33,16 +34,14 @@ describe('the pool mines through the template provider', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sv2-tp-pool-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const poolAuthority = AuthorityKeyPair.generate();
-    const cfg = loadPoolConfig(undefined, {
-      POOL__LISTEN_ADDRESS: '127.0.0.1:0',
-      POOL__AUTHORITY_PUBLIC_KEY: poolAuthority.publicKey.toString(),
-      POOL__AUTHORITY_SECRET_KEY: poolAuthority.secretToString(),
-      POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
-      POOL__SHARE_BATCH_SIZE: '1',
-      POOL__ACCOUNTING_DB: path.join(dir, 'pool.sqlite'),
-      POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__ADDRESS: `127.0.0.1:${tp.port}`,
-      POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__PUBLIC_KEY: authority.publicKey.toString(),
-    });
+    const cfg = loadPoolConfig(
+      undefined,
+      testPoolEnv(poolAuthority, {
+        POOL__ACCOUNTING_DB: path.join(dir, 'pool.sqlite'),
+        POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__ADDRESS: `127.0.0.1:${tp.port}`,
+        POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__PUBLIC_KEY: authority.publicKey.toString(),
+      }),
+    );
     const { feed } = await templateFeedFor(cfg, silentLogger());
     expect(feed).toBeInstanceOf(TdpTemplateFeed);
     const pool = await Pool.start({ config: cfg, feed });

@@ -5,23 +5,13 @@ import type { Connection } from '../../src/net/connection.js';
 import type { Sv2Server } from '../../src/net/server.js';
 import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
 import { ServerIdentity } from '../../src/noise/server-identity.js';
-import { ConfigError } from '../../src/roles/common/config.js';
 import { embeddedDifficulty } from '../../src/roles/common/embedded-node.js';
 import { silentLogger } from '../../src/roles/common/logger.js';
 import { authorityKeyPairOf, listenSv2 } from '../../src/roles/common/sv2-server.js';
+import { configError } from '../support/config.js';
 
 const pair = AuthorityKeyPair.generate();
 const keys = { authority_secret_key: pair.secretToString(), authority_public_key: pair.publicKey.toString() };
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const servers: Sv2Server[] = [];
 afterEach(async () => {
