@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { jobMerkleRoot } from '../src/bitcoin/coinbase.js';
 import { hashMeetsTarget } from '../src/bitcoin/target.js';
 import type { FoundShare, SearchWork } from '../src/roles/miner/hash-search.js';
-import { depositBits, HeaderSearch, popcount32 } from '../src/roles/miner/hash-search.js';
+import { depositBits, HeaderSearch } from '../src/roles/miner/hash-search.js';
 import { HasherPool } from '../src/roles/miner/hasher-pool.js';
+import { popcount32 } from '../src/sv1/header.js';
 
 const sha256d = (b: Uint8Array): Buffer => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
 // Bitcoin's genesis header: its nonce 2083236893 gives hash 000000000019d6…, internal order reversed.

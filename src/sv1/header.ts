@@ -43,6 +43,17 @@ export const BIP320_VERSION_MASK = 0x1fffe000;
 /** BIP323's 24 bits (5..28), the mask Sv2 (and SRI) use for version rolling. */
 export const BIP323_VERSION_MASK = 0x1fffffe0;
 
+/** How many bits a version-rolling mask lets the miner roll (its population count). */
+export function popcount32(mask: number): number {
+  let v = mask >>> 0;
+  let n = 0;
+  while (v !== 0) {
+    v &= v - 1;
+    n++;
+  }
+  return n;
+}
+
 /** BIP310: the block version of a share given its version bits and the negotiated mask. */
 export function rolledVersion(jobVersion: number, versionBits: number | null, mask: number): number {
   if (versionBits === null) return jobVersion >>> 0;

@@ -4,6 +4,7 @@
  * helpers compute what a server answers to `mining.configure` (BIP310).
  */
 import { Sv1ProtocolError, describeValue } from './errors.js';
+import { popcount32 } from './header.js';
 import { hexToBytesOrNull, hexU32OrNull } from '../codec/hex.js';
 import { MAX_EXTRANONCE_BYTES } from './parse.js';
 import type { Sv1ConfigureGrant, Sv1ConfigureRequest, Sv1ConfigureResult, Sv1SubscribeResult } from './types.js';
@@ -72,16 +73,6 @@ export function readConfigureResult(result: unknown): Sv1ConfigureResult {
  */
 export function readBooleanResult(result: unknown): boolean {
   return result === true;
-}
-
-function popcount32(v: number): number {
-  let n = v >>> 0;
-  let count = 0;
-  while (n !== 0) {
-    n &= n - 1;
-    count++;
-  }
-  return count;
 }
 
 /**

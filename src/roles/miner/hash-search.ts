@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { jobMerkleRoot } from '../../bitcoin/coinbase.js';
 import { hashMeetsTarget } from '../../bitcoin/target.js';
+import { popcount32 } from '../../sv1/header.js';
 
 /**
  * The coinbase around a rollable extranonce (extended channels, Sv1 jobs): each hashing thread
@@ -44,16 +45,6 @@ export interface FoundShare {
   extranonce?: Uint8Array;
   /** SHA256d of the header, internal byte order. */
   hash: Uint8Array;
-}
-
-export function popcount32(x: number): number {
-  let v = x >>> 0;
-  let n = 0;
-  while (v !== 0) {
-    v &= v - 1;
-    n++;
-  }
-  return n;
 }
 
 /** Spreads the low bits of `index` over the set bits of `mask`, lowest first (x86's PDEP). */
