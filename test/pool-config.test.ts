@@ -62,3 +62,13 @@ describe('pool config', () => {
     expect(configError(() => loadPoolConfig(file(KEYS.replace(/authority_secret_key.*\n/, '')), {})).message).toBe('authority_secret_key: is missing');
   });
 });
+
+describe('shipped pool config examples', () => {
+  for (const name of ['pool-config-embedded.toml', 'pool-config-sv2-tp.toml', 'pool-config-bitcoin-core-rpc.toml']) {
+    it(`${name} loads`, () => {
+      const cfg = loadPoolConfig(path.resolve('config-examples', name), {});
+      expect(Object.keys(cfg.template_provider_type)).toHaveLength(1);
+      expect(rewardScriptOf(cfg).length).toBeGreaterThan(0);
+    });
+  }
+});
