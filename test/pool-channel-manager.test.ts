@@ -197,7 +197,10 @@ describe('pool channel manager', () => {
     }
     expect(s.rejected).toEqual([]);
     expect(s.credits).toHaveLength(4);
-    // Closing the group id closes every member.
+    // One member leaves: SetGroupChannel names the members left. Closing the group id closes them all.
+    s.drain(1);
+    s.mgr.onMessage(1, wire('CloseChannel', { channelId: late.channelId, reasonCode: 'bye' }), Date.now());
+    expect(s.drain(1)).toMatchObject([{ name: 'SetGroupChannel', message: { groupChannelId: 1, channelIds: clients.map((c) => c.channelId) } }]);
     s.mgr.onMessage(1, wire('CloseChannel', { channelId: 1, reasonCode: 'bye' }), Date.now());
     expect(s.mgr.channelCount).toBe(0);
   });

@@ -169,13 +169,16 @@ export class ChannelManager {
       case 'CloseChannel': {
         // A group id closes every member.
         const ids = conn.group !== null && m.message.channelId === conn.group.groupChannelId ? [...conn.channels.keys()] : [m.message.channelId];
+        let left = false;
         for (const id of ids) {
           const ch = conn.channels.get(id);
           if (ch === undefined) continue;
           conn.channels.delete(id);
-          conn.group?.remove(id);
+          left = conn.group?.remove(id) === true || left;
           this.releaseChannel(ch);
         }
+        // The group's membership changed: say who is in it now.
+        if (left && conn.group !== null && conn.group.size > 0) this.hooks.send(connectionId, 'SetGroupChannel', conn.group.setGroupChannel());
         return true;
       }
       default:
