@@ -4,6 +4,7 @@
  * ahead of time (EphemeralKeyPool), which is how the server and client run.
  */
 import { execFileSync } from 'node:child_process';
+import { createSecretKey } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { encodeFrame, type Messages } from '../src/messages/index.js';
@@ -21,7 +22,8 @@ import {
   ServerIdentity,
   type EncodedKey,
 } from '../src/noise/index.js';
-import { CipherState } from '../src/noise/cipher-state.js';
+import { nodeOpenInto, nodeSealInto } from '../src/noise/primitives.js';
+import { smallOpenInto, smallSealInto } from '../src/noise/small-aead.js';
 import type { BenchResult } from './harness.js';
 
 const SUITE = 'noise';
@@ -167,26 +169,28 @@ function transport(): BenchResult[] {
   big[5] = 1; // 65 536 = 0x010000
   const noop = () => undefined;
   const roundTrip = (frame: Uint8Array) => () => server.feed(client.encryptFrame(frame), noop);
-  // One AEAD message each way through a CipherState: the unit a frame costs two of per direction.
-  const header = frame64.subarray(0, 6);
-  const payload = frame64.subarray(6);
-  const aead = (size: number, plaintext: Uint8Array): BenchResult[] => {
-    const encryptor = new CipherState(new Uint8Array(32).fill(3));
-    const out = new Uint8Array(size + 16);
-    const enc = measureCpu(`AEAD encrypt one ${size}-byte message`, none, () => encryptor.encryptInto(undefined, plaintext, out, 0));
-    const sealer = new CipherState(new Uint8Array(32).fill(4));
-    const opener = new CipherState(new Uint8Array(32).fill(4));
+  // One AEAD message sealed and opened by each implementation: a frame costs two per direction
+  // (header block, payload), and primitives.ts picks the implementation by size.
+  const aead = (size: number, implementation: string, seal: typeof smallSealInto, open: typeof smallOpenInto): BenchResult => {
+    const key = new Uint8Array(32).fill(3);
+    const nonce = new Uint8Array(12);
+    const plaintext = new Uint8Array(size).fill(5);
+    const sealed = new Uint8Array(size + 16);
     const back = new Uint8Array(size);
-    const dec = measureCpu(
-      `AEAD decrypt one ${size}-byte message`,
-      () => sealer.encrypt(undefined, plaintext),
-      (ciphertext) => opener.decryptInto(undefined, ciphertext, back, 0),
-    );
-    return [enc, dec];
+    return measureCpu(`AEAD seal + open one ${size}-byte message, ${implementation}`, none, () => {
+      seal(key, nonce, undefined, plaintext, sealed, 0);
+      if (!open(key, nonce, undefined, sealed, back, 0)) throw new Error('AEAD round trip failed');
+    });
   };
+  const keyObject = createSecretKey(new Uint8Array(32).fill(3));
+  const nodeSeal: typeof smallSealInto = (_key, ...rest) => nodeSealInto(keyObject, ...rest);
+  const nodeOpen: typeof smallOpenInto = (_key, ...rest) => nodeOpenInto(keyObject, ...rest);
+  const aeadRows = [6, 64, 256, 1024].flatMap((size) => [
+    aead(size, 'node:crypto', nodeSeal, nodeOpen),
+    aead(size, 'WebAssembly', smallSealInto, smallOpenInto),
+  ]);
   const results = [
-    ...aead(6, header),
-    ...aead(64, payload),
+    ...aeadRows,
     measureCpu('encrypt SubmitSharesStandard frame', none, () => sender.encryptFrame(shareFrame)),
     measureCpu('encrypt + decrypt SubmitSharesStandard frame', none, roundTrip(shareFrame)),
     measureCpu('encrypt + decrypt 64-byte payload', none, roundTrip(frame64)),
