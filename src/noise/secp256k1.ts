@@ -1,8 +1,8 @@
 /**
  * secp256k1 for the handshake and the certificates, on libsecp256k1 compiled to WebAssembly
- * (tiny-secp256k1): key generation, x-only ECDH and BIP340. It is 2.5–3× faster than OpenSSL
- * through node:crypto and about 10× faster than pure JS (@noble/curves, which stays the reference
- * in the tests and the field arithmetic of ElligatorSwift).
+ * (tiny-secp256k1): key generation, x-only ECDH and BIP340. Per ECDH it is ~3.5× faster than
+ * OpenSSL through node:crypto and ~10× faster than pure JS (@noble/curves, which stays the
+ * reference in the tests and the field arithmetic of ElligatorSwift).
  *
  * The point multiplication tiny-secp256k1 offers for an arbitrary point (libsecp256k1's
  * `ec_pubkey_tweak_mul`, in the version it ships) takes time that depends on the scalar. That is
