@@ -148,4 +148,60 @@ describe('pool channel manager', () => {
     for (let c = 1; c <= 50; c++) s.mgr.removeConnection(c);
     expect(s.mgr.channelCount).toBe(0);
   });
+
+  it('puts a proxy connection\'s channels in one group: one broadcast job and prev hash per tip, late joiners included', async () => {
+    const s = setup();
+    await s.newTip();
+    s.mgr.addConnection(1, { requiresStandardJobs: false, requiresVersionRolling: true, peer: 't', vendor: 't' });
+    const clients: ClientChannel[] = [];
+    for (let i = 0; i < 3; i++) {
+      s.mgr.onMessage(1, wire('OpenExtendedMiningChannel', { requestId: i, userIdentity: `proxy.${i}`, nominalHashRate: 1e3, maxTarget: EASY, minExtranonceSize: 4 }), Date.now());
+      const [open, job, prev] = s.drain(1);
+      if (open!.name !== 'OpenExtendedMiningChannelSuccess' || job!.name !== 'NewExtendedMiningJob' || prev!.name !== 'SetNewPrevHash') throw new Error('unexpected');
+      expect(open.message.groupChannelId).toBe(1);
+      const c = new ClientChannel({ channelId: open.message.channelId, extranoncePrefix: open.message.extranoncePrefix, extranonceSize: open.message.extranonceSize, target: open.message.target, groupChannelId: 1 });
+      c.onNewExtendedMiningJob(job.message);
+      c.onSetNewPrevHash(prev.message);
+      clients.push(c);
+    }
+    // A future template goes out once, to the group.
+    const t = await s.source.currentTemplate({ maxAdditionalSize: s.mgr.coinbaseOutputSize, maxAdditionalSigops: 400 });
+    s.mgr.onNewTemplate(newTemplateMessage(t, true));
+    const [broadcastJob] = s.drain(1);
+    expect(broadcastJob).toMatchObject({ name: 'NewExtendedMiningJob', message: { channelId: 1, minNtime: null } });
+    // A channel that opens now, between the future job and its prev hash, gets that job under the group's job id.
+    s.mgr.onMessage(1, wire('OpenExtendedMiningChannel', { requestId: 9, userIdentity: 'proxy.late', nominalHashRate: 1e3, maxTarget: EASY, minExtranonceSize: 4 }), Date.now());
+    const lateMsgs = s.drain(1);
+    const lateOpen = lateMsgs[0]!;
+    if (lateOpen.name !== 'OpenExtendedMiningChannelSuccess') throw new Error('unexpected');
+    const late = new ClientChannel({ channelId: lateOpen.message.channelId, extranoncePrefix: lateOpen.message.extranoncePrefix, extranonceSize: lateOpen.message.extranonceSize, target: lateOpen.message.target, groupChannelId: 1 });
+    for (const m of lateMsgs.slice(1)) {
+      if (m.name === 'NewExtendedMiningJob') late.onNewExtendedMiningJob(m.message);
+      if (m.name === 'SetNewPrevHash') late.onSetNewPrevHash(m.message);
+    }
+    if (broadcastJob!.name !== 'NewExtendedMiningJob') throw new Error('unexpected');
+    for (const c of clients) c.onNewExtendedMiningJob(broadcastJob.message);
+    s.mgr.onSetNewPrevHash(setNewPrevHashMessage(t));
+    const after = s.drain(1);
+    const broadcasts = after.filter((m) => m.name === 'SetNewPrevHash');
+    expect(broadcasts).toHaveLength(1);
+    expect(broadcasts[0]).toMatchObject({ message: { channelId: 1, jobId: broadcastJob.message.jobId } });
+    for (const m of after) if (m.name === 'NewExtendedMiningJob') late.onNewExtendedMiningJob(m.message);
+    // Every member, the late one too, mines the activated job and the pool accepts its shares.
+    for (const c of [...clients, late]) {
+      if (broadcasts[0]!.name === 'SetNewPrevHash') c.onSetNewPrevHash(broadcasts[0]!.message);
+      const en = new Uint8Array(c.extranonceSize).fill(5);
+      const { job, fields } = mine(c, en);
+      expect(job.jobId).toBe(broadcastJob.message.jobId);
+      s.mgr.onMessage(1, wire('SubmitSharesExtended', { channelId: c.channelId, sequenceNumber: 1, jobId: job.jobId, nonce: fields.nonce, ntime: fields.ntime, version: fields.version, extranonce: en }), Date.now());
+    }
+    expect(s.rejected).toEqual([]);
+    expect(s.credits).toHaveLength(4);
+    // One member leaves: SetGroupChannel names the members left. Closing the group id closes them all.
+    s.drain(1);
+    s.mgr.onMessage(1, wire('CloseChannel', { channelId: late.channelId, reasonCode: 'bye' }), Date.now());
+    expect(s.drain(1)).toMatchObject([{ name: 'SetGroupChannel', message: { groupChannelId: 1, channelIds: clients.map((c) => c.channelId) } }]);
+    s.mgr.onMessage(1, wire('CloseChannel', { channelId: 1, reasonCode: 'bye' }), Date.now());
+    expect(s.mgr.channelCount).toBe(0);
+  });
 });

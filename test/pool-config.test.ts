@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPoolConfig, rewardScriptOf } from '../src/roles/pool/config.js';
 import { configError, tomlFile } from './support/config.js';
@@ -42,4 +43,14 @@ describe('pool config', () => {
     );
     expect(configError(() => loadPoolConfig(tomlFile(KEYS.replace(/authority_secret_key.*\n/, '')), {})).message).toBe('authority_secret_key: is missing');
   });
+});
+
+describe('shipped pool config examples', () => {
+  for (const name of ['pool-config-embedded.toml', 'pool-config-sv2-tp.toml', 'pool-config-bitcoin-core-rpc.toml']) {
+    it(`${name} loads`, () => {
+      const cfg = loadPoolConfig(path.resolve('config-examples', name), {});
+      expect(Object.keys(cfg.template_provider_type)).toHaveLength(1);
+      expect(rewardScriptOf(cfg).length).toBeGreaterThan(0);
+    });
+  }
 });

@@ -18,6 +18,12 @@ export type DifficultyConfig =
       initialHashrate?: number;
       /** Blocks averaged (default 10). */
       window?: number;
+      /**
+       * Blocks 1..easyBlocks carry the pow limit and are left out of the average: a fresh chain's
+       * bootstrap blocks (coins for the transaction generator) are mined at once, not at the
+       * miners' pace.
+       */
+      easyBlocks?: number;
     };
 
 export class DifficultyConfigError extends Error {
@@ -44,6 +50,7 @@ export function validateDifficulty(cfg: DifficultyConfig, powLimitBits: number):
     if (cfg.initialBits !== undefined) checkBits(cfg.initialBits, 'initial bits');
     if (cfg.initialHashrate !== undefined && !(cfg.initialHashrate > 0)) throw new DifficultyConfigError('initial hashrate must be positive');
     if (cfg.window !== undefined && !(Number.isInteger(cfg.window) && cfg.window >= 1)) throw new DifficultyConfigError('retarget window must be a positive integer');
+    if (cfg.easyBlocks !== undefined && !(Number.isInteger(cfg.easyBlocks) && cfg.easyBlocks >= 0)) throw new DifficultyConfigError('easy blocks must be a whole number');
   }
 }
 
@@ -54,8 +61,10 @@ export function nextBits(cfg: DifficultyConfig, powLimitBits: number, height: nu
   const limit = bitsToTargetBigInt(powLimitBits);
   const clamp = (t: bigint): number => bigIntToBits(t > limit ? limit : t < 1n ? 1n : t);
   const interval = cfg.blockIntervalSeconds;
-  // The genesis block's timestamp says nothing about our miners: average over blocks 1.. only.
-  const first = Math.max(1, height - 1 - (cfg.window ?? 10));
+  const easy = cfg.easyBlocks ?? 0;
+  if (height <= easy) return powLimitBits;
+  // Genesis and the easy blocks say nothing about our miners: average over the blocks after them.
+  const first = Math.max(1 + easy, height - 1 - (cfg.window ?? 10));
   const spans = height - 1 - first;
   if (spans < 1) {
     if (cfg.initialBits !== undefined) return cfg.initialBits;

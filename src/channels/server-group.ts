@@ -104,6 +104,11 @@ export class GroupChannel {
     return this.members.delete(channelId);
   }
 
+  /** The job id this group's future job for `templateId` got, if it has one. */
+  futureJobId(templateId: bigint): number | undefined {
+    return this.futureJobIds.get(templateId);
+  }
+
   /** SetGroupChannel announcing the current members (not on REQUIRES_STANDARD_JOBS connections). */
   setGroupChannel(): Messages['SetGroupChannel'] {
     return { groupChannelId: this.groupChannelId, channelIds: [...this.members.keys()] };

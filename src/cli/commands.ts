@@ -5,6 +5,7 @@ import { registerKeygenCommand } from './keygen.js';
 import { registerMinerCommand } from './miner.js';
 import { registerNodeCommand } from './node.js';
 import { registerPoolCommand } from './pool.js';
+import { registerStackCommand } from './stack/command.js';
 import { registerTemplateProviderCommand } from './template-provider.js';
 import { registerTranslatorCommand } from './translator.js';
 
@@ -17,5 +18,6 @@ export function registerCommands(program: Command): void {
   registerPoolCommand(program);
   registerTemplateProviderCommand(program);
   registerMinerCommand(program);
+  registerStackCommand(program);
   registerTranslatorCommand(program);
 }

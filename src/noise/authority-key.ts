@@ -2,41 +2,24 @@
  * Authority keys: the BIP340 key that signs server certificates, in SRI's text formats.
  * Public: base58check(u16 LE version 1 ‖ x-only key). Secret: base58check(32 secret bytes).
  */
+import { randomBytes } from 'node:crypto';
 import { createBase58check } from '@scure/base';
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { KeyFormatError } from './errors.js';
 import { sha256 } from './primitives.js';
-import { isValidSecret } from './secp256k1.js';
+import { isValidSecret, libsecp256k1, randomSecret } from './secp256k1.js';
 
 const base58check = createBase58check((data: Uint8Array) => sha256(data));
-const Point = secp256k1.Point;
 const PUBLIC_KEY_VERSION = 1;
-// After this many verifications under one key, a window table for it pays for itself.
-const PRECOMPUTE_AFTER = 1;
-const PRECOMPUTE_WINDOW = 6;
+/** Certificates sign a SHA-256 digest; libsecp256k1's BIP340 here takes exactly 32-byte messages. */
+const DIGEST_SIZE = 32;
 
-function toBigInt(bytes: Uint8Array): bigint {
-  return BigInt('0x' + Buffer.from(bytes).toString('hex'));
-}
-
-function liftX(x32: Uint8Array): InstanceType<typeof Point> {
-  try {
-    // BIP340's lift_x: the point with this x and an even y.
-    return Point.fromBytes(Uint8Array.of(2, ...x32));
-  } catch (cause) {
-    throw new KeyFormatError('authority key is not the x coordinate of a secp256k1 point', { cause });
-  }
-}
-
-/** An authority's x-only public key, able to verify BIP340 signatures. */
+/** An authority's x-only public key, able to verify BIP340 signatures over 32-byte digests. */
 export class AuthorityPublicKey {
-  private readonly point: InstanceType<typeof Point>;
-  private verifications = 0;
-
   constructor(readonly x: Uint8Array) {
     if (x.length !== 32) throw new KeyFormatError(`authority public key must be 32 bytes, got ${x.length}`);
     this.x = Uint8Array.from(x);
-    this.point = liftX(this.x);
+    // BIP340's lift_x must succeed: x < p and x³ + 7 a square.
+    if (!libsecp256k1().isXOnlyPoint(this.x)) throw new KeyFormatError('authority key is not the x coordinate of a secp256k1 point');
   }
 
   /** Parses SRI's base58check form (e.g. `9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72`). */
@@ -64,24 +47,16 @@ export class AuthorityPublicKey {
     return Buffer.from(this.x).equals(other.x);
   }
 
-  /**
-   * BIP340 verification of `signature` over `message`. Once the key has been used before, its
-   * multiples are tabulated so each later check costs a fraction of a generic verification.
-   */
-  verify(signature: Uint8Array, message: Uint8Array): boolean {
-    if (signature.length !== 64) return false;
-    if (this.verifications++ < PRECOMPUTE_AFTER) return schnorr.verify(signature, message, this.x);
-    if (this.verifications === PRECOMPUTE_AFTER + 1) this.point.precompute(PRECOMPUTE_WINDOW, false);
-    const rBytes = signature.subarray(0, 32);
-    const r = toBigInt(rBytes);
-    const s = toBigInt(signature.subarray(32, 64));
-    if (r >= Point.Fp.ORDER || s >= Point.Fn.ORDER) return false;
-    const e = Point.Fn.create(toBigInt(schnorr.utils.taggedHash('BIP0340/challenge', rBytes, this.x, message)));
-    // R = s·G − e·P; both scalars are public, so the variable-time multiplications are fine.
-    const R = Point.BASE.multiplyUnsafe(s).add(this.point.multiplyUnsafe(Point.Fn.neg(e)));
-    if (R.is0()) return false;
-    const { x, y } = R.toAffine();
-    return (y & 1n) === 0n && x === r;
+  /** BIP340 verification of `signature` over the 32-byte `digest`; false for anything malformed. */
+  verify(signature: Uint8Array, digest: Uint8Array): boolean {
+    if (signature.length !== 64 || digest.length !== DIGEST_SIZE) return false;
+    try {
+      return libsecp256k1().verifySchnorr(digest, this.x, signature);
+    } catch {
+      // tiny-secp256k1 throws on r ≥ n or s ≥ n. BIP340 only refuses r ≥ p, but an r in [n, p)
+      // occurs with probability ~2⁻¹²⁸, so refusing it too costs nothing in practice.
+      return false;
+    }
   }
 }
 
@@ -92,11 +67,11 @@ export class AuthorityKeyPair {
   constructor(readonly secret: Uint8Array) {
     if (!isValidSecret(secret)) throw new KeyFormatError('authority secret key must be 32 bytes in the range 1..n-1');
     this.secret = Uint8Array.from(secret);
-    this.publicKey = new AuthorityPublicKey(schnorr.getPublicKey(this.secret));
+    this.publicKey = new AuthorityPublicKey(libsecp256k1().xOnlyPointFromScalar(this.secret));
   }
 
   static generate(): AuthorityKeyPair {
-    return new AuthorityKeyPair(schnorr.utils.randomSecretKey());
+    return new AuthorityKeyPair(randomSecret());
   }
 
   /** Parses SRI's base58check secret key form (32 bytes, no prefix). */
@@ -115,7 +90,10 @@ export class AuthorityKeyPair {
     return base58check.encode(this.secret);
   }
 
-  sign(message: Uint8Array): Uint8Array {
-    return schnorr.sign(message, this.secret);
+  /** A BIP340 signature over the 32-byte `digest`, with fresh auxiliary randomness unless given. */
+  sign(digest: Uint8Array, auxRandom: Uint8Array = randomBytes(32)): Uint8Array {
+    if (digest.length !== DIGEST_SIZE) throw new RangeError(`can only sign a ${DIGEST_SIZE}-byte digest, got ${digest.length} bytes`);
+    if (auxRandom.length !== 32) throw new RangeError(`auxiliary randomness must be 32 bytes, got ${auxRandom.length}`);
+    return libsecp256k1().signSchnorr(digest, this.secret, auxRandom);
   }
 }

@@ -1,7 +1,8 @@
 /** A FIFO of received chunks that hands out exact-length reads without re-concatenating everything. */
 export class ByteQueue {
   private chunks: Uint8Array[] = [];
-  private head = 0; // read offset inside chunks[0]
+  private first = 0; // index of the oldest unread chunk in `chunks`
+  private head = 0; // read offset inside chunks[first]
   private total = 0;
 
   get length(): number {
@@ -17,7 +18,7 @@ export class ByteQueue {
   /** Removes and returns the next `n` bytes (n ≤ length); a view when they sit in one chunk. */
   read(n: number): Uint8Array {
     if (n > this.total) throw new RangeError(`read of ${n} bytes from a queue holding ${this.total}`);
-    const first = this.chunks[0];
+    const first = this.chunks[this.first];
     if (first !== undefined && first.length - this.head >= n) {
       const view = first.subarray(this.head, this.head + n);
       this.advance(n);
@@ -26,7 +27,7 @@ export class ByteQueue {
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
-      const chunk = this.chunks[0]!;
+      const chunk = this.chunks[this.first]!;
       const take = Math.min(n - filled, chunk.length - this.head);
       out.set(chunk.subarray(this.head, this.head + take), filled);
       filled += take;
@@ -43,9 +44,18 @@ export class ByteQueue {
   private advance(n: number): void {
     this.head += n;
     this.total -= n;
-    if (this.head === this.chunks[0]!.length) {
-      this.chunks.shift();
+    if (this.head === this.chunks[this.first]!.length) {
       this.head = 0;
+      this.first++;
+      // Drop consumed chunks in one go, not one shift() each: a peer sending a frame a byte at a
+      // time would otherwise cost time quadratic in its size.
+      if (this.first === this.chunks.length) {
+        this.chunks = [];
+        this.first = 0;
+      } else if (this.first >= 1024 && this.first * 2 >= this.chunks.length) {
+        this.chunks = this.chunks.slice(this.first);
+        this.first = 0;
+      }
     }
   }
 }

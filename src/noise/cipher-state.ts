@@ -1,6 +1,5 @@
 import { DecryptError, NoiseError } from './errors.js';
-import { MAC_SIZE, aeadDecryptInto, aeadEncryptInto, aeadKey } from './primitives.js';
-import type { KeyObject } from 'node:crypto';
+import { AeadKey, MAC_SIZE, aeadDecryptInto, aeadEncryptInto, noiseNonce } from './primitives.js';
 
 /**
  * A Noise CipherState: a 32-byte key and a 64-bit nonce counter.
@@ -9,11 +8,12 @@ import type { KeyObject } from 'node:crypto';
  */
 export class CipherState {
   private nonce = 0;
-  private readonly key: KeyObject;
+  private readonly key: AeadKey;
+  private readonly nonceBytes = Buffer.alloc(12);
 
   constructor(key: Uint8Array) {
     if (key.length !== 32) throw new NoiseError(`cipher key must be 32 bytes, got ${key.length}`);
-    this.key = aeadKey(key);
+    this.key = new AeadKey(key);
   }
 
   /** Messages sent or received so far with this key. */
@@ -21,9 +21,10 @@ export class CipherState {
     return this.nonce;
   }
 
-  private nextNonce(): number {
+  /** The current nonce as AEAD bytes (in a buffer reused from message to message). */
+  private nextNonce(): Buffer {
     if (this.nonce >= Number.MAX_SAFE_INTEGER) throw new NoiseError('nonce space exhausted; reconnect');
-    return this.nonce;
+    return noiseNonce(this.nonce, this.nonceBytes);
   }
 
   /** Encrypts `plaintext` into `out` at `offset`; returns the ciphertext length (plaintext + 16). */

@@ -1,5 +1,5 @@
 import { ellswiftEncode } from './ellswift.js';
-import { DEFAULT_BACKEND, SecretKey, type EcdhBackend } from './secp256k1.js';
+import { SecretKey } from './secp256k1.js';
 
 /** A handshake key pair with its ElligatorSwift encoding (the exact bytes sent on the wire). */
 export interface EncodedKey {
@@ -7,8 +7,9 @@ export interface EncodedKey {
   encoding: Uint8Array;
 }
 
-export function generateEncodedKey(backend: EcdhBackend = DEFAULT_BACKEND): EncodedKey {
-  const key = SecretKey.generate(backend);
+/** A fresh ephemeral key (for one handshake) with a random encoding. */
+export function generateEncodedKey(): EncodedKey {
+  const key = SecretKey.generate({ ephemeral: true });
   return { key, encoding: ellswiftEncode(key.xOnly) };
 }
 
@@ -24,10 +25,7 @@ export function encodeKey(key: SecretKey): EncodedKey {
 export class EphemeralKeyPool {
   private readonly ready: EncodedKey[] = [];
 
-  constructor(
-    readonly capacity = 16,
-    private readonly backend: EcdhBackend = DEFAULT_BACKEND,
-  ) {}
+  constructor(readonly capacity = 16) {}
 
   get size(): number {
     return this.ready.length;
@@ -35,14 +33,14 @@ export class EphemeralKeyPool {
 
   /** A never-used key: a pooled one if any, otherwise made now. */
   take(): EncodedKey {
-    return this.ready.pop() ?? generateEncodedKey(this.backend);
+    return this.ready.pop() ?? generateEncodedKey();
   }
 
   /** Makes up to `max` keys (default: until full); returns how many were made. */
   refill(max = this.capacity): number {
     let made = 0;
     while (this.ready.length < this.capacity && made < max) {
-      this.ready.push(generateEncodedKey(this.backend));
+      this.ready.push(generateEncodedKey());
       made++;
     }
     return made;

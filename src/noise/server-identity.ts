@@ -31,7 +31,9 @@ export class ServerIdentity {
   ) {
     if (!Number.isInteger(validitySeconds) || validitySeconds <= 0) throw new RangeError('certificate validity must be a positive number of seconds');
     // The static key's encoding is made once: it travels encrypted, so reusing it reveals nothing new.
-    this.staticKey = staticKey instanceof SecretKey ? encodeKey(staticKey) : staticKey;
+    const encoded = staticKey instanceof SecretKey ? encodeKey(staticKey) : staticKey;
+    // It serves every handshake, so its ECDH takes the split path even if it was made as ephemeral.
+    this.staticKey = { key: encoded.key.reusable(), encoding: encoded.encoding };
     this.validity = validitySeconds;
     if (preSigned) this.current = { cert: preSigned, bytes: encodeCertificate(preSigned) };
   }

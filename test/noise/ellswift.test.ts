@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 import { bip324SharedSecret, ellswiftDecode, ellswiftEncode, xswiftecInv } from '../../src/noise/ellswift.js';
 import { KeyFormatError } from '../../src/noise/errors.js';
-import { PeerPoint, SecretKey, type EcdhBackend } from '../../src/noise/secp256k1.js';
+import { PeerPoint, SecretKey } from '../../src/noise/secp256k1.js';
 import { hex, loadCsv, toHex } from '../vectors/load.js';
 
 describe('ElligatorSwift (BIP324 vectors)', () => {
@@ -67,18 +68,23 @@ describe('ElligatorSwift (BIP324 vectors)', () => {
   });
 });
 
-describe.each<EcdhBackend>(['native', 'noble'])('BIP324 x-only ECDH (%s backend)', (backend) => {
+// Ephemeral keys multiply once; reused keys multiply two random halves of the scalar and add.
+describe.each([
+  { mode: 'ephemeral key', ephemeral: true },
+  { mode: 'reused key, split scalar', ephemeral: false },
+])('BIP324 x-only ECDH ($mode)', ({ ephemeral }) => {
   const rows = loadCsv('bip324_ecdh.csv');
 
   it(`reproduces mid_x_ours, mid_x_shared and mid_shared_secret for all ${rows.length} packet vectors`, () => {
     expect(rows.length).toBe(7);
     for (const row of rows) {
-      const key = SecretKey.fromBytes(hex(row.in_priv_ours!), backend);
+      const key = SecretKey.fromBytes(hex(row.in_priv_ours!), { ephemeral });
+      expect(key.ephemeral).toBe(ephemeral);
       expect(toHex(key.xOnly)).toBe(row.mid_x_ours);
       expect(toHex(ellswiftDecode(hex(row.in_ellswift_ours!)))).toBe(row.mid_x_ours);
       const theirX = ellswiftDecode(hex(row.in_ellswift_theirs!));
       expect(toHex(theirX)).toBe(row.mid_x_theirs);
-      const shared = key.sharedX(PeerPoint.fromX(theirX, backend));
+      const shared = key.sharedX(PeerPoint.fromX(theirX));
       expect(toHex(shared)).toBe(row.mid_x_shared);
       const ours = hex(row.in_ellswift_ours!);
       const theirs = hex(row.in_ellswift_theirs!);
@@ -88,18 +94,59 @@ describe.each<EcdhBackend>(['native', 'noble'])('BIP324 x-only ECDH (%s backend)
     }
   });
 
+  it('agrees with @noble/curves on random keys and random 64-byte encodings', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.bigInt({ min: 1n, max: secp256k1.Point.Fn.ORDER - 1n }), (encoding, d) => {
+        const secret = hex(d.toString(16).padStart(64, '0'));
+        const key = SecretKey.fromBytes(secret, { ephemeral });
+        expect(toHex(key.xOnly)).toBe(toHex(schnorr.getPublicKey(secret)));
+        const x = ellswiftDecode(encoding);
+        const expected = secp256k1.getSharedSecret(secret, Uint8Array.of(2, ...x)).subarray(1);
+        expect(toHex(key.sharedX(PeerPoint.fromX(x)))).toBe(toHex(expected));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('agrees on a shared x between two fresh keys', () => {
-    const a = SecretKey.generate(backend);
-    const b = SecretKey.generate(backend);
-    expect(toHex(a.sharedX(PeerPoint.fromX(b.xOnly, backend)))).toBe(toHex(b.sharedX(PeerPoint.fromX(a.xOnly, backend))));
+    const a = SecretKey.generate({ ephemeral });
+    const b = SecretKey.generate({ ephemeral });
+    expect(toHex(a.sharedX(PeerPoint.fromX(b.xOnly)))).toBe(toHex(b.sharedX(PeerPoint.fromX(a.xOnly))));
   });
 
   it('rejects secrets outside 1..n-1 and x coordinates off the curve', () => {
-    expect(() => SecretKey.fromBytes(new Uint8Array(32), backend)).toThrow(KeyFormatError);
-    expect(() => SecretKey.fromBytes(new Uint8Array(32).fill(0xff), backend)).toThrow(KeyFormatError);
-    // x = 5: 125 + 7 = 132 is not a square mod p
+    const n = hex('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
+    const nMinus1 = Uint8Array.from(n);
+    nMinus1[31]! -= 1;
+    expect(() => SecretKey.fromBytes(new Uint8Array(32), { ephemeral })).toThrow(KeyFormatError);
+    expect(() => SecretKey.fromBytes(n, { ephemeral })).toThrow(KeyFormatError);
+    expect(() => SecretKey.fromBytes(new Uint8Array(32).fill(0xff), { ephemeral })).toThrow(KeyFormatError);
+    expect(() => SecretKey.fromBytes(new Uint8Array(31).fill(1), { ephemeral })).toThrow(KeyFormatError);
+    expect(SecretKey.fromBytes(nMinus1, { ephemeral }).sharedX(PeerPoint.fromX(SecretKey.generate().xOnly)).length).toBe(32);
+    // x = 5: 125 + 7 = 132 is not a square mod p; p itself is out of range
     const offCurve = new Uint8Array(32);
     offCurve[31] = 5;
-    expect(() => PeerPoint.fromX(offCurve, backend)).toThrow(KeyFormatError);
+    expect(() => PeerPoint.fromX(offCurve)).toThrow(KeyFormatError);
+    expect(() => PeerPoint.fromX(hex('fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f'))).toThrow(KeyFormatError);
+    expect(() => PeerPoint.fromX(new Uint8Array(33))).toThrow(KeyFormatError);
+  });
+});
+
+describe('reused-key ECDH', () => {
+  it('splits the scalar afresh on every call, and the halves recombine exactly', () => {
+    const key = SecretKey.generate();
+    expect(key.ephemeral).toBe(false);
+    const peer = PeerPoint.fromX(SecretKey.generate().xOnly);
+    const once = SecretKey.fromBytes(key.secret, { ephemeral: true }).sharedX(peer);
+    for (let i = 0; i < 20; i++) expect(toHex(key.sharedX(peer))).toBe(toHex(once));
+  });
+
+  it('a key made ephemeral can be marked reused without changing its results', () => {
+    const key = SecretKey.generate({ ephemeral: true });
+    const reused = key.reusable();
+    expect(reused.ephemeral).toBe(false);
+    expect(reused.reusable()).toBe(reused);
+    const peer = PeerPoint.fromX(SecretKey.generate().xOnly);
+    expect(toHex(reused.sharedX(peer))).toBe(toHex(key.sharedX(peer)));
   });
 });

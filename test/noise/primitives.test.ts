@@ -1,7 +1,19 @@
 import { hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { aeadDecryptInto, aeadEncrypt, hkdf2, hmacSha256, sha256 } from '../../src/noise/primitives.js';
+import {
+  AeadKey,
+  aeadDecryptInto,
+  aeadEncrypt,
+  hkdf2,
+  hmacSha256,
+  nodeOpenInto,
+  nodeSealInto,
+  noiseNonce,
+  sha256,
+  SMALL_MESSAGE_LIMIT,
+} from '../../src/noise/primitives.js';
+import { smallOpenInto, smallSealInto } from '../../src/noise/small-aead.js';
 import { CipherState } from '../../src/noise/cipher-state.js';
 import { DecryptError } from '../../src/noise/errors.js';
 import { PROTOCOL_NAME, SymmetricState } from '../../src/noise/symmetric-state.js';
@@ -22,29 +34,32 @@ describe('symmetric primitives', () => {
   });
 
   it('decrypts what it encrypts, and rejects a flipped bit', () => {
-    const key = new Uint8Array(32).fill(9);
+    const key = new AeadKey(new Uint8Array(32).fill(9));
     const aad = Buffer.from('ad');
     const plaintext = Buffer.from('sixty-four bytes or so of a share submission');
-    const ct = aeadEncrypt(key, 5, aad, plaintext);
+    const ct = aeadEncrypt(key, noiseNonce(5), aad, plaintext);
     const out = new Uint8Array(plaintext.length);
-    expect(aeadDecryptInto(key, 5, aad, ct, out, 0)).toBe(true);
+    expect(aeadDecryptInto(key, noiseNonce(5), aad, ct, out, 0)).toBe(true);
     expect(Buffer.from(out).equals(plaintext)).toBe(true);
     for (const bit of [0, 100, ct.length * 8 - 1]) {
       const bad = Uint8Array.from(ct);
       bad[bit >> 3]! ^= 1 << (bit & 7);
-      expect(aeadDecryptInto(key, 5, aad, bad, out, 0)).toBe(false);
+      expect(aeadDecryptInto(key, noiseNonce(5), aad, bad, out, 0)).toBe(false);
     }
-    expect(aeadDecryptInto(key, 6, aad, ct, out, 0)).toBe(false);
+    expect(aeadDecryptInto(key, noiseNonce(6), aad, ct, out, 0)).toBe(false);
   });
 
   it('puts the counter little-endian after four zero bytes (Noise ChaChaPoly nonce)', async () => {
     const { createCipheriv } = await import('node:crypto');
-    const key = new Uint8Array(32).fill(7);
+    const raw = new Uint8Array(32).fill(7);
+    const key = new AeadKey(raw);
     const counter = 0x0102030405;
     const nonce = Buffer.from('00000000' + '0504030201000000', 'hex');
-    const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    const c = createCipheriv('chacha20-poly1305', raw, nonce, { authTagLength: 16 });
     const expected = Buffer.concat([c.update(Buffer.from('abc')), c.final(), c.getAuthTag()]);
-    expect(toHex(aeadEncrypt(key, counter, undefined, Buffer.from('abc')))).toBe(toHex(expected));
+    expect(toHex(noiseNonce(counter))).toBe(toHex(nonce));
+    expect(toHex(aeadEncrypt(key, noiseNonce(counter), undefined, Buffer.from('abc')))).toBe(toHex(expected));
+    expect(toHex(noiseNonce(2 ** 53 - 2))).toBe('00000000feffffffffff1f00');
   });
 
   it('HMAC-SHA256 matches RFC 4231 test case 2', () => {
@@ -71,7 +86,82 @@ describe('symmetric primitives', () => {
   });
 });
 
+describe('ChaCha20-Poly1305: WebAssembly for short messages, node:crypto for the rest', () => {
+  const sealWith = (seal: typeof smallSealInto, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array | undefined, plaintext: Uint8Array) => {
+    const out = new Uint8Array(plaintext.length + 16);
+    expect(seal(key, nonce, ad, plaintext, out, 0)).toBe(out.length);
+    return out;
+  };
+
+  it('the WebAssembly AEAD reproduces RFC 8439 §2.8.2', () => {
+    const key = hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
+    const plaintext = Buffer.from("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
+    const sealed = sealWith(smallSealInto, key, hex('070000004041424344454647'), hex('50515253c0c1c2c3c4c5c6c7'), plaintext);
+    expect(toHex(sealed.subarray(0, 16))).toBe('d31a8d34648e60db7b86afbc53ef7ec2');
+    expect(toHex(sealed.subarray(-16))).toBe('1ae10b594f09e26a7e902ecbd0600691');
+  });
+
+  it('the WebAssembly AEAD matches node:crypto byte for byte and opens only what is intact', () => {
+    const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+    fc.assert(
+      fc.property(bytes(32), bytes(12), fc.option(fc.uint8Array({ maxLength: 32 }), { nil: undefined }), fc.uint8Array({ maxLength: 400 }), fc.nat(), (key, nonce, ad, plaintext, flip) => {
+        const sealed = sealWith(smallSealInto, key, nonce, ad, plaintext);
+        expect(toHex(sealed)).toBe(toHex(sealWith(nodeSealInto, key, nonce, ad, plaintext)));
+        // each opens what the other sealed, at an offset
+        const back = new Uint8Array(plaintext.length + 3);
+        expect(smallOpenInto(key, nonce, ad, sealed, back, 3)).toBe(true);
+        expect(toHex(back.subarray(3))).toBe(toHex(plaintext));
+        expect(nodeOpenInto(key, nonce, ad, sealed, back, 3)).toBe(true);
+        const bad = Uint8Array.from(sealed);
+        bad[flip % bad.length]! ^= 1 << flip % 8;
+        expect(smallOpenInto(key, nonce, ad, bad, back, 3)).toBe(false);
+        expect(smallOpenInto(key, nonce, Uint8Array.of(...(ad ?? []), 1), sealed, back, 3)).toBe(false);
+        expect(smallOpenInto(key, nonce, ad, sealed.subarray(0, 15), back, 3)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the WebAssembly AEAD matches node:crypto for every length from 0 to 1 100 bytes', () => {
+    const key = new Uint8Array(32).map((_, i) => 255 - i);
+    const message = new Uint8Array(1100).map((_, i) => (i * 13) & 0xff);
+    for (let size = 0; size <= message.length; size++) {
+      const nonce = noiseNonce(size);
+      const ad = size % 3 === 0 ? undefined : message.subarray(0, size % 33);
+      const plaintext = message.subarray(0, size);
+      expect(toHex(sealWith(smallSealInto, key, nonce, ad, plaintext)), `${size} bytes`).toBe(toHex(sealWith(nodeSealInto, key, nonce, ad, plaintext)));
+    }
+  });
+
+  it(`sends messages under ${SMALL_MESSAGE_LIMIT} bytes with at most 32 bytes of AD to WebAssembly, the same bytes either way`, () => {
+    const raw = new Uint8Array(32).map((_, i) => i * 7);
+    const key = new AeadKey(raw);
+    for (const size of [0, 1, 6, 64, SMALL_MESSAGE_LIMIT - 1, SMALL_MESSAGE_LIMIT, SMALL_MESSAGE_LIMIT + 1, 4096]) {
+      for (const ad of [undefined, new Uint8Array(32).fill(1), new Uint8Array(33).fill(2)]) {
+        const plaintext = new Uint8Array(size).map((_, i) => i);
+        const nonce = noiseNonce(size);
+        const sealed = aeadEncrypt(key, nonce, ad, plaintext);
+        expect(toHex(sealed), `${size} bytes, ${ad?.length ?? 0} of AD`).toBe(toHex(sealWith(nodeSealInto, raw, nonce, ad, plaintext)));
+        const back = new Uint8Array(size);
+        expect(aeadDecryptInto(key, nonce, ad, sealed, back, 0)).toBe(true);
+        expect(toHex(back)).toBe(toHex(plaintext));
+        sealed[0]! ^= 0x80;
+        expect(aeadDecryptInto(key, nonce, ad, sealed, back, 0)).toBe(false);
+      }
+    }
+  });
+});
+
 describe('CipherState', () => {
+  it('encrypts message i under nonce i, as the bare primitive does', () => {
+    const key = new Uint8Array(32).fill(5);
+    const state = new CipherState(key);
+    for (let i = 0; i < 5; i++) {
+      const plaintext = Buffer.from(`message ${i}`);
+      expect(toHex(state.encrypt(undefined, plaintext))).toBe(toHex(aeadEncrypt(new AeadKey(key), noiseNonce(i), undefined, plaintext)));
+    }
+  });
+
   it('advances the nonce per message and only on success', () => {
     const key = new Uint8Array(32).fill(1);
     const a = new CipherState(key);

@@ -119,6 +119,22 @@ describe('streaming decryption', () => {
     expect(next).toBe(10_000);
   });
 
+  it('takes a 200 000-byte frame one byte at a time in time linear in its size', () => {
+    // Each byte is its own chunk, as a peer trickling 1-byte TCP segments can arrange; dropping
+    // consumed chunks one by one from the queue's front made this take seconds (quadratic).
+    const [a, b] = pair();
+    const plain = frame(200_000);
+    const wire = a.encryptFrame(plain);
+    const got: Uint8Array[] = [];
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < wire.length; i++) b.feed(wire.subarray(i, i + 1), (f) => got.push(f));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(got.length).toBe(1);
+    expect(eq(got[0]!, plain)).toBe(true);
+    expect(b.bufferedBytes).toBe(0);
+    expect(ms).toBeLessThan(2_000); // well under 0.1 s; the quadratic queue took ~7 s
+  });
+
   it('a flipped bit anywhere kills the session after delivering the frames before it', () => {
     const [a0] = pair();
     const sample = [frame(10), frame(70_000), frame(0), frame(5)].map((f) => a0.encryptFrame(f));

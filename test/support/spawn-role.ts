@@ -6,27 +6,31 @@ const MAIN = path.resolve('src/cli/main.ts');
 
 export interface SpawnedRole {
   child: ChildProcess;
-  /** Everything the process wrote to stderr so far. */
-  stderr(): string;
-  /** Resolves with the first stderr match of `re` (e.g. the listening line). */
+  /** Everything the process wrote to the watched stream (stderr by default) so far. */
+  output(): string;
+  /** Resolves with the first match of `re` on the watched stream (e.g. the listening line). */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Runs `sv2 <args>` from source in its own process, as a user would. */
-export function spawnRole(args: string[], env: NodeJS.ProcessEnv): SpawnedRole {
+export function spawnRole(args: string[], env: NodeJS.ProcessEnv, watch: 'stderr' | 'stdout' = 'stderr'): SpawnedRole {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const watchers: (() => void)[] = [];
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+  const watched = watch === 'stderr' ? child.stderr! : child.stdout!;
+  const other = watch === 'stderr' ? child.stdout! : child.stderr!;
+  watched.setEncoding('utf8').on('data', (d: string) => {
     err += d;
     for (const w of [...watchers]) w();
   });
-  child.stdout!.resume();
+  other.setEncoding('utf8').on('data', (d: string) => {
+    if (watch === 'stdout') err += d;
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return {
     child,
-    stderr: () => err,
+    output: () => err,
     exited,
     waitFor(re, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
@@ -40,7 +44,7 @@ export function spawnRole(args: string[], env: NodeJS.ProcessEnv): SpawnedRole {
           }
           return false;
         };
-        const timer = setTimeout(() => reject(new Error(`no ${re} on stderr within ${timeoutMs} ms; stderr: ${err.slice(-500)}`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`no ${re} on ${watch} within ${timeoutMs} ms; stderr: ${err.slice(-500)}`)), timeoutMs);
         if (!check()) {
           watchers.push(check);
           void exited.then(() => reject(new Error(`process exited before ${re}; stderr: ${err.slice(-500)}`)));

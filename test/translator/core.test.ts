@@ -474,6 +474,21 @@ describe('translator core: upstream loss, reconnect and pool requests', () => {
     ]);
   });
 
+  it('a pool that never answers OpenExtendedMiningChannel is given up on after 10 s', () => {
+    const t = setup();
+    t.core.upstreamConnected(t.pool, 'u', 'pool:1');
+    t.connect();
+    t.advance(9_999);
+    t.core.tick();
+    expect(t.actions).toEqual([]);
+    t.advance(1);
+    t.core.tick();
+    expect(t.actions).toEqual([{ type: 'fallback', reason: 'no answer to OpenExtendedMiningChannel within 10 s' }]);
+    // a late answer is not taken for a channel: it is closed again
+    t.deliver('OpenExtendedMiningChannelSuccess', { requestId: t.pool.all('OpenExtendedMiningChannel')[0]!.requestId, channelId: 4, target: UPSTREAM_TARGET, extranonceSize: 8, extranoncePrefix: Uint8Array.of(1), groupChannelId: 0 });
+    expect(t.pool.last('CloseChannel')).toMatchObject({ channelId: 4 });
+  });
+
   it('a pool granting too little extranonce space is refused and the next upstream asked for', () => {
     const t = setup();
     t.core.upstreamConnected(t.pool, 'u', 'pool:1');

@@ -3,11 +3,15 @@
  * (Noise NX, SetupConnection, extended channels) → the embedded regtest chain.
  */
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMonitor } from '../../src/monitor/server.js';
 import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
 import type { RunningTranslator } from '../../src/roles/translator/translator.js';
 import { bytesToHex, difficultyToTarget } from '../../src/sv1/index.js';
+import { spawnRole } from '../support/spawn-role.js';
 import { SocketMiner } from './socket-miner.js';
 import { startPool, startTestTranslator } from './stack.js';
 import type { RunningPool } from './stack.js';
@@ -136,6 +140,45 @@ describe('translator end to end: the pool goes away', () => {
       await translator.close();
       await second.pool.close();
       await first.pool.close();
+    }
+  });
+
+  it('a pool process killed with SIGKILL while a miner mines: the translator falls back and the miner never notices', async () => {
+    const db = path.join(mkdtempSync(path.join(tmpdir(), 'sv2-tproxy-kill-')), 'pool.sqlite');
+    const doomed = spawnRole(['pool'], {
+      POOL__LISTEN_ADDRESS: '127.0.0.1:0',
+      POOL__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
+      POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
+      POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
+      POOL__SHARE_BATCH_SIZE: '1',
+      POOL__ACCOUNTING_DB: db,
+    });
+    const backup = await startPool(authority);
+    let translator: RunningTranslator | undefined;
+    try {
+      const port = Number((await doomed.waitFor(/listening on [^:]+:(\d+)/))[1]);
+      translator = await startTestTranslator([
+        { port, authority },
+        { port: backup.port, authority },
+      ]);
+      const miner = await SocketMiner.connect(translator.sv1Port, { username: 'acct.killed', versionRolling: { mask: 0x1fffe000 } });
+      await miner.until('job');
+      await mineUntilBlock(miner, translator);
+      const reopened = once(translator.core.events, 'channel-opened');
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      await reopened;
+      await miner.until('job', (e) => e.job.cleanJobs && bytesToHex(e.job.prevHash) === bytesToHex(backup.node.chain.tip.hash));
+      const height = backup.node.chain.height;
+      await mineUntilBlock(miner, translator);
+      await miner.until('job', (e) => e.job.cleanJobs && backup.node.chain.height > height);
+      expect(translator.upstreams.status()).toMatchObject({ connected: true, index: 1 });
+      expect(miner.isClosed).toBe(false);
+      miner.close();
+    } finally {
+      doomed.child.kill('SIGKILL');
+      await translator?.close();
+      await backup.pool.close();
     }
   });
 

@@ -73,15 +73,20 @@ export async function startNode(cfg: NodeConfig, log: NodeLogger = { info() {}, 
   const rate = cfg.txPerSecond ?? 2;
   if (!(rate >= 0) || !Number.isFinite(rate)) throw new NodeConfigError(`transactions per second must be ≥ 0, got ${rate}`);
   if (cfg.dataDir) mkdirSync(cfg.dataDir, { recursive: true });
-  const chain = new EmbeddedChain({ store: cfg.dataDir ? new FileBlockStore(cfg.dataDir) : new MemoryBlockStore(), difficulty: cfg.difficulty });
+  const bootstrap = cfg.bootstrapBlocks ?? 101;
+  // With a retargeting chain the bootstrap blocks are mined at the pow limit (at once), and the
+  // retarget starts after them; a chain with a generator always has them, so this is stable across restarts.
+  const difficulty =
+    cfg.difficulty?.mode === 'retarget' && cfg.difficulty.easyBlocks === undefined && rate > 0 ? { ...cfg.difficulty, easyBlocks: bootstrap } : cfg.difficulty;
+  const chain = new EmbeddedChain({ store: cfg.dataDir ? new FileBlockStore(cfg.dataDir) : new MemoryBlockStore(), difficulty });
   const report = chain.loadReport;
   if (report.droppedFrom) log.warn(`stored block at height ${report.droppedFrom.height} is invalid (${report.droppedFrom.reason}); it and later blocks were dropped`);
   if (report.blocksReplayed > 0) log.info(`loaded ${report.blocksReplayed} blocks from ${cfg.dataDir}: ${chain.describeTip()}`);
 
   const generator = rate > 0 ? new TxGenerator(chain, { seed: cfg.generatorSeed }) : undefined;
-  const bootstrap = cfg.bootstrapBlocks ?? 101;
   if (generator && chain.height === 0 && bootstrap > 0) {
     chain.generate(bootstrap, generator.script);
+    if (chain.height < bootstrap) throw new NodeConfigError(`could not mine the ${bootstrap} bootstrap blocks at this difficulty (got ${chain.height}): use the regtest minimum, a retarget, or tx_per_second = 0`);
     log.info(`mined ${bootstrap} bootstrap blocks to the transaction generator: ${chain.describeTip()}`);
   }
 

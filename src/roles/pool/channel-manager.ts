@@ -12,6 +12,7 @@ import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { JobIdSequence } from '../../channels/job-store.js';
 import type { ServerChannel } from '../../channels/server-channel.js';
 import { ExtendedChannel } from '../../channels/server-extended.js';
+import { GroupChannel } from '../../channels/server-group.js';
 import { StandardChannel } from '../../channels/server-standard.js';
 import type { BlockFound, ShareResult } from '../../channels/share-result.js';
 import { unknownChannel } from '../../channels/share-result.js';
@@ -81,6 +82,11 @@ interface Connection {
   channels: Map<number, Channel>;
   nextChannelId: number;
   jobIds: JobIdSequence;
+  /**
+   * Every channel of a connection that did not set REQUIRES_STANDARD_JOBS (a proxy) is in this
+   * group, so one NewExtendedMiningJob / SetNewPrevHash reaches them all.
+   */
+  group: GroupChannel | null;
 }
 
 interface TemplateEntry {
@@ -119,7 +125,10 @@ export class ChannelManager {
   }
 
   addConnection(connectionId: number, info: ConnectionInfo): void {
-    this.connections.set(connectionId, { info, channels: new Map(), nextChannelId: 1, jobIds: new JobIdSequence() });
+    const jobIds = new JobIdSequence();
+    // Id 1 is the group's on a proxy connection; channels count from 2 there.
+    const group = info.requiresStandardJobs ? null : new GroupChannel({ groupChannelId: 1, fullExtranonceSize: this.extranonceLength, jobIds, requiresStandardJobs: false });
+    this.connections.set(connectionId, { info, channels: new Map(), nextChannelId: group === null ? 1 : 2, jobIds, group });
   }
 
   /** Drops a connection and frees its channels' extranonce prefixes. */
@@ -158,11 +167,18 @@ export class ChannelManager {
         this.updateChannel(connectionId, conn, m.message, now);
         return true;
       case 'CloseChannel': {
-        const ch = conn.channels.get(m.message.channelId);
-        if (ch !== undefined) {
-          conn.channels.delete(ch.channelId);
+        // A group id closes every member.
+        const ids = conn.group !== null && m.message.channelId === conn.group.groupChannelId ? [...conn.channels.keys()] : [m.message.channelId];
+        let left = false;
+        for (const id of ids) {
+          const ch = conn.channels.get(id);
+          if (ch === undefined) continue;
+          conn.channels.delete(id);
+          left = conn.group?.remove(id) === true || left;
           this.releaseChannel(ch);
         }
+        // The group's membership changed: say who is in it now.
+        if (left && conn.group !== null && conn.group.size > 0) this.hooks.send(connectionId, 'SetGroupChannel', conn.group.setGroupChannel());
         return true;
       }
       default:
@@ -178,7 +194,12 @@ export class ChannelManager {
     while (this.templates.size > this.maxTemplates) this.templates.delete(this.templates.keys().next().value!);
     if (!template.futureTemplate && this.tip === null) return; // nothing to mine it on yet
     for (const [connId, conn] of this.connections) {
-      for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, template.futureTemplate);
+      const group = conn.group;
+      if (group !== null && group.size > 0 && (template.futureTemplate || group.tip !== null)) {
+        this.hooks.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: template.futureTemplate }).broadcast!);
+      } else {
+        for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, template.futureTemplate);
+      }
     }
     if (!template.futureTemplate) this.current = entry;
   }
@@ -190,6 +211,18 @@ export class ChannelManager {
     this.tip = chainTipFromTdp(m);
     this.current = entry;
     for (const [connId, conn] of this.connections) {
+      const groupJobId = conn.group?.futureJobId(m.templateId);
+      if (conn.group !== null && groupJobId !== undefined) {
+        // Members that joined after the group's future job went out get it under the same id, so the one broadcast covers them.
+        for (const ch of conn.channels.values()) {
+          if (ch.hasFutureJob(m.templateId)) continue;
+          const job = ch.recordJob(entry.work, { future: true, jobId: groupJobId });
+          if (ch instanceof StandardChannel) this.hooks.send(connId, 'NewMiningJob', ch.jobMessage(job));
+          else this.hooks.send(connId, 'NewExtendedMiningJob', ch.jobMessage(job));
+        }
+        this.hooks.send(connId, 'SetNewPrevHash', conn.group.setNewPrevHash(m.templateId, this.tip).broadcast!);
+        continue;
+      }
       for (const ch of conn.channels.values()) {
         // A channel opened after the future job went out has none for this template yet.
         if (!ch.hasFutureJob(m.templateId)) this.sendJob(connId, ch, entry.work, true);
@@ -279,6 +312,7 @@ export class ChannelManager {
       return;
     }
     conn.channels.set(ch.channelId, ch);
+    conn.group?.add(ch);
     if (ch instanceof StandardChannel) this.hooks.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
     else this.hooks.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
     // The first job of a channel is a future job, activated at once by its SetNewPrevHash.
@@ -298,6 +332,7 @@ export class ChannelManager {
       shareBatchSize: this.opts.shareBatchSize,
       now,
       jobIds: conn.jobIds,
+      groupChannelId: conn.group?.groupChannelId ?? 0,
     };
   }
 

@@ -62,8 +62,12 @@ export class Pool {
   private readonly hashrate = new HashrateWindow();
   private readonly startedAt: number;
   private blocksFound = 0;
+  private sharesAccepted = 0;
+  private sharesRejected = 0;
   private closed = false;
   private readonly pendingBlocks = new Set<Promise<void>>();
+  /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
+  private readonly unconfirmed = new Set<string>();
 
   private constructor(private readonly opts: PoolOptions) {
     const cfg = opts.config;
@@ -84,6 +88,7 @@ export class Pool {
         blockFound: (c) => this.onBlock(c),
         shareAccepted: (c) => this.onShare(c),
         shareRejected: (connId, _ch, code) => {
+          this.sharesRejected++;
           this.metrics.sharesRejected.inc({ reason: code });
           const d = this.downstreams.get(connId);
           if (d) d.sharesRejected++;
@@ -120,7 +125,10 @@ export class Pool {
 
     await this.opts.feed.start(this.manager.coinbaseOutputSize, {
       newTemplate: (m) => this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update'),
-      setNewPrevHash: (m) => this.onTemplate(() => this.manager.onSetNewPrevHash(m), 'prev-hash'),
+      setNewPrevHash: (m) => {
+        this.confirmIfOurs(hashToDisplay(m.prevHash));
+        this.onTemplate(() => this.manager.onSetNewPrevHash(m), 'prev-hash');
+      },
     });
 
     const limits = { maxFramePayload: cfg.max_frame_bytes };
@@ -236,6 +244,7 @@ export class Pool {
   private onShare(c: ShareCredit): void {
     const now = this.now();
     this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty });
+    this.sharesAccepted++;
     this.metrics.sharesAccepted.inc();
     this.metrics.shareDifficulty.inc(c.difficulty);
     this.hashrate.add(now, c.difficulty);
@@ -264,6 +273,8 @@ export class Pool {
       (outcome) => {
         if (outcome === undefined) {
           this.metrics.blocks.inc({ status: 'submitted' });
+          if (this.unconfirmed.size >= 64) this.unconfirmed.delete(this.unconfirmed.values().next().value!);
+          this.unconfirmed.add(blockHash);
           return;
         }
         const status = outcome.accepted ? 'accepted' : 'rejected';
@@ -278,6 +289,14 @@ export class Pool {
     );
     this.pendingBlocks.add(done);
     void done.finally(() => this.pendingBlocks.delete(done));
+  }
+
+  /** A new tip that is a block we submitted: the node took it. */
+  private confirmIfOurs(prevHash: string): void {
+    if (!this.unconfirmed.delete(prevHash) || this.closed) return;
+    this.store.updateBlock(prevHash, 'accepted');
+    this.metrics.blocks.inc({ status: 'accepted' });
+    this.log.info({ blockHash: prevHash }, 'block accepted: the chain builds on it');
   }
 
   private queue<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
@@ -338,22 +357,12 @@ export class Pool {
       uptime_secs: Math.round((this.now() - this.startedAt) / 1000),
       connections: this.downstreams.size,
       channels: this.manager.channelCount,
-      shares_accepted: this.store.pendingCount + this.sharesTotal().accepted,
-      shares_rejected: this.sharesTotal().rejected,
+      shares_accepted: this.sharesAccepted,
+      shares_rejected: this.sharesRejected,
       blocks_found: this.blocksFound,
       estimated_hashrate: this.hashrate.rate(this.now(), this.startedAt),
       prev_hash: tip === null ? null : hashToDisplay(tip.prevHash),
     };
-  }
-
-  private sharesTotal(): { accepted: number; rejected: number } {
-    let accepted = 0;
-    let rejected = 0;
-    for (const d of this.downstreams.values()) {
-      accepted += d.sharesAccepted;
-      rejected += d.sharesRejected;
-    }
-    return { accepted, rejected };
   }
 
   clients() {

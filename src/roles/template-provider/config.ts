@@ -70,8 +70,9 @@ export type BackendConfig = { Embedded: EmbeddedBackendConfig } | { BitcoinCoreR
 export type TpConfig = Omit<z.infer<typeof tpConfigSchema>, 'backend'> & { backend: BackendConfig };
 
 /** Reads the TOML file (optional when TP__ variables give everything), applies TP__ overrides, and checks the keys that depend on each other. */
-export function loadTpConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): TpConfig {
-  const raw = loadConfig({ file, envPrefix: 'TP', schema: tpConfigSchema, env });
+/** `base` holds values applied before the file (a composed stack's defaults). */
+export function loadTpConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, base?: Record<string, unknown>): TpConfig {
+  const raw = loadConfig({ file, envPrefix: 'TP', schema: tpConfigSchema, env, base });
   const cfg: TpConfig = { ...raw, backend: backendOf(raw.backend) };
   checkListener(cfg);
   if (!cfg.plaintext) authorityOf(cfg);

@@ -46,6 +46,8 @@ const MAX_TARGET = new Uint8Array(32).fill(0xff);
 const HASHRATE_UPDATE_RATIO = 0.1;
 /** UpdateChannel at most this often per channel (spec: a proxy may debounce to one per second). */
 const UPDATE_CHANNEL_MIN_MS = 1_000;
+/** A pool that leaves OpenExtendedMiningChannel unanswered this long is treated as refusing it. */
+export const OPEN_CHANNEL_TIMEOUT_MS = 10_000;
 /** Consensus: a block's time may be at most two hours ahead. */
 const MAX_FUTURE_NTIME_SECS = 2 * 60 * 60;
 
@@ -99,7 +101,7 @@ interface UpstreamState {
   since: number;
 }
 
-type PendingOpen = { kind: 'aggregate' } | { kind: 'miner'; miner: MinerSession };
+type PendingOpen = ({ kind: 'aggregate' } | { kind: 'miner'; miner: MinerSession }) & { sentAt: number };
 
 export class TranslatorCore {
   private readonly o: TranslatorCoreOptions;
@@ -528,7 +530,7 @@ export class TranslatorCore {
     if (hashrate === 0) return; // opened when the first miner is ready (a proxy with no devices would announce 0 H/s)
     const requestId = this.nextRequestId++;
     this.aggregateRequest = requestId;
-    this.pendingOpens.set(requestId, { kind: 'aggregate' });
+    this.pendingOpens.set(requestId, { kind: 'aggregate', sentAt: this.now() });
     this.openChannel(requestId, hashrate);
   }
 
@@ -536,7 +538,7 @@ export class TranslatorCore {
     if (this.upstream === null || s.openingRequestId !== null || (s.channel !== null && !s.channel.orphaned)) return;
     const requestId = this.nextRequestId++;
     s.openingRequestId = requestId;
-    this.pendingOpens.set(requestId, { kind: 'miner', miner: s });
+    this.pendingOpens.set(requestId, { kind: 'miner', miner: s, sentAt: this.now() });
     this.openChannel(requestId, hashrateForDifficulty(s.difficulty, this.o.sharesPerMinute));
   }
 
@@ -685,6 +687,11 @@ export class TranslatorCore {
   /** Call about once a second: keep-alive jobs, vardiff, UpdateChannel. */
   tick(): void {
     const now = this.now();
+    for (const [requestId, pending] of this.pendingOpens) {
+      if (now - pending.sentAt < OPEN_CHANNEL_TIMEOUT_MS) continue;
+      this.pendingOpens.delete(requestId);
+      this.failOpen(pending, `no answer to OpenExtendedMiningChannel within ${OPEN_CHANNEL_TIMEOUT_MS / 1000} s`);
+    }
     const keepaliveMs = this.o.jobKeepaliveIntervalSecs * 1000;
     if (keepaliveMs > 0) {
       for (const channel of this.tracked) {

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { runRole } from '../run-role.js';
+import { loadStackConfig } from './config.js';
+import { startStack } from './stack.js';
+import { LiveView, renderSummary, renderView } from './view.js';
+
+export function registerStackCommand(program: Command): void {
+  program
+    .command('stack')
+    .description('run a whole local Stratum V2 system: embedded regtest chain, template provider, pool, translator, an Sv2 and an Sv1 CPU miner')
+    .option('-c, --config <file>', 'stack TOML file (optional; see config-examples/stack.toml)')
+    .action((opts: { config?: string }) =>
+      runRole('stack', async () => {
+        const cfg = loadStackConfig(opts.config);
+        process.stdout.write('starting the local stack (embedded regtest chain, template provider, pool, translator, miners)…\n');
+        const stack = await startStack(cfg);
+        for (const e of stack.endpoints) process.stdout.write(`  ${e.name.padEnd(32)} ${e.value}\n`);
+        for (const m of stack.monitors) process.stdout.write(`  ${`${m.name} API + /metrics`.padEnd(32)} ${m.url}/api/v1/global\n`);
+        process.stdout.write('\n');
+        const view = new LiveView(process.stdout);
+        const timer = setInterval(() => view.draw(renderView(stack)), cfg.view_interval_secs * 1000);
+        view.draw(renderView(stack));
+        return {
+          async close() {
+            clearInterval(timer);
+            process.stdout.write('\nstopping…\n');
+            const summary = await stack.close();
+            for (const l of renderSummary(summary)) process.stdout.write(`${l}\n`);
+          },
+        };
+      }),
+    );
+}

@@ -1,0 +1,42 @@
+/**
+ * The local stack's one TOML file. Top-level keys are the stack's own; the [template_provider],
+ * [pool] and [translator] tables take each role's own keys (the same as in its config file) and
+ * override the stack's defaults for that role. Environment overrides: STACK__KEY.
+ */
+import { z } from 'zod';
+import { hostPort, loadConfig } from '../../roles/common/config.js';
+
+const roleTable = z.record(z.string(), z.unknown()).default({});
+
+export const stackConfigSchema = z.strictObject({
+  /** Keys, the chain and the pool's database live here (created on first start). */
+  data_dir: z.string().min(1).default('.sv2-data'),
+  /** Address every listener binds to. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Ports; 0 picks a free one. */
+  template_provider_port: z.number().int().min(0).max(65535).default(8442),
+  pool_port: z.number().int().min(0).max(65535).default(34254),
+  translator_port: z.number().int().min(0).max(65535).default(34255),
+  /** First of three consecutive ports for the pool, translator and template provider APIs; 0: free ports. */
+  monitoring_port: z.number().int().min(0).max(65535).default(9090),
+  /** Seconds between blocks the chain retargets toward, at the miners' hashrate. */
+  target_block_interval_secs: z.number().positive().default(10),
+  /** Transactions per second the embedded chain's generator adds to the mempool. */
+  tx_per_second: z.number().nonnegative().default(2),
+  sv2_miner_threads: z.number().int().min(0).max(64).default(1),
+  sv1_miner_threads: z.number().int().min(0).max(64).default(1),
+  /** Redraw the live view this often (seconds); without a terminal a status line is printed this often × 10. */
+  view_interval_secs: z.number().positive().default(1),
+  template_provider: roleTable,
+  pool: roleTable,
+  translator: roleTable,
+  /** Extra log file for every role's JSON logs (the terminal shows the live view instead). */
+  log_file: z.string().optional(),
+  monitoring_host: hostPort.optional(),
+});
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+export function loadStackConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): StackConfig {
+  return loadConfig({ file, envPrefix: 'STACK', schema: stackConfigSchema, env });
+}

@@ -1,0 +1,244 @@
+/**
+ * The local stack: embedded chain + Template Provider, pool, translator, one Sv2 and one Sv1 CPU
+ * miner, all on one host, started in dependency order and stopped in reverse. Keys are made once
+ * and kept in the data directory, and so are the chain and the pool's database, so a restart
+ * carries on where the last run stopped.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { AuthorityKeyPair } from '../../noise/authority-key.js';
+import { ConfigError } from '../../roles/common/config.js';
+import { createLogger, silentLogger } from '../../roles/common/logger.js';
+import { estimateHashrate, Miner } from '../../roles/miner/miner.js';
+import { TdpTemplateFeed } from '../../roles/common/tdp-client.js';
+import { loadPoolConfig } from '../../roles/pool/config.js';
+import { Pool } from '../../roles/pool/pool.js';
+import { startBackend } from '../../roles/template-provider/backend.js';
+import { loadTpConfig } from '../../roles/template-provider/config.js';
+import { TemplateProvider } from '../../roles/template-provider/template-provider.js';
+import { resolveTranslatorConfig, translatorConfigSchema } from '../../roles/translator/config.js';
+import type { RunningTranslator } from '../../roles/translator/translator.js';
+import { startTranslator } from '../../roles/translator/translator.js';
+import { loadConfig } from '../../roles/common/config.js';
+import { startMonitor } from '../../monitor/server.js';
+import type { MonitorServer } from '../../monitor/server.js';
+import { poolRoutes } from '../../monitor/pool-routes.js';
+import { tpRoutes } from '../../monitor/tp-routes.js';
+import type { StackConfig } from './config.js';
+
+/** The pool's payout address on regtest (a well-known test vector address; regtest coins only). */
+const REGTEST_REWARD = 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)';
+export const SV2_MINER_USER = 'stack.sv2-miner';
+export const TRANSLATOR_USER = 'stack.translator';
+
+export interface StackKeys {
+  public_key: string;
+  secret_key: string;
+}
+
+export interface Stack {
+  readonly cfg: StackConfig;
+  readonly keys: StackKeys;
+  readonly tp: TemplateProvider;
+  readonly pool: Pool;
+  readonly translator: RunningTranslator;
+  readonly sv2Miner: Miner | undefined;
+  readonly sv1Miner: Miner | undefined;
+  readonly monitors: { name: string; url: string }[];
+  readonly endpoints: { name: string; value: string }[];
+  /** Blocks the chain accepted since this run started. */
+  readonly startHeight: number;
+  height(): number;
+  close(): Promise<StackSummary>;
+}
+
+export interface StackSummary {
+  runSeconds: number;
+  chainHeight: number;
+  blocksThisRun: number;
+  pool: { sharesAccepted: number; sharesRejected: number; blocksFound: number; accountingDb: string };
+  /** What each pool user was told was accepted (SubmitShares.Success counts), by user identity. */
+  toldAccepted: Record<string, number>;
+  miners: { name: string; accepted: number; rejected: number; blocks: number; hashrate: number }[];
+}
+
+/** The authority key pair of this data directory, made on first start. */
+export function stackKeys(dataDir: string): StackKeys {
+  const file = path.join(dataDir, 'authority-keys.json');
+  if (existsSync(file)) {
+    const keys = JSON.parse(readFileSync(file, 'utf8')) as StackKeys;
+    // Refuse a damaged file rather than run with a key nobody can verify.
+    if (AuthorityKeyPair.parseSecret(keys.secret_key).publicKey.toString() !== keys.public_key) {
+      throw new ConfigError('data_dir', `${file}: public_key is not the key of secret_key`);
+    }
+    return keys;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const pair = AuthorityKeyPair.generate();
+  const keys = { public_key: pair.publicKey.toString(), secret_key: pair.secretToString() };
+  writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
+  return keys;
+}
+
+function roleError(role: string, fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${role}.${e.key}`, e.problem);
+    throw e;
+  }
+}
+
+export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {}): Promise<Stack> {
+  const log = opts.logger ?? (cfg.log_file !== undefined ? createLogger('stack', { file: cfg.log_file }) : silentLogger());
+  const dataDir = path.resolve(cfg.data_dir);
+  mkdirSync(dataDir, { recursive: true });
+  const keys = stackKeys(dataDir);
+  const host = cfg.host;
+  const monitorPort = (i: number): number => (cfg.monitoring_port === 0 ? 0 : cfg.monitoring_port + i);
+  const minerThreads = cfg.sv2_miner_threads + cfg.sv1_miner_threads;
+  const closers: (() => Promise<unknown>)[] = [];
+  const monitors: { name: string; url: string }[] = [];
+  const addMonitor = (m: MonitorServer, name: string): void => {
+    monitors.push({ name, url: m.url });
+    closers.push(() => m.close());
+  };
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.splice(0).reverse()) await c().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'error while stopping'));
+  };
+
+  try {
+    // 1. Chain + Template Provider.
+    let tpCfg!: ReturnType<typeof loadTpConfig>;
+    roleError('template_provider', () => {
+      tpCfg = loadTpConfig(undefined, {}, {
+        listen_address: `${host}:${cfg.template_provider_port}`,
+        authority_public_key: keys.public_key,
+        authority_secret_key: keys.secret_key,
+        backend: {
+          Embedded: {
+            data_dir: path.join(dataDir, 'chain'),
+            target_block_interval_secs: cfg.target_block_interval_secs,
+            initial_hashrate: Math.max(1, estimateHashrate(Math.max(1, minerThreads))),
+            tx_per_second: cfg.tx_per_second,
+          },
+        },
+        ...cfg.template_provider,
+      });
+    });
+    const backend = await startBackend(tpCfg, log.child({ role: 'template-provider' }));
+    const tp = await TemplateProvider.start({ config: tpCfg, backend, logger: log.child({ role: 'template-provider' }) });
+    closers.push(() => tp.close());
+    const chainHeight = (): number => backend.node?.chain.height ?? tp.source.tip()?.height ?? 0;
+    const startHeight = chainHeight();
+
+    // 2. Pool, fed by the Template Provider over Sv2.
+    let poolCfg!: ReturnType<typeof loadPoolConfig>;
+    roleError('pool', () => {
+      poolCfg = loadPoolConfig(undefined, {}, {
+        listen_address: `${host}:${cfg.pool_port}`,
+        authority_public_key: keys.public_key,
+        authority_secret_key: keys.secret_key,
+        coinbase_reward_script: REGTEST_REWARD,
+        pool_signature: 'stratum-v2-ts local stack',
+        // Lively: a share every two seconds or so per channel.
+        shares_per_minute: 30,
+        accounting_db: path.join(dataDir, 'pool.sqlite'),
+        template_provider_type: { Sv2Tp: { address: `${host}:${tp.port}`, public_key: keys.public_key } },
+        ...cfg.pool,
+      });
+    });
+    const tpAddress = 'Sv2Tp' in poolCfg.template_provider_type ? poolCfg.template_provider_type.Sv2Tp : undefined;
+    const feed = new TdpTemplateFeed({ address: tpAddress!.address, authorityPublicKey: tpAddress!.public_key, logger: log.child({ role: 'pool' }) });
+    const pool = await Pool.start({ config: poolCfg, feed, logger: log.child({ role: 'pool' }) });
+    closers.push(() => pool.close());
+
+    // 3. Translator for Sv1 miners, upstream to the pool.
+    let tSettings!: ReturnType<typeof resolveTranslatorConfig>;
+    roleError('translator', () => {
+      const raw = loadConfig({
+        envPrefix: 'TPROXY',
+        env: {},
+        schema: translatorConfigSchema,
+        base: {
+          downstream_address: host,
+          downstream_port: cfg.translator_port,
+          aggregate_channels: true,
+          downstream_difficulty_config: { min_individual_miner_hashrate: Math.max(1, estimateHashrate(Math.max(1, cfg.sv1_miner_threads))), shares_per_minute: 30, enable_vardiff: true },
+          upstreams: [{ address: host, port: pool.port, authority_pubkey: keys.public_key, user_identity: TRANSLATOR_USER }],
+          ...cfg.translator,
+        },
+      });
+      tSettings = resolveTranslatorConfig(raw);
+    });
+    const translator = await startTranslator({ settings: tSettings, logger: log.child({ role: 'translator' }) });
+    closers.push(() => translator.close());
+
+    // 4. Monitoring: pool, translator, template provider.
+    addMonitor(await startMonitor({ host, port: monitorPort(0), routes: poolRoutes(pool), registry: pool.metrics.registry }), 'pool');
+    addMonitor(await startMonitor({ host, port: monitorPort(1), routes: translator.routes, registry: translator.registry }), 'translator');
+    addMonitor(await startMonitor({ host, port: monitorPort(2), routes: tpRoutes(tp), registry: tp.metrics.registry }), 'template-provider');
+
+    // 5. Miners.
+    const sv2Miner =
+      cfg.sv2_miner_threads > 0
+        ? await Miner.start({ url: `stratum2+tcp://${host}:${pool.port}/${keys.public_key}`, user: SV2_MINER_USER, threads: cfg.sv2_miner_threads })
+        : undefined;
+    if (sv2Miner) closers.push(() => sv2Miner.close());
+    const sv1Miner =
+      cfg.sv1_miner_threads > 0 ? await Miner.start({ url: `stratum+tcp://${host}:${translator.sv1Port}`, user: 'stack.sv1-miner', threads: cfg.sv1_miner_threads }) : undefined;
+    if (sv1Miner) closers.push(() => sv1Miner.close());
+
+    const startedAt = Date.now();
+    const height = chainHeight;
+    const endpoints = [
+      { name: 'template provider (Sv2, Noise)', value: `${host}:${tp.port}` },
+      { name: 'pool (Sv2, Noise)', value: `stratum2+tcp://${host}:${pool.port}/${keys.public_key}` },
+      { name: 'translator (Sv1)', value: `stratum+tcp://${host}:${translator.sv1Port}` },
+      { name: 'data directory', value: dataDir },
+    ];
+    return {
+      cfg,
+      keys,
+      tp,
+      pool,
+      translator,
+      sv2Miner,
+      sv1Miner,
+      monitors,
+      endpoints,
+      startHeight,
+      height,
+      async close(): Promise<StackSummary> {
+        const told: Record<string, number> = {};
+        if (sv2Miner) told[SV2_MINER_USER] = sv2Miner.stats().accepted;
+        let translatorAcked = 0;
+        for (const ch of translator.core.upstreamChannels) translatorAcked += ch.stats.sharesAcknowledged;
+        told[TRANSLATOR_USER] = translatorAcked;
+        const miners = [
+          ...(sv2Miner ? [{ name: 'sv2 miner', m: sv2Miner }] : []),
+          ...(sv1Miner ? [{ name: 'sv1 miner', m: sv1Miner }] : []),
+        ].map(({ name, m }) => {
+          const s = m.stats();
+          return { name, accepted: s.accepted, rejected: s.rejected, blocks: s.blocks, hashrate: s.hashrate };
+        });
+        const g = pool.global();
+        await closeAll();
+        const summary: StackSummary = {
+          runSeconds: Math.round((Date.now() - startedAt) / 1000),
+          chainHeight: height(),
+          blocksThisRun: height() - startHeight,
+          pool: { sharesAccepted: g.shares_accepted, sharesRejected: g.shares_rejected, blocksFound: g.blocks_found, accountingDb: poolCfg.accounting_db },
+          toldAccepted: told,
+          miners,
+        };
+        writeFileSync(path.join(dataDir, 'last-run.json'), JSON.stringify(summary, null, 2) + '\n');
+        return summary;
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

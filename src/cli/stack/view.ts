@@ -1,0 +1,66 @@
+/** The stack's live terminal view and its exit summary: plain text, no dependencies. */
+import type { Stack, StackSummary } from './stack.js';
+
+function rate(hs: number): string {
+  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s', 'PH/s'];
+  let v = hs;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+/** One screen of the stack's state. */
+export function renderView(stack: Stack): string[] {
+  const g = stack.pool.global();
+  const miners = [
+    ...(stack.sv2Miner ? [{ name: 'sv2 miner (standard channel)', s: stack.sv2Miner.stats() }] : []),
+    ...(stack.sv1Miner ? [{ name: 'sv1 miner (via translator)', s: stack.sv1Miner.stats() }] : []),
+  ];
+  const lines = [
+    `stratum-v2 local stack — chain height ${stack.height()} (${stack.height() - stack.startHeight} blocks this run), pool hashrate ${rate(g.estimated_hashrate)}`,
+    `pool: ${g.connections} connections, ${g.channels} channels, shares ${g.shares_accepted} accepted / ${g.shares_rejected} rejected, blocks found ${g.blocks_found}`,
+    `translator: ${stack.translator.core.minerCount} Sv1 miners connected`,
+  ];
+  for (const m of miners) {
+    const reasons = Object.entries(m.s.rejectReasons).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(
+      `${m.name.padEnd(30)} ${rate(m.s.hashrate).padStart(11)}  diff ${m.s.difficulty.toPrecision(3).padStart(9)}  accepted ${String(m.s.accepted).padStart(6)}  rejected ${String(m.s.rejected).padStart(4)}${reasons ? ` (${reasons})` : ''}  blocks ${m.s.blocks}`,
+    );
+  }
+  lines.push('Ctrl-C stops everything cleanly.');
+  return lines;
+}
+
+export function renderSummary(s: StackSummary): string[] {
+  return [
+    `stack stopped after ${s.runSeconds} s: chain height ${s.chainHeight}, ${s.blocksThisRun} blocks this run`,
+    `pool: ${s.pool.sharesAccepted} shares accepted, ${s.pool.sharesRejected} rejected, ${s.pool.blocksFound} blocks found; accounting in ${s.pool.accountingDb}`,
+    ...s.miners.map((m) => `${m.name}: ${m.accepted} accepted, ${m.rejected} rejected, ${m.blocks} blocks, last ${rate(m.hashrate)}`),
+  ];
+}
+
+/** Redraws the view in place on a terminal; elsewhere prints it as a log line every `logEvery` frames. */
+export class LiveView {
+  private drawn = 0;
+  private frames = 0;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly logEvery = 10,
+  ) {}
+
+  draw(lines: string[]): void {
+    if (this.out.isTTY) {
+      const width = this.out.columns ?? 120;
+      let text = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
+      for (const l of lines) text += `\x1b[2K${l.length > width ? l.slice(0, width - 1) : l}\n`;
+      this.out.write(text);
+      this.drawn = lines.length;
+    } else if (this.frames++ % this.logEvery === 0) {
+      this.out.write(`${new Date().toISOString()} ${lines.slice(0, -1).join(' | ')}\n`);
+    }
+  }
+}
