@@ -16,16 +16,19 @@ export const MiningSuccessFlags = {
 /** BIP323: the version bits a miner may roll (bits 5..28). */
 export const VERSION_ROLLING_MASK = 0x1fffffe0;
 
+/** OpenStandardMiningChannel's fields; OpenExtendedMiningChannel has them all, then one more. */
+const openChannelFields = [
+  ['requestId', U32],
+  ['userIdentity', STR0_255],
+  ['nominalHashRate', F32],
+  ['maxTarget', U256],
+] as const;
+
 export const OpenStandardMiningChannel = defineMessage({
   name: 'OpenStandardMiningChannel',
   msgType: 0x10,
   channelMsg: false,
-  fields: [
-    ['requestId', U32],
-    ['userIdentity', STR0_255],
-    ['nominalHashRate', F32],
-    ['maxTarget', U256],
-  ],
+  fields: openChannelFields,
 });
 
 export const OpenStandardMiningChannelSuccess = defineMessage({
@@ -55,13 +58,7 @@ export const OpenExtendedMiningChannel = defineMessage({
   name: 'OpenExtendedMiningChannel',
   msgType: 0x13,
   channelMsg: false,
-  fields: [
-    ['requestId', U32],
-    ['userIdentity', STR0_255],
-    ['nominalHashRate', F32],
-    ['maxTarget', U256],
-    ['minExtranonceSize', U16],
-  ],
+  fields: [...openChannelFields, ['minExtranonceSize', U16]],
 });
 
 export const OpenExtendedMiningChannelSuccess = defineMessage({
@@ -132,33 +129,28 @@ export const SetExtranoncePrefix = defineMessage({
   ],
 });
 
+/** SubmitSharesStandard's fields; SubmitSharesExtended has them all, then the extranonce. */
+const shareFields = [
+  ['channelId', U32],
+  ['sequenceNumber', U32],
+  ['jobId', U32],
+  ['nonce', U32],
+  ['ntime', U32],
+  ['version', U32],
+] as const;
+
 export const SubmitSharesStandard = defineMessage({
   name: 'SubmitSharesStandard',
   msgType: 0x1a,
   channelMsg: true,
-  fields: [
-    ['channelId', U32],
-    ['sequenceNumber', U32],
-    ['jobId', U32],
-    ['nonce', U32],
-    ['ntime', U32],
-    ['version', U32],
-  ],
+  fields: shareFields,
 });
 
 export const SubmitSharesExtended = defineMessage({
   name: 'SubmitSharesExtended',
   msgType: 0x1b,
   channelMsg: true,
-  fields: [
-    ['channelId', U32],
-    ['sequenceNumber', U32],
-    ['jobId', U32],
-    ['nonce', U32],
-    ['ntime', U32],
-    ['version', U32],
-    ['extranonce', B0_32],
-  ],
+  fields: [...shareFields, ['extranonce', B0_32]],
 });
 
 export const SubmitSharesSuccess = defineMessage({

@@ -1,13 +1,9 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { roleRegistry } from '../common/metrics.js';
 
 /** The pool's Prometheus metrics, on a registry of its own so several roles can share a process. */
 export class PoolMetrics {
-  readonly registry = new Registry();
-
-  constructor() {
-    // Process CPU, memory, event-loop lag and GC: what an operator looks at first.
-    collectDefaultMetrics({ register: this.registry });
-  }
+  readonly registry = roleRegistry();
 
   readonly connections = new Gauge({ name: 'sv2_pool_connections', help: 'Downstream connections open', registers: [this.registry] });
   readonly channels = new Gauge({ name: 'sv2_pool_channels', help: 'Mining channels open', labelNames: ['kind'], registers: [this.registry] });

@@ -4,7 +4,9 @@
  * `?offset=&limit=` paging) and Prometheus metrics read from the live state at scrape time, so
  * the share path never touches a metric object.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { roleRegistry } from '../common/metrics.js';
 import { bytesToHex, targetToDifficulty } from '../../sv1/index.js';
 import type { Sv1Server } from '../../net/sv1-server.js';
 import type { UpstreamChannel } from './channel.js';
@@ -148,7 +150,7 @@ export function monitoringRoutes(src: TranslatorMonitoringSource): Record<string
 export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
   const now = src.now ?? Date.now;
   const core = src.core;
-  const registry = new Registry();
+  const registry = roleRegistry();
   const registers = [registry];
   /** a counter whose value lives elsewhere: reset and re-add on scrape */
   const mirror = (c: Counter<string>, values: Array<[Record<string, string | number>, number]>): void => {
