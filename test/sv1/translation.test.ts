@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -19,23 +18,11 @@ import {
   sv1ShareHeader,
   sv2ShareFromSv1,
 } from '../../src/sv1/index.js';
-import type { Sv1Job, Sv1Share, Sv2ExtendedJobFields, Sv2PrevHashFields, Sv2ShareFields } from '../../src/sv1/index.js';
+import { referenceExtendedHeader, sha256d } from '../support/reference-header.js';
+import type { Sv1Job, Sv1Share, Sv2ExtendedJobFields, Sv2PrevHashFields } from '../../src/sv1/index.js';
 
 // An implementation independent of src/sv1: straight from the Sv2 spec's coinbase/merkle/header rules.
-const sha256d = (data: Uint8Array): Buffer => createHash('sha256').update(createHash('sha256').update(data).digest()).digest();
-
-function sv2Header(job: Sv2ExtendedJobFields, prev: Sv2PrevHashFields, channelPrefix: Uint8Array, share: Sv2ShareFields): Buffer {
-  let root = sha256d(Buffer.concat([job.coinbaseTxPrefix, channelPrefix, share.extranonce, job.coinbaseTxSuffix]));
-  for (const node of job.merklePath) root = sha256d(Buffer.concat([root, node]));
-  const header = Buffer.alloc(80);
-  header.writeUInt32LE(share.version, 0);
-  Buffer.from(prev.prevHash).copy(header, 4);
-  root.copy(header, 36);
-  header.writeUInt32LE(share.ntime, 68);
-  header.writeUInt32LE(prev.nbits, 72);
-  header.writeUInt32LE(share.nonce, 76);
-  return header;
-}
+const sv2Header = referenceExtendedHeader;
 
 /** Display form of a hash (big-endian hex), as block explorers show it. */
 const display = (hash: Uint8Array): string => bytesToHex(Uint8Array.from(hash).reverse());

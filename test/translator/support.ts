@@ -4,14 +4,15 @@
  * rules with node:crypto, independent of src/sv1), and an Sv1 miner (the real Sv1Client) that
  * mines shares meeting — or deliberately missing — a target.
  */
-import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { MessageName, Messages } from '../../src/messages/index.js';
 import { Sv1Client, hashMeetsTarget, parseClientLine, sv1ShareHeader } from '../../src/sv1/index.js';
 import type { Sv1ClientEvent, Sv1ClientOptions, Sv1Job, Sv1Share } from '../../src/sv1/index.js';
 import type { UpstreamLink } from '../../src/roles/translator/upstream.js';
 
-export const sha256d = (data: Uint8Array): Buffer => createHash('sha256').update(createHash('sha256').update(data).digest()).digest();
+import { referenceExtendedHeader, sha256d } from '../support/reference-header.js';
+
+export { sha256d };
 
 export interface SentMessage {
   name: MessageName;
@@ -58,23 +59,7 @@ export function sampleJob(channelId: number, jobId: number, minNtime: number | n
 }
 
 /** The header a pool rebuilds for a SubmitSharesExtended (spec §7.2). */
-export function poolHeader(
-  job: Messages['NewExtendedMiningJob'],
-  prev: Messages['SetNewPrevHash'],
-  channelPrefix: Uint8Array,
-  share: Messages['SubmitSharesExtended'],
-): Buffer {
-  let root = sha256d(Buffer.concat([job.coinbaseTxPrefix, channelPrefix, share.extranonce, job.coinbaseTxSuffix]));
-  for (const node of job.merklePath) root = sha256d(Buffer.concat([root, node]));
-  const header = Buffer.alloc(80);
-  header.writeUInt32LE(share.version, 0);
-  Buffer.from(prev.prevHash).copy(header, 4);
-  root.copy(header, 36);
-  header.writeUInt32LE(share.ntime, 68);
-  header.writeUInt32LE(prev.nbits, 72);
-  header.writeUInt32LE(share.nonce, 76);
-  return header;
-}
+export const poolHeader = referenceExtendedHeader;
 
 /** A miner's lines, fed to whatever carries them (the core directly, or a socket). */
 export class MinerModel {
