@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MiningSetupFlags } from '../src/messages/index.js';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
 import type { RunningNode } from '../src/roles/common/embedded-node.js';
@@ -129,6 +129,24 @@ describe('pool over real sockets', () => {
       }),
     );
     expect(tips.reduce((a, b) => a + b, 0)).toBe(1000);
+    const openGauge = async () => (await pool.metrics.registry.getSingleMetric('sv2_pool_channels')!.get()).values;
+    expect((await openGauge()).find((v) => v.labels.kind === 'standard')?.value).toBe(pool.manager.channelCount);
     await Promise.all(clients.map((x) => x.close()));
+    // The gauge is read at scrape time from counts kept as channels close: nothing walks every channel.
+    await vi.waitFor(() => expect(pool.manager.channelCount).toBe(0), { timeout: 10_000 });
+    expect((await openGauge()).map((v) => v.value)).toEqual([0, 0]);
   });
+
+  it('keeps its channel bookkeeping linear: 20 000 channels opened on one connection, then dropped, in seconds', async () => {
+    const c = await TestClient.connect(pool.port, authority.publicKey.toString());
+    await c.setup(MiningSetupFlags.RequiresStandardJobs);
+    const n = 20_000;
+    const started = Date.now();
+    await Promise.all(Array.from({ length: n }, (_, k) => c.send('OpenStandardMiningChannel', { requestId: k, userIdentity: `flood.${k}`, nominalHashRate: 1e3, maxTarget: new Uint8Array(32).fill(0xff) })));
+    // A walk over every channel on each open made this quadratic (minutes at 100 000 channels).
+    await vi.waitFor(() => expect(pool.manager.channelCount).toBe(n), { timeout: 20_000, interval: 50 });
+    await c.close();
+    await vi.waitFor(() => expect(pool.manager.channelCount).toBe(0), { timeout: 20_000, interval: 50 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 60_000);
 });

@@ -102,6 +102,8 @@ export class ChannelManager {
   private readonly maxTemplates: number;
   private readonly tag: Uint8Array;
   private tip: ChainTip | null = null;
+  /** Open channels by kind, kept as they open and close so reading them costs nothing. */
+  private readonly openChannels = { standard: 0, extended: 0 };
   /** The template the active jobs come from: what a newly opened channel gets. */
   private current: TemplateEntry | null = null;
 
@@ -261,9 +263,12 @@ export class ChannelManager {
   }
 
   get channelCount(): number {
-    let n = 0;
-    for (const c of this.connections.values()) n += c.channels.size;
-    return n;
+    return this.openChannels.standard + this.openChannels.extended;
+  }
+
+  /** Open channels by kind. */
+  channelCounts(): { standard: number; extended: number } {
+    return { ...this.openChannels };
   }
 
   private openStandard(connId: number, conn: Connection, req: Messages['OpenStandardMiningChannel'], now: number): void {
@@ -312,6 +317,7 @@ export class ChannelManager {
       return;
     }
     conn.channels.set(ch.channelId, ch);
+    this.openChannels[ch.kind]++;
     conn.group?.add(ch);
     if (ch instanceof StandardChannel) this.hooks.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
     else this.hooks.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
@@ -385,6 +391,7 @@ export class ChannelManager {
   }
 
   private releaseChannel(ch: Channel): void {
+    this.openChannels[ch.kind]--;
     this.allocator.release(ch.extranoncePrefix);
     for (const p of ch.takeRetiredPrefixes()) this.allocator.release(p);
   }

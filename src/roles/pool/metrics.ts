@@ -5,8 +5,21 @@ import { roleRegistry } from '../common/metrics.js';
 export class PoolMetrics {
   readonly registry = roleRegistry();
 
+  /** `openChannels` is read at scrape time: opening or closing a channel costs the metrics nothing. */
+  constructor(private readonly openChannels: () => { standard: number; extended: number } = () => ({ standard: 0, extended: 0 })) {}
+
   readonly connections = new Gauge({ name: 'sv2_pool_connections', help: 'Downstream connections open', registers: [this.registry] });
-  readonly channels = new Gauge({ name: 'sv2_pool_channels', help: 'Mining channels open', labelNames: ['kind'], registers: [this.registry] });
+  readonly channels = new Gauge({
+    name: 'sv2_pool_channels',
+    help: 'Mining channels open',
+    labelNames: ['kind'],
+    registers: [this.registry],
+    collect: () => {
+      const open = this.openChannels();
+      this.channels.set({ kind: 'standard' }, open.standard);
+      this.channels.set({ kind: 'extended' }, open.extended);
+    },
+  });
   readonly sharesAccepted = new Counter({ name: 'sv2_pool_shares_accepted_total', help: 'Shares accepted', registers: [this.registry] });
   readonly shareDifficulty = new Counter({ name: 'sv2_pool_share_difficulty_total', help: 'Sum of the difficulty of accepted shares', registers: [this.registry] });
   readonly sharesRejected = new Counter({ name: 'sv2_pool_shares_rejected_total', help: 'Shares rejected, by error code', labelNames: ['reason'], registers: [this.registry] });

@@ -48,7 +48,7 @@ interface Downstream {
 type Outbound = { d: Downstream; name: MessageName; message: Messages[MessageName] };
 
 export class Pool {
-  readonly metrics = new PoolMetrics();
+  readonly metrics = new PoolMetrics(() => this.manager.channelCounts());
   readonly store: ShareStore;
   readonly manager: ChannelManager;
   private readonly log: Logger;
@@ -180,7 +180,6 @@ export class Pool {
       this.manager.removeConnection(d.id);
       this.downstreams.delete(d.id);
       this.metrics.connections.set(this.downstreams.size);
-      this.updateChannelGauge();
       this.log.info({ client: d.id, by: info.by, reason: info.reason }, 'downstream closed');
     });
   }
@@ -202,7 +201,6 @@ export class Pool {
       void d.conn.close(`unexpected ${m.name} from a mining client`);
       return;
     }
-    if (m.name === 'OpenStandardMiningChannel' || m.name === 'OpenExtendedMiningChannel' || m.name === 'CloseChannel') this.updateChannelGauge();
   }
 
   private setupConnection(d: Downstream, s: Messages['SetupConnection']): void {
@@ -335,19 +333,6 @@ export class Pool {
     this.manager.tick(this.now());
     this.metrics.hashrate.set(this.hashrate.rate(this.now(), this.startedAt));
     this.scheduleFlush();
-  }
-
-  private updateChannelGauge(): void {
-    let standard = 0;
-    let extended = 0;
-    for (const id of this.manager.connectionIds()) {
-      for (const ch of this.manager.channelsOf(id)) {
-        if (ch.kind === 'standard') standard++;
-        else extended++;
-      }
-    }
-    this.metrics.channels.set({ kind: 'standard' }, standard);
-    this.metrics.channels.set({ kind: 'extended' }, extended);
   }
 
   /** Data for the monitoring API (SRI's paths). */
