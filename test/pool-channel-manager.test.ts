@@ -204,4 +204,29 @@ describe('pool channel manager', () => {
     s.mgr.onMessage(1, wire('CloseChannel', { channelId: 1, reasonCode: 'bye' }), Date.now());
     expect(s.mgr.channelCount).toBe(0);
   });
+
+  it('counts open channels by kind through every way a channel ends: CloseChannel, the group id, a dropped connection', async () => {
+    const s = setup();
+    await s.newTip();
+    const open = (conn: number, kind: 'standard' | 'extended', k: number) =>
+      s.mgr.onMessage(conn, kind === 'standard'
+        ? wire('OpenStandardMiningChannel', { requestId: k, userIdentity: `u.${k}`, nominalHashRate: 1e3, maxTarget: EASY })
+        : wire('OpenExtendedMiningChannel', { requestId: k, userIdentity: `u.${k}`, nominalHashRate: 1e3, maxTarget: EASY, minExtranonceSize: 4 }), Date.now());
+    s.mgr.addConnection(1, { requiresStandardJobs: true, requiresVersionRolling: false, peer: 't', vendor: 't' });
+    s.mgr.addConnection(2, { requiresStandardJobs: false, requiresVersionRolling: true, peer: 't', vendor: 't' });
+    for (let k = 0; k < 3; k++) open(1, 'standard', k);
+    for (let k = 0; k < 4; k++) open(2, 'extended', k);
+    open(2, 'standard', 9);
+    expect(s.mgr.channelCounts()).toEqual({ standard: 4, extended: 4 });
+    // Connection 1 holds channels 1..3 (no group); connection 2's group is id 1, its channels 2..6.
+    s.mgr.onMessage(1, wire('CloseChannel', { channelId: 2, reasonCode: 'bye' }), Date.now());
+    s.mgr.onMessage(1, wire('CloseChannel', { channelId: 2, reasonCode: 'again' }), Date.now());
+    expect(s.mgr.channelCounts()).toEqual({ standard: 3, extended: 4 });
+    s.mgr.onMessage(2, wire('CloseChannel', { channelId: 1, reasonCode: 'bye' }), Date.now());
+    expect(s.mgr.channelCounts()).toEqual({ standard: 2, extended: 0 });
+    s.mgr.removeConnection(1);
+    s.mgr.removeConnection(1);
+    expect(s.mgr.channelCounts()).toEqual({ standard: 0, extended: 0 });
+    expect(s.mgr.channelCount).toBe(0);
+  });
 });

@@ -6,7 +6,7 @@ export class PoolMetrics {
   readonly registry = roleRegistry();
 
   /** `openChannels` is read at scrape time: opening or closing a channel costs the metrics nothing. */
-  constructor(private readonly openChannels: () => { standard: number; extended: number } = () => ({ standard: 0, extended: 0 })) {}
+  constructor(private readonly openChannels: () => { standard: number; extended: number }) {}
 
   readonly connections = new Gauge({ name: 'sv2_pool_connections', help: 'Downstream connections open', registers: [this.registry] });
   readonly channels = new Gauge({
