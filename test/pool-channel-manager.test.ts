@@ -118,6 +118,15 @@ describe('pool channel manager', () => {
     await s.newTip();
     s.mgr.onMessage(1, wire('SubmitSharesExtended', { ...share, sequenceNumber: 7 }), Date.now());
     expect(s.rejected.at(-1)).toBe('stale-share');
+    // Each share counted once, by its channel or (no channel of that kind) by its connection, and kept past both closing.
+    const counts = { accepted: 1, rejected: new Map([['duplicate-share', 1], ['invalid-job-id', 1], ['bad-extranonce-size', 1], ['invalid-channel-id', 2], ['stale-share', 1]]) };
+    expect(s.mgr.totals()).toMatchObject(counts);
+    s.mgr.onMessage(1, wire('CloseChannel', { channelId: client.channelId, reasonCode: 'bye' }), Date.now());
+    expect(s.mgr.channelCount).toBe(0);
+    expect(s.mgr.connectionTotals(1)).toMatchObject(counts);
+    s.mgr.removeConnection(1);
+    expect(s.mgr.connectionTotals(1)).toBeUndefined();
+    expect(s.mgr.totals()).toMatchObject(counts);
   });
 
   it('refuses extended channels on a standard-jobs connection and an empty user identity', () => {

@@ -4,6 +4,7 @@ import { AuthorityKeyPair } from '../src/noise/authority-key.js';
 import type { RunningNode } from '../src/roles/common/embedded-node.js';
 import type { Pool } from '../src/roles/pool/pool.js';
 import { startTestPool } from './support/pool.js';
+import { poolClients, poolGlobal } from '../src/monitor/pool-views.js';
 import { grind, TestClient } from './support/sv2-test-client.js';
 
 const authority = AuthorityKeyPair.generate();
@@ -106,7 +107,15 @@ describe('pool over real sockets', () => {
       expect((await c.next('SubmitSharesSuccess')).message.lastSequenceNumber).toBe(seq);
     }
     expect(pool.store.sharesByUser().find((u) => u.userIdentity === 'dave')?.shares).toBe(5);
+    // Counted once, by the channel: the metric and the API read the same count, and it outlives the connection.
+    const scrape = async () => (await pool.metrics.registry.getSingleMetric('sv2_pool_shares_accepted_total')!.get()).values[0]!.value;
+    const before = poolGlobal(pool).shares_accepted;
+    expect(await scrape()).toBe(before);
+    expect(poolClients(pool).find((x) => x.channels.some((h) => h.user_identity === 'dave'))?.shares_accepted).toBe(5);
     await c.close();
+    await vi.waitFor(() => expect(poolClients(pool).some((x) => x.channels.some((h) => h.user_identity === 'dave'))).toBe(false));
+    expect(poolGlobal(pool).shares_accepted).toBe(before);
+    expect(await scrape()).toBe(before);
   });
 
   it('serves 1 000 concurrent channels, and every one gets the job of a new block', async () => {

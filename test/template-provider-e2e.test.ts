@@ -18,6 +18,7 @@ import { startBackend } from '../src/roles/template-provider/backend.js';
 import { TemplateProvider } from '../src/roles/template-provider/template-provider.js';
 import { testPoolEnv } from './support/pool.js';
 import { grind, TestClient } from './support/sv2-test-client.js';
+import { tpClients, tpGlobal, tpHealth } from '../src/monitor/tp-views.js';
 import { authority, fundedChain, nextBlock, solve, startTp, tdpClient, tpConfig } from './template-provider-support.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -52,10 +53,10 @@ describe('the pool mines through the template provider', () => {
     expect((await miner.setup(MiningSetupFlags.RequiresStandardJobs)).name).toBe('SetupConnectionSuccess');
     const ch = await miner.openStandard('alice.rig1', 1e3);
     expect(bytesToHex(ch.tip!.prevHash)).toBe(bytesToHex(chain.tip.hash));
-    expect(tp.clients()).toMatchObject([{ vendor: 'stratum-v2-ts', templates_sent: 1 }]);
+    expect(tpClients(tp)).toMatchObject([{ vendor: 'stratum-v2-ts', templates_sent: 1 }]);
 
     // The pool's TDP client asks for a template's transactions (what a JD client does), twice at once.
-    const templateId = BigInt(tp.clients()[0]!.last_template_id!);
+    const templateId = BigInt(tpClients(tp)[0]!.last_template_id!);
     const answers = await Promise.all([0, 1].map(() => (feed as TdpTemplateFeed).requestTransactionData(templateId)));
     for (const a of answers) expect(a).toMatchObject({ templateId, transactionList: expect.any(Array) });
     expect(answers.map((a) => ('transactionList' in a ? a.transactionList.length : -1))).toEqual([chain.mempool.size, chain.mempool.size]);
@@ -97,7 +98,7 @@ describe('template provider in front of a bitcoind JSON-RPC node', () => {
     const c = await tdpClient(tp.port);
     cleanups.push(() => c.client.close());
     expect(bytesToHex(c.prevHash.prevHash)).toBe(bytesToHex(node.tip.hash));
-    expect(tp.health()).toEqual({ status: 'ok' });
+    expect(tpHealth(tp)).toEqual({ status: 'ok' });
     const report = nextBlock(tp);
     await c.client.send('SubmitSolution', solve(c.template, c.prevHash));
     expect(await report).toMatchObject({ accepted: true, height: 1 });
@@ -105,7 +106,7 @@ describe('template provider in front of a bitcoind JSON-RPC node', () => {
     // The long poll returns with the new tip: a future template and its prev hash.
     expect((await c.client.next('NewTemplate')).message.futureTemplate).toBe(true);
     expect(bytesToHex((await c.client.next('SetNewPrevHashTdp')).message.prevHash)).toBe(bytesToHex(node.tip.hash));
-    expect(tp.global()).toMatchObject({ backend: 'bitcoind-rpc', backend_connected: true, blocks_accepted: 1, tip: { height: 1 } });
+    expect(tpGlobal(tp)).toMatchObject({ backend: 'bitcoind-rpc', backend_connected: true, blocks_accepted: 1, tip: { height: 1 } });
   });
 
   it('listens while the node is down, and says so on its health route', async () => {
@@ -117,7 +118,7 @@ describe('template provider in front of a bitcoind JSON-RPC node', () => {
     const tp = await TemplateProvider.start({ config, backend: await startBackend(config, silentLogger()) });
     cleanups.push(() => tp.close());
     expect(tp.port).toBeGreaterThan(0);
-    expect(tp.health()).toEqual({ status: 'waiting-for-node' });
-    expect(tp.global()).toMatchObject({ backend: 'bitcoind-rpc', backend_connected: false, tip: null });
+    expect(tpHealth(tp)).toEqual({ status: 'waiting-for-node' });
+    expect(tpGlobal(tp)).toMatchObject({ backend: 'bitcoind-rpc', backend_connected: false, tip: null });
   });
 });

@@ -10,6 +10,7 @@ import { startMonitor } from '../src/monitor/server.js';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
 import { TestClient } from './support/sv2-test-client.js';
 import { authority, capturingLogger, fundedChain, nextBlock, solve, startTp, tdpClient, PAYOUT, type Tdp } from './template-provider-support.js';
+import { tpClients } from '../src/monitor/tp-views.js';
 
 let chain: EmbeddedChain;
 let gen: TxGenerator;
@@ -285,7 +286,7 @@ describe('template provider over real sockets (embedded chain)', () => {
     expect((await wrong.client.conn.closed).by).toBe('peer');
     await good.client.send('RequestTransactionData', { templateId: good.template.templateId });
     expect((await good.client.next()).name).toBe('RequestTransactionDataSuccess');
-    expect(p.clients()).toHaveLength(1);
+    expect(tpClients(p)).toHaveLength(1);
     expect(equalBytes(good.prevHash.prevHash, chain.tip.hash)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import type { Messages } from '../messages/registry.js';
 const U64_MAX = (1n << 64n) - 1n;
 
 /** Acknowledges accepted shares in batches of `batchSize` (SubmitShares.Success counts per batch). */
-export class ShareAccounting {
+export class ShareAccounting implements ShareCounts {
   /** Accepted shares, their summed difficulty, and the best share difficulty, since the channel opened. */
   accepted = 0;
   difficultySum = 0;
@@ -33,9 +33,7 @@ export class ShareAccounting {
   }
 
   get rejectedTotal(): number {
-    let n = 0;
-    for (const v of this.rejected.values()) n += v;
-    return n;
+    return rejectedTotal(this);
   }
 
   /** Records an accepted share; returns the Success to send when this share completes a batch. */
@@ -69,6 +67,47 @@ export class ShareAccounting {
     this.batchCount = 0;
     this.batchSum = 0;
     return ack;
+  }
+}
+
+/** What a set of channels counted: enough to total them without counting any share twice. */
+export interface ShareCounts {
+  readonly accepted: number;
+  readonly difficultySum: number;
+  readonly bestDifficulty: number;
+  readonly blocksFound: number;
+  readonly rejected: ReadonlyMap<string, number>;
+}
+
+/** Rejected shares of every code. */
+export function rejectedTotal(c: ShareCounts): number {
+  let n = 0;
+  for (const v of c.rejected.values()) n += v;
+  return n;
+}
+
+/**
+ * Counts folded in from channels that closed, plus rejects that had no channel to count them.
+ * With the open channels' own ShareAccounting it gives totals in which every share is counted once.
+ */
+export class ShareTally implements ShareCounts {
+  accepted = 0;
+  difficultySum = 0;
+  bestDifficulty = 0;
+  blocksFound = 0;
+  readonly rejected = new Map<string, number>();
+
+  fold(c: ShareCounts): this {
+    this.accepted += c.accepted;
+    this.difficultySum += c.difficultySum;
+    this.blocksFound += c.blocksFound;
+    if (c.bestDifficulty > this.bestDifficulty) this.bestDifficulty = c.bestDifficulty;
+    for (const [code, n] of c.rejected) this.rejected.set(code, (this.rejected.get(code) ?? 0) + n);
+    return this;
+  }
+
+  reject(code: string): void {
+    this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1);
   }
 }
 

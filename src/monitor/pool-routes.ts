@@ -1,13 +1,14 @@
 import type { Pool } from '../roles/pool/pool.js';
+import { poolChannels, poolClient, poolClients, poolGlobal } from './pool-views.js';
 import type { RouteHandler } from './server.js';
 
 /** The pool's JSON API on SRI's paths. */
 export function poolRoutes(pool: Pool): Record<string, RouteHandler> {
   return {
     '/api/v1/health': () => ({ status: 'ok' }),
-    '/api/v1/global': () => pool.global(),
-    '/api/v1/server/channels': () => pool.serverChannels(),
-    '/api/v1/clients': () => pool.clients(),
-    '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? pool.client(Number(id)) : undefined),
+    '/api/v1/global': () => poolGlobal(pool),
+    '/api/v1/server/channels': () => poolChannels(pool),
+    '/api/v1/clients': () => poolClients(pool),
+    '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? poolClient(pool, Number(id)) : undefined),
   };
 }

@@ -1,12 +1,13 @@
 import type { TemplateProvider } from '../roles/template-provider/template-provider.js';
 import type { RouteHandler } from './server.js';
+import { tpClient, tpClients, tpGlobal, tpHealth } from './tp-views.js';
 
 /** The Template Provider's JSON API, on the same paths as the other roles'. */
 export function tpRoutes(tp: TemplateProvider): Record<string, RouteHandler> {
   return {
-    '/api/v1/health': () => tp.health(),
-    '/api/v1/global': () => tp.global(),
-    '/api/v1/clients': () => tp.clients(),
-    '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? tp.client(Number(id)) : undefined),
+    '/api/v1/health': () => tpHealth(tp),
+    '/api/v1/global': () => tpGlobal(tp),
+    '/api/v1/clients': () => tpClients(tp),
+    '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? tpClient(tp, Number(id)) : undefined),
   };
 }

@@ -24,6 +24,7 @@ import { loadConfig } from '../../roles/common/config.js';
 import { startMonitor } from '../../monitor/server.js';
 import type { MonitorServer } from '../../monitor/server.js';
 import { poolRoutes } from '../../monitor/pool-routes.js';
+import { poolGlobal } from '../../monitor/pool-views.js';
 import { tpRoutes } from '../../monitor/tp-routes.js';
 import type { StackConfig } from './config.js';
 
@@ -223,7 +224,7 @@ export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {
           const s = m.stats();
           return { name, accepted: s.accepted, rejected: s.rejected, blocks: s.blocks, hashrate: s.hashrate };
         });
-        const g = pool.global();
+        const g = poolGlobal(pool);
         await closeAll();
         const summary: StackSummary = {
           runSeconds: Math.round((Date.now() - startedAt) / 1000),

@@ -1,4 +1,5 @@
 /** The stack's live terminal view and its exit summary: plain text, no dependencies. */
+import { poolGlobal } from '../../monitor/pool-views.js';
 import type { Stack, StackSummary } from './stack.js';
 
 function rate(hs: number): string {
@@ -14,7 +15,7 @@ function rate(hs: number): string {
 
 /** One screen of the stack's state. */
 export function renderView(stack: Stack): string[] {
-  const g = stack.pool.global();
+  const g = poolGlobal(stack.pool);
   const miners = [
     ...(stack.sv2Miner ? [{ name: 'sv2 miner (standard channel)', s: stack.sv2Miner.stats() }] : []),
     ...(stack.sv1Miner ? [{ name: 'sv1 miner (via translator)', s: stack.sv1Miner.stats() }] : []),

@@ -10,6 +10,7 @@ import type { ChainTip } from '../../channels/chain-tip.js';
 import { ChannelError } from '../../channels/errors.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { JobIdSequence } from '../../channels/job-store.js';
+import { ShareTally } from '../../channels/share-accounting.js';
 import type { ServerChannel } from '../../channels/server-channel.js';
 import { ExtendedChannel } from '../../channels/server-extended.js';
 import { GroupChannel } from '../../channels/server-group.js';
@@ -72,7 +73,8 @@ export interface ChannelManagerHooks {
   /** A candidate block: called before anything else is done with the share. */
   blockFound(candidate: BlockCandidate): void;
   shareAccepted(credit: ShareCredit): void;
-  shareRejected(connectionId: number, channelId: number, code: string): void;
+  /** Counted by the channel (see `totals`); the hook is for a role that acts on rejects. */
+  shareRejected?(connectionId: number, channelId: number, code: string): void;
 }
 
 type Channel = StandardChannel | ExtendedChannel;
@@ -87,6 +89,8 @@ interface Connection {
    * group, so one NewExtendedMiningJob / SetNewPrevHash reaches them all.
    */
   group: GroupChannel | null;
+  /** Counts of this connection's closed channels and of its shares for no channel. */
+  retired: ShareTally;
 }
 
 interface TemplateEntry {
@@ -104,6 +108,8 @@ export class ChannelManager {
   private tip: ChainTip | null = null;
   /** Open channels by kind, kept as they open and close so reading them costs nothing. */
   private readonly openChannels = { standard: 0, extended: 0 };
+  /** Counts of connections that are gone. */
+  private readonly retired = new ShareTally();
   /** The template the active jobs come from: what a newly opened channel gets. */
   private current: TemplateEntry | null = null;
 
@@ -130,14 +136,15 @@ export class ChannelManager {
     const jobIds = new JobIdSequence();
     // Id 1 is the group's on a proxy connection; channels count from 2 there.
     const group = info.requiresStandardJobs ? null : new GroupChannel({ groupChannelId: 1, fullExtranonceSize: this.extranonceLength, jobIds, requiresStandardJobs: false });
-    this.connections.set(connectionId, { info, channels: new Map(), nextChannelId: group === null ? 1 : 2, jobIds, group });
+    this.connections.set(connectionId, { info, channels: new Map(), nextChannelId: group === null ? 1 : 2, jobIds, group, retired: new ShareTally() });
   }
 
   /** Drops a connection and frees its channels' extranonce prefixes. */
   removeConnection(connectionId: number): void {
     const conn = this.connections.get(connectionId);
     if (conn === undefined) return;
-    for (const ch of conn.channels.values()) this.releaseChannel(ch);
+    for (const ch of conn.channels.values()) this.releaseChannel(conn, ch);
+    this.retired.fold(conn.retired);
     this.connections.delete(connectionId);
   }
 
@@ -154,15 +161,15 @@ export class ChannelManager {
         this.openExtended(connectionId, conn, m.message, now);
         return true;
       case 'SubmitSharesStandard': {
-        const ch = conn.channels.get(m.message.channelId);
-        const result = ch instanceof StandardChannel ? ch.validateShare(m.message, now) : unknownChannel(m.message);
-        this.afterShare(connectionId, ch, result, m.message, undefined);
+        const found = conn.channels.get(m.message.channelId);
+        const ch = found instanceof StandardChannel ? found : undefined;
+        this.afterShare(connectionId, conn, ch, ch ? ch.validateShare(m.message, now) : unknownChannel(m.message), m.message, undefined);
         return true;
       }
       case 'SubmitSharesExtended': {
-        const ch = conn.channels.get(m.message.channelId);
-        const result = ch instanceof ExtendedChannel ? ch.validateShare(m.message, now) : unknownChannel(m.message);
-        this.afterShare(connectionId, ch, result, m.message, m.tlvs);
+        const found = conn.channels.get(m.message.channelId);
+        const ch = found instanceof ExtendedChannel ? found : undefined;
+        this.afterShare(connectionId, conn, ch, ch ? ch.validateShare(m.message, now) : unknownChannel(m.message), m.message, m.tlvs);
         return true;
       }
       case 'UpdateChannel':
@@ -177,7 +184,7 @@ export class ChannelManager {
           if (ch === undefined) continue;
           conn.channels.delete(id);
           left = conn.group?.remove(id) === true || left;
-          this.releaseChannel(ch);
+          this.releaseChannel(conn, ch);
         }
         // The group's membership changed: say who is in it now.
         if (left && conn.group !== null && conn.group.size > 0) this.hooks.send(connectionId, 'SetGroupChannel', conn.group.setGroupChannel());
@@ -266,6 +273,25 @@ export class ChannelManager {
     return this.openChannels.standard + this.openChannels.extended;
   }
 
+  /** What a connection's channels counted, open and closed; undefined for one that is gone. */
+  connectionTotals(connectionId: number): ShareTally | undefined {
+    const conn = this.connections.get(connectionId);
+    if (conn === undefined) return undefined;
+    const t = new ShareTally().fold(conn.retired);
+    for (const ch of conn.channels.values()) t.fold(ch.accounting);
+    return t;
+  }
+
+  /** What every channel counted since the pool started: read at scrape time, O(open channels). */
+  totals(): ShareTally {
+    const t = new ShareTally().fold(this.retired);
+    for (const conn of this.connections.values()) {
+      t.fold(conn.retired);
+      for (const ch of conn.channels.values()) t.fold(ch.accounting);
+    }
+    return t;
+  }
+
   /** Open channels by kind. */
   channelCounts(): { standard: number; extended: number } {
     return { ...this.openChannels };
@@ -349,13 +375,16 @@ export class ChannelManager {
 
   private afterShare(
     connId: number,
+    conn: Connection,
     ch: ServerChannel | undefined,
     result: ShareResult,
     share: { channelId: number; sequenceNumber: number; jobId: number },
     tlvs: Tlv[] | undefined,
   ): void {
     if (!result.ok) {
-      this.hooks.shareRejected(connId, share.channelId, result.code);
+      // A channel counts its own rejects; one for no channel (of that kind) is the connection's.
+      if (ch === undefined) conn.retired.reject(result.code);
+      this.hooks.shareRejected?.(connId, share.channelId, result.code);
       this.hooks.send(connId, 'SubmitSharesError', result.error);
       return;
     }
@@ -390,7 +419,8 @@ export class ChannelManager {
     }
   }
 
-  private releaseChannel(ch: Channel): void {
+  private releaseChannel(conn: Connection, ch: Channel): void {
+    conn.retired.fold(ch.accounting);
     this.openChannels[ch.kind]--;
     this.allocator.release(ch.extranoncePrefix);
     for (const p of ch.takeRetiredPrefixes()) this.allocator.release(p);

@@ -1,30 +1,70 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { ShareCounts } from '../../channels/share-accounting.js';
 import { roleRegistry } from '../common/metrics.js';
 
-/** The pool's Prometheus metrics, on a registry of its own so several roles can share a process. */
+/** What the metrics read at scrape time from the parts that own the counts. */
+export interface PoolCounts {
+  connections: () => number;
+  channels: () => { standard: number; extended: number };
+  shares: () => ShareCounts;
+  hashrate: () => number;
+}
+
+/**
+ * The pool's Prometheus metrics, on a registry of its own so several roles can share a process.
+ * Counts are read at scrape time from their one owner: a share costs the metrics nothing.
+ */
 export class PoolMetrics {
   readonly registry = roleRegistry();
 
-  /** `openChannels` is read at scrape time: opening or closing a channel costs the metrics nothing. */
-  constructor(private readonly openChannels: () => { standard: number; extended: number }) {}
+  constructor(private readonly counts: PoolCounts) {}
 
-  readonly connections = new Gauge({ name: 'sv2_pool_connections', help: 'Downstream connections open', registers: [this.registry] });
-  readonly channels = new Gauge({
+  readonly connections: Gauge = new Gauge({
+    name: 'sv2_pool_connections',
+    help: 'Downstream connections open',
+    registers: [this.registry],
+    collect: () => this.connections.set(this.counts.connections()),
+  });
+  readonly channels: Gauge = new Gauge({
     name: 'sv2_pool_channels',
     help: 'Mining channels open',
     labelNames: ['kind'],
     registers: [this.registry],
     collect: () => {
-      const open = this.openChannels();
+      const open = this.counts.channels();
       this.channels.set({ kind: 'standard' }, open.standard);
       this.channels.set({ kind: 'extended' }, open.extended);
     },
   });
-  readonly sharesAccepted = new Counter({ name: 'sv2_pool_shares_accepted_total', help: 'Shares accepted', registers: [this.registry] });
-  readonly shareDifficulty = new Counter({ name: 'sv2_pool_share_difficulty_total', help: 'Sum of the difficulty of accepted shares', registers: [this.registry] });
-  readonly sharesRejected = new Counter({ name: 'sv2_pool_shares_rejected_total', help: 'Shares rejected, by error code', labelNames: ['reason'], registers: [this.registry] });
+  readonly sharesAccepted: Counter = new Counter({
+    name: 'sv2_pool_shares_accepted_total',
+    help: 'Shares accepted',
+    registers: [this.registry],
+    collect: () => setCounter(this.sharesAccepted, this.counts.shares().accepted),
+  });
+  readonly shareDifficulty: Counter = new Counter({
+    name: 'sv2_pool_share_difficulty_total',
+    help: 'Sum of the difficulty of accepted shares',
+    registers: [this.registry],
+    collect: () => setCounter(this.shareDifficulty, this.counts.shares().difficultySum),
+  });
+  readonly sharesRejected: Counter = new Counter({
+    name: 'sv2_pool_shares_rejected_total',
+    help: 'Shares rejected, by error code',
+    labelNames: ['reason'],
+    registers: [this.registry],
+    collect: () => {
+      this.sharesRejected.reset();
+      for (const [reason, n] of this.counts.shares().rejected) this.sharesRejected.inc({ reason }, n);
+    },
+  });
+  readonly hashrate: Gauge = new Gauge({
+    name: 'sv2_pool_hashrate_estimated',
+    help: 'Hashrate estimated from accepted shares over the last 10 minutes (H/s)',
+    registers: [this.registry],
+    collect: () => this.hashrate.set(this.counts.hashrate()),
+  });
   readonly blocks = new Counter({ name: 'sv2_pool_blocks_found_total', help: 'Block candidates found, by what the node said', labelNames: ['status'], registers: [this.registry] });
-  readonly hashrate = new Gauge({ name: 'sv2_pool_hashrate_estimated', help: 'Hashrate estimated from accepted shares over the last 10 minutes (H/s)', registers: [this.registry] });
   readonly templateToJob = new Histogram({
     name: 'sv2_pool_template_to_job_seconds',
     help: 'Time from a template arriving to the last channel having its job queued',
@@ -32,6 +72,12 @@ export class PoolMetrics {
     registers: [this.registry],
   });
   readonly templates = new Counter({ name: 'sv2_pool_templates_total', help: 'Templates received', labelNames: ['kind'], registers: [this.registry] });
+}
+
+/** A counter's value is its owner's count: set it, as prom-client counters only go up. */
+function setCounter(c: Counter, value: number): void {
+  c.reset();
+  if (value > 0) c.inc(value);
 }
 
 /** Hashrate from accepted shares: Σ difficulty · 2^32 over a sliding window. */

@@ -7,14 +7,14 @@ import type { Logger } from 'pino';
 import { submitSolution } from '../../channels/share-result.js';
 import { hashToDisplay } from '../../bitcoin/bytes.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
-import { Protocol, PROTOCOL_VERSION, SetupConnectionErrorCode } from '../../messages/common.js';
+import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
 import { MiningSetupFlags } from '../../messages/mining.js';
 import { EXTENSION_NEGOTIATION } from '../../messages/extensions.js';
 import { ServerIdentity } from '../../noise/server-identity.js';
-import type { Connection } from '../../net/connection.js';
-import type { Sv2Server } from '../../net/server.js';
+import { authorityKeyPairOf } from '../common/authority-keys.js';
+import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type ListenerConfig, type SetUpDownstream } from '../common/downstream-server.js';
 import { silentLogger } from '../common/logger.js';
-import { authorityKeyPairOf, listenSv2 } from '../common/sv2-server.js';
+import { peerFault } from '../common/role-error.js';
 import { ChannelManager } from './channel-manager.js';
 import type { BlockCandidate, ShareCredit } from './channel-manager.js';
 import type { PoolConfig } from './config.js';
@@ -34,36 +34,26 @@ export interface PoolOptions {
   setupTimeoutMs?: number;
 }
 
-interface Downstream {
-  id: number;
-  conn: Connection;
-  /** null until SetupConnection.Success went out */
-  setup: Messages['SetupConnection'] | null;
+/** What the pool keeps of a downstream beyond what the server and the channel manager keep. */
+export interface PoolPeer {
   extensions: number[];
-  connectedAt: number;
-  sharesAccepted: number;
-  sharesRejected: number;
 }
 
-type Outbound = { d: Downstream; name: MessageName; message: Messages[MessageName] };
+type Outbound = { d: Downstream<PoolPeer>; name: MessageName; message: Messages[MessageName] };
 
-export class Pool {
-  readonly metrics = new PoolMetrics(() => this.manager.channelCounts());
+export class Pool implements DownstreamHandler<PoolPeer> {
+  readonly protocol = Protocol.Mining;
+  readonly metrics: PoolMetrics;
   readonly store: ShareStore;
   readonly manager: ChannelManager;
+  readonly startedAt: number;
+  readonly now: () => number;
   private readonly log: Logger;
-  private readonly now: () => number;
-  private readonly downstreams = new Map<number, Downstream>();
-  private readonly servers: Sv2Server[] = [];
-  private nextId = 1;
+  private server: DownstreamServer<PoolPeer> | undefined;
   private outbox: Outbound[] = [];
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly hashrate = new HashrateWindow();
-  private readonly startedAt: number;
-  private blocksFound = 0;
-  private sharesAccepted = 0;
-  private sharesRejected = 0;
   private closed = false;
   private readonly pendingBlocks = new Set<Promise<void>>();
   /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
@@ -87,14 +77,14 @@ export class Pool {
         send: (connId, name, message) => this.queue(connId, name, message),
         blockFound: (c) => this.onBlock(c),
         shareAccepted: (c) => this.onShare(c),
-        shareRejected: (connId, _ch, code) => {
-          this.sharesRejected++;
-          this.metrics.sharesRejected.inc({ reason: code });
-          const d = this.downstreams.get(connId);
-          if (d) d.sharesRejected++;
-        },
       },
     );
+    this.metrics = new PoolMetrics({
+      connections: () => this.server?.size ?? 0,
+      channels: () => this.manager.channelCounts(),
+      shares: () => this.manager.totals(),
+      hashrate: () => this.hashrateNow(),
+    });
   }
 
   /** Starts every part; resolves when the pool listens and has its first template. */
@@ -111,12 +101,22 @@ export class Pool {
 
   /** The encrypted listener's port (useful with port 0). */
   get port(): number {
-    return this.servers[0]!.port;
+    return this.server!.ports[0]!;
   }
 
   /** The plaintext listener's port, when configured. */
   get plaintextPort(): number | undefined {
-    return this.servers[1]?.port;
+    return this.server?.ports[1];
+  }
+
+  /** Connected downstreams, for the monitoring views. */
+  get downstreams(): DownstreamServer<PoolPeer> {
+    return this.server!;
+  }
+
+  /** Estimated hashrate from accepted shares (H/s). */
+  hashrateNow(): number {
+    return this.hashrate.rate(this.now(), this.startedAt);
   }
 
   private async startParts(): Promise<void> {
@@ -131,12 +131,12 @@ export class Pool {
       },
     });
 
-    const limits = { maxFramePayload: cfg.max_frame_bytes };
-    const accept = (conn: Connection): void => this.accept(conn);
-    this.servers.push(await listenSv2({ ...limits, address: cfg.listen_address, identity }, this.log, accept));
-    if (cfg.test_only_listen_adress_plain !== undefined) {
-      this.servers.push(await listenSv2({ ...limits, address: cfg.test_only_listen_adress_plain, identity: undefined }, this.log, accept));
-    }
+    const listeners: ListenerConfig[] = [{ address: cfg.listen_address, identity }];
+    if (cfg.test_only_listen_adress_plain !== undefined) listeners.push({ address: cfg.test_only_listen_adress_plain, identity: undefined });
+    this.server = await DownstreamServer.listen(
+      { listeners, maxFramePayload: cfg.max_frame_bytes, log: this.log, now: this.now, ...(this.opts.setupTimeoutMs !== undefined && { setupTimeoutMs: this.opts.setupTimeoutMs }) },
+      this,
+    );
     this.timer = setInterval(() => this.tick(), cfg.vardiff_interval_secs * 1000);
     this.timer.unref();
     this.log.info({ port: this.port, plaintextPort: this.plaintextPort }, 'pool listening');
@@ -154,76 +154,35 @@ export class Pool {
     this.metrics.templateToJob.observe(Number(process.hrtime.bigint() - t0) / 1e9);
   }
 
-  private accept(conn: Connection): void {
-    const d: Downstream = { id: this.nextId++, conn, setup: null, extensions: [], connectedAt: this.now(), sharesAccepted: 0, sharesRejected: 0 };
-    this.downstreams.set(d.id, d);
-    this.metrics.connections.set(this.downstreams.size);
-    const setupTimer = setTimeout(() => {
-      if (d.setup === null) void conn.close('no SetupConnection in time');
-    }, this.opts.setupTimeoutMs ?? 10_000);
-    setupTimer.unref();
-    conn.on('message', (m) => {
-      try {
-        this.onMessage(d, m);
-      } catch (e) {
-        // A bug or a hostile peer must cost that peer its connection, never the pool.
-        this.log.warn({ client: d.id, err: (e as Error).message, msg: m.name }, 'dropping downstream');
-        void conn.close(`error handling ${m.name}`);
-      }
+  /** DownstreamHandler: a Mining Protocol setup; work selection is refused until Job Declaration exists. */
+  setUp(d: Downstream<PoolPeer>, s: Messages['SetupConnection']): { state: PoolPeer; flags: number } {
+    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling;
+    const unsupported = s.flags & ~supported;
+    if ((unsupported & MiningSetupFlags.RequiresWorkSelection) !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
+    this.manager.addConnection(d.id, {
+      requiresStandardJobs: (s.flags & MiningSetupFlags.RequiresStandardJobs) !== 0,
+      requiresVersionRolling: (s.flags & MiningSetupFlags.RequiresVersionRolling) !== 0,
+      peer: d.peer,
+      vendor: s.vendor,
     });
-    conn.on('unknownMessage', (f) => {
-      // channel_msg=0 messages of unknown extensions are dropped silently (spec §3.4).
-      if (f.header.channelMsg) this.log.debug({ client: d.id, ext: f.header.extensionType, type: f.header.msgType }, 'unknown channel message dropped');
-    });
-    conn.on('close', (info) => {
-      clearTimeout(setupTimer);
-      this.manager.removeConnection(d.id);
-      this.downstreams.delete(d.id);
-      this.metrics.connections.set(this.downstreams.size);
-      this.log.info({ client: d.id, by: info.by, reason: info.reason }, 'downstream closed');
-    });
+    return { state: { extensions: [] }, flags: 0 };
   }
 
-  private onMessage(d: Downstream, m: AnyMessage): void {
-    if (d.setup === null) {
-      if (m.name !== 'SetupConnection') {
-        void d.conn.close(`expected SetupConnection first, got ${m.name}`);
-        return;
-      }
-      this.setupConnection(d, m.message);
-      return;
-    }
+  /** DownstreamHandler: everything after SetupConnection. */
+  onMessage(d: SetUpDownstream<PoolPeer>, m: AnyMessage): void {
     if (m.name === 'RequestExtensions') {
       this.negotiateExtensions(d, m.message);
       return;
     }
-    if (!this.manager.onMessage(d.id, m, this.now())) {
-      void d.conn.close(`unexpected ${m.name} from a mining client`);
-      return;
-    }
+    if (!this.manager.onMessage(d.id, m, this.now())) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a mining client`);
   }
 
-  private setupConnection(d: Downstream, s: Messages['SetupConnection']): void {
-    const refuse = (flags: number, errorCode: string): void => {
-      void d.conn.send('SetupConnectionError', { flags, errorCode }).catch(() => {});
-      void d.conn.close(`SetupConnection refused: ${errorCode}`);
-    };
-    if (s.protocol !== Protocol.Mining) return refuse(0, SetupConnectionErrorCode.UnsupportedProtocol);
-    if (s.minVersion > PROTOCOL_VERSION || s.maxVersion < PROTOCOL_VERSION) return refuse(0, SetupConnectionErrorCode.ProtocolVersionMismatch);
-    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling;
-    const unsupported = s.flags & ~supported;
-    if ((unsupported & MiningSetupFlags.RequiresWorkSelection) !== 0) return refuse(unsupported, SetupConnectionErrorCode.UnsupportedFeatureFlags);
-    d.setup = s;
-    this.manager.addConnection(d.id, {
-      requiresStandardJobs: (s.flags & MiningSetupFlags.RequiresStandardJobs) !== 0,
-      requiresVersionRolling: (s.flags & MiningSetupFlags.RequiresVersionRolling) !== 0,
-      peer: `${d.conn.remoteAddress}:${d.conn.remotePort}`,
-      vendor: s.vendor,
-    });
-    this.queue(d.id, 'SetupConnectionSuccess', { usedVersion: PROTOCOL_VERSION, flags: 0 });
+  /** DownstreamHandler: its channels and extranonce prefixes are freed. */
+  onClose(d: Downstream<PoolPeer>): void {
+    this.manager.removeConnection(d.id);
   }
 
-  private negotiateExtensions(d: Downstream, r: Messages['RequestExtensions']): void {
+  private negotiateExtensions(d: SetUpDownstream<PoolPeer>, r: Messages['RequestExtensions']): void {
     const cfg = this.opts.config;
     const supported = r.requestedExtensions.filter((e) => cfg.supported_extensions.includes(e) && e !== EXTENSION_NEGOTIATION);
     const missing = cfg.required_extensions.filter((e) => !r.requestedExtensions.includes(e));
@@ -235,19 +194,14 @@ export class Pool {
       });
       return;
     }
-    d.extensions = supported;
+    d.state.extensions = supported;
     this.queue(d.id, 'RequestExtensionsSuccess', { requestId: r.requestId, supportedExtensions: supported });
   }
 
   private onShare(c: ShareCredit): void {
     const now = this.now();
     this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty });
-    this.sharesAccepted++;
-    this.metrics.sharesAccepted.inc();
-    this.metrics.shareDifficulty.inc(c.difficulty);
     this.hashrate.add(now, c.difficulty);
-    const d = this.downstreams.get(c.connectionId);
-    if (d) d.sharesAccepted++;
     this.scheduleFlush();
   }
 
@@ -255,7 +209,6 @@ export class Pool {
   private onBlock(c: BlockCandidate): void {
     const submitted = this.opts.feed.submitSolution(submitSolution(c.block));
     const blockHash = hashToDisplay(c.block.hash);
-    this.blocksFound++;
     this.store.recordBlock({
       timeMs: this.now(),
       blockHash,
@@ -298,7 +251,7 @@ export class Pool {
   }
 
   private queue<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
-    const d = this.downstreams.get(connId);
+    const d = this.server?.get(connId);
     if (d === undefined) return;
     this.outbox.push({ d, name, message: message as Messages[MessageName] });
     this.scheduleFlush();
@@ -331,70 +284,14 @@ export class Pool {
 
   private tick(): void {
     this.manager.tick(this.now());
-    this.metrics.hashrate.set(this.hashrate.rate(this.now(), this.startedAt));
     this.scheduleFlush();
-  }
-
-  /** Data for the monitoring API (SRI's paths). */
-  global() {
-    const tip = this.manager.chainTip;
-    return {
-      uptime_secs: Math.round((this.now() - this.startedAt) / 1000),
-      connections: this.downstreams.size,
-      channels: this.manager.channelCount,
-      shares_accepted: this.sharesAccepted,
-      shares_rejected: this.sharesRejected,
-      blocks_found: this.blocksFound,
-      estimated_hashrate: this.hashrate.rate(this.now(), this.startedAt),
-      prev_hash: tip === null ? null : hashToDisplay(tip.prevHash),
-    };
-  }
-
-  clients() {
-    return [...this.downstreams.values()].map((d) => this.client(d.id)!);
-  }
-
-  client(id: number) {
-    const d = this.downstreams.get(id);
-    if (d === undefined) return undefined;
-    return {
-      id: d.id,
-      address: `${d.conn.remoteAddress}:${d.conn.remotePort}`,
-      vendor: d.setup?.vendor ?? null,
-      flags: d.setup?.flags ?? null,
-      extensions: d.extensions,
-      connected_secs: Math.round((this.now() - d.connectedAt) / 1000),
-      shares_accepted: d.sharesAccepted,
-      shares_rejected: d.sharesRejected,
-      channels: this.manager.channelsOf(d.id).map((ch) => this.channelView(ch)),
-    };
-  }
-
-  serverChannels() {
-    return this.manager.connectionIds().flatMap((id) => this.manager.channelsOf(id).map((ch) => ({ client_id: id, ...this.channelView(ch) })));
-  }
-
-  private channelView(ch: ReturnType<ChannelManager['channelsOf']>[number]) {
-    return {
-      channel_id: ch.channelId,
-      kind: ch.kind,
-      user_identity: ch.userIdentity,
-      nominal_hashrate: ch.nominalHashrate,
-      difficulty: ch.difficulty,
-      target: hashToDisplay(ch.target),
-      shares_accepted: ch.accounting.accepted,
-      share_difficulty_sum: ch.accounting.difficultySum,
-      best_share_difficulty: ch.accounting.bestDifficulty,
-      blocks_found: ch.accounting.blocksFound,
-      rejected: Object.fromEntries(ch.accounting.rejected),
-    };
   }
 
   /** Stops listening, drops every miner, waits for block submissions in flight, and commits every accepted share. */
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
-    await Promise.all(this.servers.map((s) => s.close('pool shutting down')));
+    await this.server?.close('pool shutting down');
     await Promise.all([...this.pendingBlocks]);
     this.closed = true;
     this.store.close();

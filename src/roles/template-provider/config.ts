@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AuthorityKeyPair } from '../../noise/authority-key.js';
 import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
 import { embeddedDifficulty } from '../common/embedded-node.js';
-import { authorityKeyPairOf } from '../common/sv2-server.js';
+import { authorityKeyPairOf } from '../common/authority-keys.js';
 
 const compactBits = z.string().regex(/^(0x)?[0-9a-fA-F]{1,8}$/, 'must be a compact target in hex, like "207fffff"');
 

@@ -4,7 +4,16 @@ import { roleRegistry } from '../common/metrics.js';
 /** The Template Provider's Prometheus metrics, on a registry of its own so several roles can share a process. */
 export class TpMetrics {
   readonly registry = roleRegistry();
-  readonly connections = new Gauge({ name: 'sv2_tp_connections', help: 'Template Distribution clients connected (set up)', registers: [this.registry] });
+
+  /** `connections` is read at scrape time from the role. */
+  constructor(private readonly connectionCount: () => number) {}
+
+  readonly connections: Gauge = new Gauge({
+    name: 'sv2_tp_connections',
+    help: 'Template Distribution clients connected (set up)',
+    registers: [this.registry],
+    collect: () => this.connections.set(this.connectionCount()),
+  });
   readonly templates = new Counter({ name: 'sv2_tp_templates_sent_total', help: 'NewTemplate messages sent, future (new tip or first) or update (fees)', labelNames: ['kind'], registers: [this.registry] });
   readonly prevHashes = new Counter({ name: 'sv2_tp_set_new_prev_hash_sent_total', help: 'SetNewPrevHash messages sent', registers: [this.registry] });
   readonly tipToWire = new Histogram({

@@ -12,15 +12,15 @@ import { findWitnessCommitment, ZERO_WITNESS_RESERVED_VALUE } from '../../bitcoi
 import { newTemplateMessage, setNewPrevHashMessage } from '../../chain/tdp.js';
 import type { BlockTemplate, CoinbaseConstraints } from '../../chain/template.js';
 import type { SubmitOutcome } from '../../chain/template-source.js';
-import { Protocol, PROTOCOL_VERSION, SetupConnectionErrorCode } from '../../messages/common.js';
+import { Protocol } from '../../messages/common.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { TemplateDistributionErrorCode } from '../../messages/template-distribution.js';
 import { ServerIdentity } from '../../noise/server-identity.js';
 import type { Connection } from '../../net/connection.js';
-import type { Sv2Server } from '../../net/server.js';
 import { splitHostPort } from '../common/config.js';
 import { silentLogger } from '../common/logger.js';
-import { listenSv2 } from '../common/sv2-server.js';
+import { DownstreamServer, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../common/downstream-server.js';
+import { peerFault } from '../common/role-error.js';
 import type { Backend } from './backend.js';
 import { authorityOf, type TpConfig } from './config.js';
 import { TpMetrics } from './metrics.js';
@@ -49,11 +49,10 @@ export interface TemplateProviderEvents {
   block: [report: BlockReport];
 }
 
-interface Session {
+/** A set-up client's template state (the downstream server keeps its connection and setup). */
+export interface Session {
   id: number;
   conn: Connection;
-  connectedAt: number;
-  setup: Messages['SetupConnection'] | null;
   constraints: CoinbaseConstraints | null;
   group: ConstraintGroup | null;
   /** Bumped on every CoinbaseOutputConstraints: an answer built for an older one is dropped. */
@@ -84,13 +83,13 @@ interface TemplateMessages {
   prevHash?: Messages['SetNewPrevHashTdp'];
 }
 
-export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
-  readonly metrics = new TpMetrics();
+export class TemplateProvider extends EventEmitter<TemplateProviderEvents> implements DownstreamHandler<Session> {
+  readonly protocol = Protocol.TemplateDistribution;
+  readonly metrics = new TpMetrics(() => this.setUpCount());
   private readonly log: Logger;
   private readonly cfg: TpConfig;
   private readonly backend: Backend;
-  private server: Sv2Server | undefined;
-  private readonly sessions = new Map<number, Session>();
+  private server: DownstreamServer<Session> | undefined;
   private readonly groups = new Map<string, ConstraintGroup>();
   private readonly encoded = new WeakMap<BlockTemplate, TemplateMessages>();
   private readonly pendingBlocks = new Set<Promise<void>>();
@@ -98,7 +97,6 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
   private readonly feeDelta: bigint;
   private readonly intervalMs: number;
   private readonly startedAt = Date.now();
-  private nextId = 1;
   private tipSeenAt: number | undefined;
   private templatesSent = 0;
   private blocksAccepted = 0;
@@ -128,7 +126,7 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
   }
 
   get port(): number {
-    return this.server?.port ?? 0;
+    return this.server?.ports[0] ?? 0;
   }
 
   get source() {
@@ -144,56 +142,22 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
     const started = this.source.start();
     if (this.backend.kind === 'embedded') await started;
     else started.catch((e: unknown) => this.closed || this.log.error({ err: (e as Error).message }, 'template source stopped'));
-    this.server = await listenSv2({ address: cfg.listen_address, identity, maxFramePayload: cfg.max_frame_bytes }, this.log, (conn) => this.accept(conn));
+    const setupTimeout = this.opts.setupTimeoutMs === undefined ? {} : { setupTimeoutMs: this.opts.setupTimeoutMs };
+    this.server = await DownstreamServer.listen({ listeners: [{ address: cfg.listen_address, identity }], maxFramePayload: cfg.max_frame_bytes, log: this.log, ...setupTimeout }, this);
     this.log.info({ address: `${splitHostPort(cfg.listen_address).host}:${this.port}`, encrypted: identity !== undefined, authority: cfg.authority_public_key, backend: this.backend.kind }, 'template provider listening');
   }
 
-  private accept(conn: Connection): void {
-    const s: Session = {
-      id: this.nextId++, conn, connectedAt: Date.now(), setup: null, constraints: null, group: null, generation: 0,
+  /** DownstreamHandler: Template Distribution defines no flags; any a client sets are ignored and none are echoed. */
+  setUp(d: Downstream<Session>): { state: Session; flags: number } {
+    const state: Session = {
+      id: d.id, conn: d.conn, constraints: null, group: null, generation: 0,
       prevHash: null, lastFees: 0n, lastTemplateId: 0n, lastSentAt: 0, pending: undefined, timer: undefined, templatesSent: 0, solutions: 0,
     };
-    this.sessions.set(s.id, s);
-    const setupTimer = setTimeout(() => {
-      if (s.setup === null) void conn.close('no SetupConnection in time');
-    }, this.opts.setupTimeoutMs ?? 10_000);
-    setupTimer.unref();
-    conn.on('message', (m) => {
-      try {
-        this.onMessage(s, m);
-      } catch (e) {
-        // A bug or a hostile peer costs that peer its connection, never the provider.
-        this.log.warn({ client: s.id, err: (e as Error).message, msg: m.name }, 'dropping client');
-        void conn.close(`error handling ${m.name}`);
-      }
-    });
-    conn.on('unknownMessage', (f) => this.log.debug({ client: s.id, ext: f.header.extensionType, type: f.header.msgType }, 'unknown message dropped'));
-    conn.on('close', (info) => {
-      clearTimeout(setupTimer);
-      clearTimeout(s.timer);
-      s.pending = undefined;
-      this.leaveGroup(s);
-      this.sessions.delete(s.id);
-      this.metrics.connections.set(this.setUpCount());
-      this.log.info({ client: s.id, by: info.by, reason: info.reason }, 'client closed');
-    });
+    return { state, flags: 0 };
   }
 
-  private setUpCount(): number {
-    let n = 0;
-    for (const s of this.sessions.values()) if (s.setup !== null) n++;
-    return n;
-  }
-
-  private onMessage(s: Session, m: AnyMessage): void {
-    if (s.setup === null) {
-      if (m.name !== 'SetupConnection') {
-        void s.conn.close(`expected SetupConnection first, got ${m.name}`);
-        return;
-      }
-      this.setupConnection(s, m.message);
-      return;
-    }
+  onMessage(d: SetUpDownstream<Session>, m: AnyMessage): void {
+    const s = d.state;
     switch (m.name) {
       case 'CoinbaseOutputConstraints':
         this.onConstraints(s, m.message).catch((e: unknown) => {
@@ -208,23 +172,16 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
         this.onSubmitSolution(s, m.message);
         return;
       default:
-        void s.conn.close(`unexpected ${m.name} on a Template Distribution connection`);
+        throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} on a Template Distribution connection`);
     }
   }
 
-  private setupConnection(s: Session, m: Messages['SetupConnection']): void {
-    const refuse = (errorCode: string): void => {
-      this.log.info({ client: s.id, protocol: m.protocol, errorCode }, 'SetupConnection refused');
-      void s.conn.send('SetupConnectionError', { flags: 0, errorCode }).catch(() => {});
-      void s.conn.close(`SetupConnection refused: ${errorCode}`);
-    };
-    if (m.protocol !== Protocol.TemplateDistribution) return refuse(SetupConnectionErrorCode.UnsupportedProtocol);
-    if (m.minVersion > PROTOCOL_VERSION || m.maxVersion < PROTOCOL_VERSION) return refuse(SetupConnectionErrorCode.ProtocolVersionMismatch);
-    // Template Distribution defines no flags: any a client sets are ignored and none are echoed.
-    s.setup = m;
-    this.metrics.connections.set(this.setUpCount());
-    this.send(s, 'SetupConnectionSuccess', { usedVersion: PROTOCOL_VERSION, flags: 0 });
-    this.log.info({ client: s.id, peer: `${s.conn.remoteAddress}:${s.conn.remotePort}`, vendor: m.vendor }, 'client set up');
+  onClose(d: Downstream<Session>): void {
+    const s = d.state;
+    if (s === undefined) return;
+    clearTimeout(s.timer);
+    s.pending = undefined;
+    this.leaveGroup(s);
   }
 
   /** Spec: answer at once with the best template for these constraints (future + SetNewPrevHash), then keep the client updated. */
@@ -333,6 +290,7 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
   }
 
   private send<N extends MessageName>(s: Session, name: N, message: Messages[N]): void {
+    if (!s.conn.isOpen) return;
     s.conn.send(name, message).catch(() => {
       // A closed or overflowing connection: its close handler cleans up.
     });
@@ -399,54 +357,28 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> {
     this.emit('block', r);
   }
 
-  /** /api/v1/global */
-  global() {
-    const tip = this.source.tip();
-    return {
-      uptime_secs: Math.round((Date.now() - this.startedAt) / 1000),
-      backend: this.backend.kind,
-      backend_connected: this.backend.connected(),
-      connections: this.setUpCount(),
-      tip: tip === undefined ? null : { height: tip.height, hash: hashToDisplay(tip.hash) },
-      templates_sent: this.templatesSent,
-      blocks_accepted: this.blocksAccepted,
-      blocks_rejected: this.blocksRejected,
-      last_block: this.lastBlockView(),
-      fee_delta_sats: this.cfg.fee_delta_sats,
-      template_interval_secs: this.cfg.template_interval_secs,
-    };
+  /** Clients past SetupConnection. */
+  setUpCount(): number {
+    let n = 0;
+    for (const d of this.server?.all() ?? []) if (d.setup !== null) n++;
+    return n;
   }
 
-  private lastBlockView() {
-    if (this.lastBlock === null) return null;
-    const r = this.lastBlock.report;
-    return { at: this.lastBlock.at, client_id: r.clientId, template_id: String(r.templateId), accepted: r.accepted, reason: r.reason ?? null, hash: r.hash ?? null, height: r.height ?? null };
+  /** What the monitoring views read. */
+  get downstreams(): DownstreamServer<Session> | undefined {
+    return this.server;
   }
 
-  /** /api/v1/health: ok once there is a tip and the backend answers. */
-  health() {
-    const ready = this.source.tip() !== undefined && this.backend.connected();
-    return { status: ready ? 'ok' : 'waiting-for-node' };
+  get kind() {
+    return this.backend.kind;
   }
 
-  clients() {
-    return [...this.sessions.keys()].map((id) => this.client(id)!);
+  connected(): boolean {
+    return this.backend.connected();
   }
 
-  client(id: number) {
-    const s = this.sessions.get(id);
-    if (s === undefined) return undefined;
-    return {
-      id: s.id,
-      address: `${s.conn.remoteAddress}:${s.conn.remotePort}`,
-      vendor: s.setup?.vendor ?? null,
-      connected_secs: Math.round((Date.now() - s.connectedAt) / 1000),
-      coinbase_output_max_additional_size: s.constraints?.maxAdditionalSize ?? null,
-      coinbase_output_max_additional_sigops: s.constraints?.maxAdditionalSigops ?? null,
-      templates_sent: s.templatesSent,
-      last_template_id: s.lastTemplateId === 0n ? null : String(s.lastTemplateId),
-      solutions_submitted: s.solutions,
-    };
+  stats() {
+    return { startedAt: this.startedAt, templatesSent: this.templatesSent, blocksAccepted: this.blocksAccepted, blocksRejected: this.blocksRejected, lastBlock: this.lastBlock, config: this.cfg };
   }
 
   /** Stops listening, drops every client, waits for block submissions in flight, then stops the backend. */
