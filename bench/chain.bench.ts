@@ -4,7 +4,7 @@
  */
 import { measure, type BenchResult, type Suite } from './harness.js';
 import { EmbeddedChain } from '../src/chain/chain.js';
-import { solveTemplate } from '../src/chain/miner.js';
+import { solveTemplate } from '../src/chain/template-solver.js';
 import { TxGenerator } from '../src/chain/tx-generator.js';
 
 const TXS = 3000;

@@ -8,7 +8,7 @@ import type { BenchResult } from './harness.js';
 import { fixture } from './chain.bench.js';
 import { EmbeddedChain } from '../src/chain/chain.js';
 import { EmbeddedTemplateSource } from '../src/chain/embedded-source.js';
-import { solveTemplate } from '../src/chain/miner.js';
+import { solveTemplate } from '../src/chain/template-solver.js';
 import { finishTemplate } from '../src/chain/template.js';
 import { connect } from '../src/net/client.js';
 import type { Connection } from '../src/net/connection.js';

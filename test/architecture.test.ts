@@ -64,4 +64,18 @@ describe('architecture', () => {
     }
     expect(violations).toEqual([]);
   });
+
+  it('every error class descends from the one root, Sv2Error, whose codes are all SV2_ERR_*', () => {
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/class (\w+) extends (\w*Error)\b/g)) {
+        if (m[2] === 'Error' && !(m[1] === 'Sv2Error' && file.endsWith(path.join('codec', 'sv2-error.ts')))) offenders.push(`${path.relative(SRC, file)}: ${m[1]}`);
+      }
+      for (const m of text.matchAll(/(?:super|code =)\(?\s*'([A-Z_]+)'/g)) {
+        if (!m[1]!.startsWith('SV2_ERR_')) offenders.push(`${path.relative(SRC, file)}: code ${m[1]}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
 });

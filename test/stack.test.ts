@@ -24,6 +24,8 @@ describe('the local stack, end to end', () => {
     await stack.waitFor(/pool API \+ \/metrics\s+(\S+)/, 60_000);
     // Non-TTY output: a status line with the chain's progress; wait for three blocks this run.
     await stack.waitFor(/\((?:[3-9]|\d{2,}) blocks this run\)/, 120_000);
+    // On a loaded machine three blocks can come before a miner's first acknowledged share: wait for both miners'.
+    await stack.waitFor(/sv2 miner \(standard channel\)[^|]*accepted\s+[1-9][^|]*\|[^\n]*sv1 miner \(via translator\)[^|]*accepted\s+[1-9]/, 120_000);
     stack.child.kill('SIGINT');
     const exit = await stack.exited;
     expect(exit.code).toBe(0);

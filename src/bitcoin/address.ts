@@ -2,14 +2,17 @@
  * Output scripts from what an operator writes in a config: an address, or an `addr(...)` /
  * `raw(...)` output descriptor (BIP380 checksum optional, verified when present).
  */
+import { Sv2Error } from '../codec/sv2-error.js';
 import { Address, OutScript } from '@scure/btc-signer';
 import { fromHex } from './bytes.js';
 import { bytesToHex } from '../codec/hex.js';
 import { ADDRESS_PARAMS, type NetworkName } from './network.js';
 
 /** An address or descriptor that cannot be used on the given network. */
-export class AddressError extends Error {
-  override readonly name = 'AddressError';
+export class AddressError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_ADDRESS', message, options);
+  }
 }
 
 /** The output script an address pays to; throws AddressError for a malformed or wrong-network address. */

@@ -1,9 +1,12 @@
 /** Byte helpers for Bitcoin serialization: hex in and out of hashes, CompactSize, a growable writer and a bounds-checked reader. */
+import { Sv2Error } from '../codec/sv2-error.js';
 import { bytesToHex, hexToBytesOrNull } from '../codec/hex.js';
 
 /** Malformed Bitcoin bytes (a truncated transaction, a bad CompactSize, ...). */
-export class BitcoinDecodeError extends Error {
-  override readonly name = 'BitcoinDecodeError';
+export class BitcoinDecodeError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_BITCOIN_DECODE', message, options);
+  }
 }
 
 /** The codec's hex decoding, failing as Bitcoin data does (RPC and descriptor input). */

@@ -15,7 +15,7 @@ import { MemoryBlockStore, type BlockRef, type BlockStore } from './block-store.
 import { nextBits, validateDifficulty, type DifficultyConfig } from './difficulty.js';
 import { Emitter, type Unsubscribe } from './events.js';
 import { Mempool, type MempoolEntry } from './mempool.js';
-import { solveTemplate } from './miner.js';
+import { solveTemplate } from './template-solver.js';
 import { blockSubsidy, REGTEST_PARAMS, type ChainParams } from './params.js';
 import { DEFAULT_CONSTRAINTS, finishTemplate, type BlockTemplate, type CoinbaseConstraints, type TemplateCandidate, type TemplateTransaction } from './template.js';
 import { CoinOverlay, outpointKey, UtxoSet, type Coin } from './utxo.js';

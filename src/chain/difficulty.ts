@@ -3,6 +3,7 @@
  * toward a block interval (a moving average over the last `window` blocks, each step clamped to
  * ×4/÷4), starting from the target of an expected hashrate.
  */
+import { Sv2Error } from '../codec/sv2-error.js';
 import { bigIntToBits, bitsToTargetBigInt } from '../bitcoin/target.js';
 
 export type DifficultyConfig =
@@ -26,8 +27,10 @@ export type DifficultyConfig =
       easyBlocks?: number;
     };
 
-export class DifficultyConfigError extends Error {
-  override readonly name = 'DifficultyConfigError';
+export class DifficultyConfigError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_CONFIG', message, options);
+  }
 }
 
 /** Time and nBits of the block at a height (the chain's index answers this). */

@@ -2,6 +2,7 @@
  * bitcoind's getblocktemplate result, both ways: a template candidate from a node's answer (the
  * RPC backend) and a BIP22/23 answer from our template (the embedded chain's RPC server).
  */
+import { Sv2Error } from '../codec/sv2-error.js';
 import { fromHex, hashFromDisplay, hashToDisplay } from '../bitcoin/bytes.js';
 import { bytesToHex } from '../codec/hex.js';
 import { parseTransaction } from '../bitcoin/tx.js';
@@ -44,8 +45,10 @@ export interface GbtResult {
 }
 
 /** A getblocktemplate answer that does not have the fields or types a template needs. */
-export class GbtFormatError extends Error {
-  override readonly name = 'GbtFormatError';
+export class GbtFormatError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_GBT_FORMAT', message, options);
+  }
 }
 
 function need(cond: unknown, what: string): asserts cond {

@@ -10,7 +10,7 @@ export * from './mempool.js';
 export * from './utxo.js';
 export * from './params.js';
 export * from './gbt.js';
-export * from './miner.js';
+export * from './template-solver.js';
 export * from './events.js';
 export * from './random.js';
 export { checkBlock, checkInputs, checkProofOfWork, checkScripts, checkTransaction, contextualCheckBlock, isFinalTx } from './validation.js';

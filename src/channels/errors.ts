@@ -1,15 +1,15 @@
 /**
- * A channel-layer failure with a machine-readable `code`. Where the code is one of the Mining
+ * A channel-layer failure with a machine-readable `errorCode`. Where it is one of the Mining
  * Protocol's error strings (e.g. `min-extranonce-size-too-large`, `invalid-nominal-hashrate`) the
  * role can put it straight into the matching *.Error message.
  */
-export class ChannelError extends Error {
-  override readonly name = 'ChannelError';
-
+import { Sv2Error } from '../codec/sv2-error.js';
+export class ChannelError extends Sv2Error {
   constructor(
-    readonly code: string,
+    /** the Mining Protocol error string, e.g. `invalid-nominal-hashrate` */
+    readonly errorCode: string,
     message: string,
   ) {
-    super(message);
+    super('SV2_ERR_CHANNEL', message);
   }
 }

@@ -1,4 +1,5 @@
-/** Why a byte sequence could not be decoded; stable strings a caller can switch on. */
+/** Why a byte sequence could not be decoded (`Sv2DecodeError.reason`); stable strings a caller can switch on. */
+import { Sv2Error } from './sv2-error.js';
 export type DecodeErrorCode =
   | 'short-buffer'
   | 'length-past-end'
@@ -11,24 +12,22 @@ export type DecodeErrorCode =
   | 'frame-too-large'
   | 'bad-tlv';
 
-/** The one error type that decoding untrusted Sv2 bytes raises. */
-export class Sv2DecodeError extends Error {
-  override readonly name = 'Sv2DecodeError';
+/** The one error type that decoding untrusted Sv2 bytes raises; `reason` says what was wrong. */
+export class Sv2DecodeError extends Sv2Error {
   constructor(
-    readonly code: DecodeErrorCode,
+    readonly reason: DecodeErrorCode,
     message: string,
   ) {
-    super(`${code}: ${message}`);
+    super('SV2_ERR_DECODE', `${reason}: ${message}`);
   }
 }
 
 /** A value that cannot be put on the wire (out of range, too long, wrong shape). */
-export class Sv2EncodeError extends Error {
-  override readonly name = 'Sv2EncodeError';
+export class Sv2EncodeError extends Sv2Error {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`);
+    super('SV2_ERR_ENCODE', `${field}: ${message}`);
   }
 }

@@ -269,7 +269,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     try {
       message = payloadStart === 0 ? decodePayload(header, bytes) : decodeFrame(bytes);
     } catch (err) {
-      if (err instanceof Sv2DecodeError && err.code === 'unknown-message') {
+      if (err instanceof Sv2DecodeError && err.reason === 'unknown-message') {
         this.emit('unknownMessage', { header, payload: bytes.subarray(payloadStart) });
         return;
       }
@@ -314,7 +314,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private toTransportError(err: unknown): Error {
     if (err instanceof NoiseError || err instanceof ConnectionError) return err;
     if (err instanceof Sv2DecodeError) {
-      if (err.code === 'frame-too-large') return new FrameTooLargeError(undefined, this.options.maxFramePayload, err.message);
+      if (err.reason === 'frame-too-large') return new FrameTooLargeError(undefined, this.options.maxFramePayload, err.message);
       return new ProtocolError(`invalid message from peer: ${err.message}`, { cause: err });
     }
     // A 'message' handler threw: this connection cannot go on in a known state, the rest of the process can.

@@ -2,22 +2,21 @@
  * Typed errors of the transport. Noise's own errors (HandshakeError, CertificateError, DecryptError,
  * FrameTooLargeError) are re-exported so a caller needs one import to tell every failure apart.
  */
+import { Sv2Error } from '../codec/sv2-error.js';
 import { HandshakeError } from '../noise/errors.js';
 
 export { CertificateError, DecryptError, FrameTooLargeError, HandshakeError, KeyFormatError, NoiseError } from '../noise/errors.js';
 
 /** Base class of the transport's own errors. */
-export class ConnectionError extends Error {
-  readonly code: string = 'CONNECTION_ERROR';
+export class ConnectionError extends Sv2Error {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
+    super('SV2_ERR_CONNECTION', message, options);
   }
 }
 
 /** The handshake did not finish in time (a stalled or trickling peer). */
 export class HandshakeTimeoutError extends HandshakeError {
-  override readonly code: string = 'HANDSHAKE_TIMEOUT';
+  override readonly code = 'SV2_ERR_HANDSHAKE_TIMEOUT' as const;
   constructor(readonly timeoutMs: number) {
     super(`handshake not completed within ${timeoutMs} ms`);
   }
@@ -25,7 +24,7 @@ export class HandshakeTimeoutError extends HandshakeError {
 
 /** Nothing was received from the peer for the configured idle time. */
 export class IdleTimeoutError extends ConnectionError {
-  override readonly code: string = 'IDLE_TIMEOUT';
+  override readonly code = 'SV2_ERR_IDLE_TIMEOUT' as const;
   constructor(readonly timeoutMs: number) {
     super(`nothing received for ${timeoutMs} ms`);
   }
@@ -33,22 +32,22 @@ export class IdleTimeoutError extends ConnectionError {
 
 /** The peer went away, or the connection was already closed when something was sent. */
 export class ConnectionClosedError extends ConnectionError {
-  override readonly code: string = 'CONNECTION_CLOSED';
+  override readonly code = 'SV2_ERR_CONNECTION_CLOSED' as const;
 }
 
 /** Connecting (TCP) failed: refused, unreachable, DNS. */
 export class ConnectFailedError extends ConnectionError {
-  override readonly code: string = 'CONNECT_FAILED';
+  override readonly code = 'SV2_ERR_CONNECT_FAILED' as const;
 }
 
 /** The peer sent a frame that is not a valid Sv2 message. */
 export class ProtocolError extends ConnectionError {
-  override readonly code: string = 'PROTOCOL_ERROR';
+  override readonly code = 'SV2_ERR_PROTOCOL_ERROR' as const;
 }
 
 /** The peer does not read fast enough: more than the allowed bytes wait in the send buffer. */
 export class SendBufferOverflowError extends ConnectionError {
-  override readonly code: string = 'SEND_BUFFER_OVERFLOW';
+  override readonly code = 'SV2_ERR_SEND_BUFFER_OVERFLOW' as const;
   constructor(readonly buffered: number, readonly limit: number) {
     super(`peer is not reading: ${buffered} bytes queued, limit ${limit}`);
   }
@@ -56,5 +55,5 @@ export class SendBufferOverflowError extends ConnectionError {
 
 /** A `stratum2+tcp://host:port/<authority key>` URL is malformed. */
 export class PoolUrlError extends ConnectionError {
-  override readonly code: string = 'POOL_URL';
+  override readonly code = 'SV2_ERR_POOL_URL' as const;
 }

@@ -1,6 +1,7 @@
+import { Sv2Error } from '../codec/sv2-error.js';
 import type { Sv1Id } from './types.js';
 
-/** Why a line or value was refused; stable strings a caller can count or log. */
+/** Why a line or value was refused (`Sv1ProtocolError.reason`); stable strings a caller can count or log. */
 export type Sv1ErrorCode =
   | 'line-too-long'
   | 'invalid-json'
@@ -14,15 +15,14 @@ export type Sv1ErrorCode =
  * The only error the Sv1 library throws for bad input. The message is one line; `id` and `method`
  * are set when the line got far enough to reveal them, so a server can still answer the request.
  */
-export class Sv1ProtocolError extends Error {
-  override readonly name = 'Sv1ProtocolError';
-  readonly code: Sv1ErrorCode;
+export class Sv1ProtocolError extends Sv2Error {
+  readonly reason: Sv1ErrorCode;
   readonly id: Sv1Id | undefined;
   readonly method: string | undefined;
 
-  constructor(code: Sv1ErrorCode, message: string, context: { id?: Sv1Id; method?: string } = {}) {
-    super(message);
-    this.code = code;
+  constructor(reason: Sv1ErrorCode, message: string, context: { id?: Sv1Id; method?: string } = {}) {
+    super('SV2_ERR_SV1', message);
+    this.reason = reason;
     this.id = context.id;
     this.method = context.method;
   }

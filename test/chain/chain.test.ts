@@ -13,7 +13,7 @@ import {
   witnessCommitmentOutput,
 } from '../../src/bitcoin/index.js';
 import { EmbeddedChain } from '../../src/chain/chain.js';
-import { solveTemplate } from '../../src/chain/miner.js';
+import { solveTemplate } from '../../src/chain/template-solver.js';
 import { COIN } from '../../src/chain/params.js';
 import { templateOutputs } from '../../src/chain/template.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';

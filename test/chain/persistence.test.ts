@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileBlockStore } from '../../src/chain/block-store.js';
 import { EmbeddedChain } from '../../src/chain/chain.js';
-import { solveTemplate } from '../../src/chain/miner.js';
+import { solveTemplate } from '../../src/chain/template-solver.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';
 import { fakeClock, PAYOUT } from './helpers.js';
 

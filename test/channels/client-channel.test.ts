@@ -43,7 +43,7 @@ describe('client channel', () => {
     c.onNewExtendedMiningJob(extJob(1, null));
     c.onNewExtendedMiningJob(extJob(2, null));
     expect(c.activeJob).toBeNull();
-    expect(() => c.onSetNewPrevHash(snph(7))).toThrow(expect.objectContaining({ code: 'unknown-job' }));
+    expect(() => c.onSetNewPrevHash(snph(7))).toThrow(expect.objectContaining({ errorCode: 'unknown-job' }));
     const active = c.onSetNewPrevHash(snph(2));
     expect(active.minNtime).toBe(T);
     expect(c.futureJob(1)).toBeUndefined(); // every other queued job is invalid now
@@ -128,9 +128,9 @@ describe('client channel', () => {
 
   it('refuses jobs it cannot hold', () => {
     const std = new ClientChannel({ channelId: 1, extranoncePrefix: zeroPrefix(32), target: MAX_TARGET });
-    expect(() => std.onNewMiningJob({ channelId: 1, jobId: 1, minNtime: T, version: 1, merkleRoot: new Uint8Array(32) })).toThrow(expect.objectContaining({ code: 'no-chain-tip' }));
+    expect(() => std.onNewMiningJob({ channelId: 1, jobId: 1, minNtime: T, version: 1, merkleRoot: new Uint8Array(32) })).toThrow(expect.objectContaining({ errorCode: 'no-chain-tip' }));
     const ext = new ClientChannel({ channelId: 1, extranoncePrefix: zeroPrefix(24), extranonceSize: 8, target: MAX_TARGET });
-    expect(() => ext.onNewMiningJob({ channelId: 1, jobId: 1, minNtime: null, version: 1, merkleRoot: new Uint8Array(32) })).toThrow(expect.objectContaining({ code: 'invalid-job' }));
+    expect(() => ext.onNewMiningJob({ channelId: 1, jobId: 1, minNtime: null, version: 1, merkleRoot: new Uint8Array(32) })).toThrow(expect.objectContaining({ errorCode: 'invalid-job' }));
     expect(() => new ClientChannel({ channelId: 1, extranoncePrefix: zeroPrefix(30), extranonceSize: 8, target: MAX_TARGET })).toThrow(ChannelError);
   });
 });

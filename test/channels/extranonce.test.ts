@@ -9,7 +9,7 @@ function code(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (e) {
-    if (e instanceof ChannelError) return e.code;
+    if (e instanceof ChannelError) return e.errorCode;
     throw e;
   }
   return undefined;

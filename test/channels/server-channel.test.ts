@@ -177,7 +177,7 @@ describe('targets', () => {
     expect(ch.target).toEqual(maxTarget);
     expect(ch.setTarget(MAX_TARGET)).toBeNull();
     expect(() => new StandardChannel(channelOptions({ maxTarget: new Uint8Array(32) }))).toThrow(ChannelError);
-    expect(() => new StandardChannel(channelOptions({ nominalHashrate: NaN }))).toThrow(expect.objectContaining({ code: 'invalid-nominal-hashrate' }));
+    expect(() => new StandardChannel(channelOptions({ nominalHashrate: NaN }))).toThrow(expect.objectContaining({ errorCode: 'invalid-nominal-hashrate' }));
   });
 });
 
@@ -221,9 +221,9 @@ describe('acks and blocks', () => {
 describe('jobs', () => {
   it('refuses work for another extranonce size, non-future jobs before a prev hash, unknown templates', () => {
     const ch = new StandardChannel(channelOptions());
-    expect(() => ch.addJob(work(1n, 31))).toThrow(expect.objectContaining({ code: 'extranonce-size-mismatch' }));
-    expect(() => ch.addJob(work(1n, 32, false))).toThrow(expect.objectContaining({ code: 'no-chain-tip' }));
-    expect(() => ch.setNewPrevHash(5n, chainTip(PREV, REGTEST_BITS, T))).toThrow(expect.objectContaining({ code: 'unknown-template' }));
+    expect(() => ch.addJob(work(1n, 31))).toThrow(expect.objectContaining({ errorCode: 'extranonce-size-mismatch' }));
+    expect(() => ch.addJob(work(1n, 32, false))).toThrow(expect.objectContaining({ errorCode: 'no-chain-tip' }));
+    expect(() => ch.setNewPrevHash(5n, chainTip(PREV, REGTEST_BITS, T))).toThrow(expect.objectContaining({ errorCode: 'unknown-template' }));
     expect(ch.tip).toBeNull();
   });
 
@@ -237,7 +237,7 @@ describe('jobs', () => {
   it('checks the payout against coinbase_tx_value_remaining and the scriptSig room', () => {
     const t = template();
     expect(() => workFromTemplate(t, { outputs: [{ value: SATS + 1n, script: SRI_PAYOUT_SCRIPT }], fullExtranonceSize: 8 })).toThrow(
-      expect.objectContaining({ code: 'invalid-coinbase-outputs-sum' }),
+      expect.objectContaining({ errorCode: 'invalid-coinbase-outputs-sum' }),
     );
     const split = workFromTemplate(t, {
       outputs: [
@@ -247,12 +247,12 @@ describe('jobs', () => {
       fullExtranonceSize: 8,
     });
     expect(split.coinbase.extranonceSize).toBe(8);
-    expect(() => workFromTemplate(t, { fullExtranonceSize: 8 })).toThrow(expect.objectContaining({ code: 'invalid-coinbase-outputs' }));
+    expect(() => workFromTemplate(t, { fullExtranonceSize: 8 })).toThrow(expect.objectContaining({ errorCode: 'invalid-coinbase-outputs' }));
     const longTag = coinbaseTag('x'.repeat(60));
     expect(scriptSigRoom(longTag, 32)).toBeLessThan(2);
-    expect(() => workFromTemplate(t, { rewardScript: SRI_PAYOUT_SCRIPT, tag: longTag, fullExtranonceSize: 32 })).toThrow(expect.objectContaining({ code: 'invalid-coinbase' }));
+    expect(() => workFromTemplate(t, { rewardScript: SRI_PAYOUT_SCRIPT, tag: longTag, fullExtranonceSize: 32 })).toThrow(expect.objectContaining({ errorCode: 'invalid-coinbase' }));
     expect(() => workFromTemplate(template({ coinbaseTxOutputsCount: 2 }), { rewardScript: SRI_PAYOUT_SCRIPT, fullExtranonceSize: 8 })).toThrow(
-      expect.objectContaining({ code: 'invalid-template' }),
+      expect.objectContaining({ errorCode: 'invalid-template' }),
     );
   });
 
@@ -275,7 +275,7 @@ describe('jobs', () => {
     const ch = standard(MAINNET_BITS, 0);
     const oldPrefix = ch.extranoncePrefix;
     const newPrefix = sriPrefix(32).fill(9, 20, 31);
-    expect(() => ch.setExtranoncePrefix(new Uint8Array(8))).toThrow(expect.objectContaining({ code: 'invalid-extranonce-prefix' }));
+    expect(() => ch.setExtranoncePrefix(new Uint8Array(8))).toThrow(expect.objectContaining({ errorCode: 'invalid-extranonce-prefix' }));
     expect(ch.setExtranoncePrefix(newPrefix)).toEqual({ channelId: 1, extranoncePrefix: newPrefix });
     const j2 = ch.addJob(work(2n, 32, false));
     expect(ch.job(1)!.extranoncePrefix).toBe(oldPrefix);
@@ -353,8 +353,8 @@ describe('custom jobs (SetCustomMiningJob)', () => {
   });
 
   it('rejects malformed custom jobs with SRI codes', () => {
-    expect(() => workFromCustomJob(customJob({ coinbaseTxOutputs: Uint8Array.of(5, 1) }), 32)).toThrow(expect.objectContaining({ code: 'invalid-coinbase-tx-outputs' }));
-    expect(() => workFromCustomJob(customJob({ coinbasePrefix: new Uint8Array(80) }), 32)).toThrow(expect.objectContaining({ code: 'invalid-coinbase-prefix' }));
+    expect(() => workFromCustomJob(customJob({ coinbaseTxOutputs: Uint8Array.of(5, 1) }), 32)).toThrow(expect.objectContaining({ errorCode: 'invalid-coinbase-tx-outputs' }));
+    expect(() => workFromCustomJob(customJob({ coinbasePrefix: new Uint8Array(80) }), 32)).toThrow(expect.objectContaining({ errorCode: 'invalid-coinbase-prefix' }));
   });
 });
 
@@ -391,7 +391,7 @@ describe('group channels', () => {
     expect(group.addJob(work(2n, 32, false)).broadcast!.minNtime).toBe(T);
     // Own jobs of a member draw from the same sequence: no id clash with the group's.
     expect(a.addJob(work(3n, 32, false)).jobId).toBe(3);
-    expect(() => b.recordJob(work(4n, 32, false), { jobId: 2 })).toThrow(expect.objectContaining({ code: 'duplicate-job-id' }));
+    expect(() => b.recordJob(work(4n, 32, false), { jobId: 2 })).toThrow(expect.objectContaining({ errorCode: 'duplicate-job-id' }));
   });
 
   it('sends per-channel NewMiningJob and SetNewPrevHash on a REQUIRES_STANDARD_JOBS connection', () => {
@@ -409,17 +409,17 @@ describe('group channels', () => {
     expect(snph.perChannel.map((m) => m.channelId)).toEqual([1, 2]);
     expect(b.activeJob!.jobId).toBe(1);
     const extra = new ExtendedChannel({ ...channelOptions({ channelId: 9 }), extranoncePrefix: zeroPrefix(24), extranonceSize: 8 });
-    expect(() => group.add(extra)).toThrow(expect.objectContaining({ code: MiningErrorCode.ExtendedChannelsNotSupportedForStandardJobs }));
+    expect(() => group.add(extra)).toThrow(expect.objectContaining({ errorCode: MiningErrorCode.ExtendedChannelsNotSupportedForStandardJobs }));
   });
 
   it('refuses members with another full extranonce length, and non-future jobs before a prev hash', () => {
     const { group } = members(false);
     const short = new StandardChannel(channelOptions({ channelId: 4, extranoncePrefix: zeroPrefix(16) }));
-    expect(() => group.add(short)).toThrow(expect.objectContaining({ code: 'full-extranonce-size-mismatch' }));
+    expect(() => group.add(short)).toThrow(expect.objectContaining({ errorCode: 'full-extranonce-size-mismatch' }));
     const fixed = new StandardChannel({ ...channelOptions({ channelId: 5, extranoncePrefix: zeroPrefix(32) }), versionRollingAllowed: false });
-    expect(() => group.add(fixed)).toThrow(expect.objectContaining({ code: 'version-rolling-mismatch' }));
-    expect(() => group.addJob(work(1n, 32, false))).toThrow(expect.objectContaining({ code: 'no-chain-tip' }));
-    expect(() => group.setNewPrevHash(1n, chainTip(PREV, MAINNET_BITS, T))).toThrow(expect.objectContaining({ code: 'unknown-template' }));
+    expect(() => group.add(fixed)).toThrow(expect.objectContaining({ errorCode: 'version-rolling-mismatch' }));
+    expect(() => group.addJob(work(1n, 32, false))).toThrow(expect.objectContaining({ errorCode: 'no-chain-tip' }));
+    expect(() => group.setNewPrevHash(1n, chainTip(PREV, MAINNET_BITS, T))).toThrow(expect.objectContaining({ errorCode: 'unknown-template' }));
     expect(group.remove(1)).toBe(true);
     expect(group.size).toBe(2);
   });

@@ -108,8 +108,8 @@ describe('vardiff on a channel', () => {
     expect(st).toEqual({ channelId: 1, maximumTarget: lowerMax });
     expect(ch.nominalHashrate).toBe(100);
     expect(ch.maxTarget).toEqual(lowerMax);
-    expect(() => ch.updateChannel(-1, lowerMax, T0 + 2)).toThrow(expect.objectContaining({ code: 'invalid-nominal-hashrate' }));
-    expect(() => ch.updateChannel(100, new Uint8Array(32), T0 + 2)).toThrow(expect.objectContaining({ code: 'max-target-out-of-range' }));
+    expect(() => ch.updateChannel(-1, lowerMax, T0 + 2)).toThrow(expect.objectContaining({ errorCode: 'invalid-nominal-hashrate' }));
+    expect(() => ch.updateChannel(100, new Uint8Array(32), T0 + 2)).toThrow(expect.objectContaining({ errorCode: 'max-target-out-of-range' }));
     // Same values again: nothing to send.
     expect(ch.updateChannel(100, lowerMax, T0 + 3)).toBeNull();
   });

@@ -46,7 +46,7 @@ describe('integers are little-endian', () => {
     expect(() => U64.size(1n << 64n, 'x')).toThrow(Sv2EncodeError);
   });
   it('reports a short buffer', () => {
-    expect(decErr(U32, 'aabbcc').code).toBe('short-buffer');
+    expect(decErr(U32, 'aabbcc').reason).toBe('short-buffer');
   });
 });
 
@@ -70,16 +70,16 @@ describe('byte strings', () => {
     expect(enc(STR0_255, 'hé')).toBe('0368c3a9');
   });
   it('refuse a length over the type maximum', () => {
-    expect(decErr(B0_32, '21' + '00'.repeat(33)).code).toBe('length-over-max');
+    expect(decErr(B0_32, '21' + '00'.repeat(33)).reason).toBe('length-over-max');
     expect(() => B0_32.size(new Uint8Array(33), 'x')).toThrow(Sv2EncodeError);
     expect(() => B0_255.size(new Uint8Array(256), 'x')).toThrow(Sv2EncodeError);
     expect(() => STR0_255.size('x'.repeat(256), 'x')).toThrow(Sv2EncodeError);
   });
   it('refuse a length past the end without allocating it', () => {
-    expect(decErr(B0_16M, 'ffffff00').code).toBe('length-past-end');
+    expect(decErr(B0_16M, 'ffffff00').reason).toBe('length-past-end');
   });
   it('refuses invalid UTF-8 in a string', () => {
-    expect(decErr(STR0_255, '02c328').code).toBe('invalid-utf8');
+    expect(decErr(STR0_255, '02c328').reason).toBe('invalid-utf8');
   });
   it('U256 is 32 raw bytes in wire order', () => {
     const v = new Uint8Array(32).map((_, i) => i);
@@ -94,12 +94,12 @@ describe('sequences and options', () => {
     expect(enc(SEQ0_64K(B0_16M), [new Uint8Array([9])])).toBe('010001000009');
   });
   it('refuse a count the remaining bytes cannot hold before allocating', () => {
-    expect(decErr(SEQ0_64K(U256), 'ffff' + '00'.repeat(64)).code).toBe('length-past-end');
+    expect(decErr(SEQ0_64K(U256), 'ffff' + '00'.repeat(64)).reason).toBe('length-past-end');
   });
   it('OPTION is a 0/1 count', () => {
     expect(enc(OPTION(U32), 5)).toBe('0105000000');
     expect(enc(OPTION(U32), null)).toBe('00');
     expect(dec(OPTION(U32), '00')).toBeNull();
-    expect(decErr(OPTION(U32), '0205000000').code).toBe('bad-option-count');
+    expect(decErr(OPTION(U32), '0205000000').reason).toBe('bad-option-count');
   });
 });

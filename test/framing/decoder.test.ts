@@ -69,7 +69,7 @@ describe('FrameDecoder', () => {
       big.push(Uint8Array.of(0, 0, 0x57, 0xff, 0xff, 0xff));
       expect.unreachable();
     } catch (e) {
-      expect((e as Sv2DecodeError).code).toBe('frame-too-large');
+      expect((e as Sv2DecodeError).reason).toBe('frame-too-large');
     }
   });
 });

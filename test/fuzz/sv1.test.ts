@@ -21,7 +21,7 @@ function onlyTypedErrors(fn: () => unknown): void {
   } catch (error) {
     if (!(error instanceof Sv1ProtocolError)) throw error;
     expect(error.message).not.toMatch(/\n/);
-    expect(error.code).toMatch(/^[a-z-]+$/);
+    expect(error.reason).toMatch(/^[a-z-]+$/);
   }
 }
 

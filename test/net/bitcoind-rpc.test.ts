@@ -6,7 +6,7 @@ import { fromHex, hashToDisplay, parseBlock, parseTransaction, scriptToAddress }
 import { bytesToHex } from '../../src/codec/hex.js';
 import { EmbeddedChain } from '../../src/chain/chain.js';
 import { candidateFromGbt, type GbtResult } from '../../src/chain/gbt.js';
-import { solveTemplate } from '../../src/chain/miner.js';
+import { solveTemplate } from '../../src/chain/template-solver.js';
 import { finishTemplate } from '../../src/chain/template.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';
 import { RpcClient, RpcError, RpcTransportError } from '../../src/net/bitcoind/rpc-client.js';
@@ -53,10 +53,10 @@ describe('embedded chain RPC server (bitcoind shapes, real HTTP)', () => {
     expect(await client.call('getblockheader', [hashes[1]])).toMatchObject({ hash: hashes[1], height: 2, nTx: 1 });
     expect(chain.height).toBe(3);
 
-    await expect(client.call('getblock', ['00'.repeat(32)])).rejects.toMatchObject({ code: -5 });
-    await expect(client.call('generatetoaddress', [1, 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'])).rejects.toMatchObject({ code: -5, detail: 'Error: Invalid address' });
+    await expect(client.call('getblock', ['00'.repeat(32)])).rejects.toMatchObject({ rpcCode: -5 });
+    await expect(client.call('generatetoaddress', [1, 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'])).rejects.toMatchObject({ rpcCode: -5, detail: 'Error: Invalid address' });
     await expect(client.call('nosuchmethod')).rejects.toBeInstanceOf(RpcError);
-    await expect(client.call('nosuchmethod')).rejects.toMatchObject({ code: -32601 });
+    await expect(client.call('nosuchmethod')).rejects.toMatchObject({ rpcCode: -32601 });
   });
 
   it('serves the mempool: getrawmempool, getmempoolentry, getrawtransaction, sendrawtransaction', async () => {
@@ -76,19 +76,19 @@ describe('embedded chain RPC server (bitcoind shapes, real HTTP)', () => {
     const childId = await client.call<string>('sendrawtransaction', [bytesToHex(child)]);
     expect((await client.call<Record<string, unknown>>('getmempoolentry', [childId])).depends).toEqual([txid]);
     expect(Object.keys(await client.call<object>('getrawmempool', [true])).sort()).toEqual([txid, childId].sort());
-    await expect(client.call('sendrawtransaction', ['00'])).rejects.toMatchObject({ code: -22 });
+    await expect(client.call('sendrawtransaction', ['00'])).rejects.toMatchObject({ rpcCode: -22 });
     const spentTwice = gen.sign({ version: 2, inputs: [{ prevTxid: parent.txid, prevVout: 0, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] }], outputs: [{ value: 1000n, script: PAYOUT }], locktime: 0 }, [parent.outputs[0]!.value]);
-    await expect(client.call('sendrawtransaction', [bytesToHex(spentTwice)])).rejects.toMatchObject({ code: -26, detail: 'txn-mempool-conflict' });
+    await expect(client.call('sendrawtransaction', [bytesToHex(spentTwice)])).rejects.toMatchObject({ rpcCode: -26, detail: 'txn-mempool-conflict' });
 
     chain.generate(1, PAYOUT);
     const verbose = await client.call<Record<string, unknown>>('getrawtransaction', [txid, true]);
     expect(verbose).toMatchObject({ txid, confirmations: 1, blockhash: hashToDisplay(chain.tip.hash) });
-    await expect(client.call('getmempoolentry', [txid])).rejects.toMatchObject({ code: -5 });
+    await expect(client.call('getmempoolentry', [txid])).rejects.toMatchObject({ rpcCode: -5 });
   });
 
   it('getblocktemplate → mine → submitblock, with Core reject reasons', async () => {
     const { client, chain } = await node();
-    await expect(client.call('getblocktemplate', [{}])).rejects.toMatchObject({ code: -8, detail: expect.stringMatching(/segwit rule/) });
+    await expect(client.call('getblocktemplate', [{}])).rejects.toMatchObject({ rpcCode: -8, detail: expect.stringMatching(/segwit rule/) });
     const gbt = await client.call<GbtResult>('getblocktemplate', [{ rules: ['segwit'] }]);
     expect(gbt).toMatchObject({ height: 1, bits: '207fffff', coinbasevalue: 5_000_000_000, previousblockhash: hashToDisplay(chain.tip.hash), transactions: [] });
     expect(gbt.default_witness_commitment).toMatch(/^6a24aa21a9ed/);
@@ -100,7 +100,7 @@ describe('embedded chain RPC server (bitcoind shapes, real HTTP)', () => {
     expect(await client.call('submitblock', [bytesToHex(block)])).toBe('duplicate');
     const stale = solveTemplate(template, { payoutScript: PAYOUT, extranonce: new Uint8Array(8).fill(1) })!;
     expect(await client.call('submitblock', [bytesToHex(stale)])).toBe('inconclusive-not-best-prevblk');
-    await expect(client.call('submitblock', ['zz'])).rejects.toMatchObject({ code: -22 });
+    await expect(client.call('submitblock', ['zz'])).rejects.toMatchObject({ rpcCode: -22 });
   });
 
   it('long polling returns when the tip changes', async () => {

@@ -99,9 +99,9 @@ describe('mining.subscribe', () => {
   it('reads the subscription shapes pools actually send', () => {
     expect(readSubscribeResult([['mining.notify', 'ae68'], '08000002', '4'])).toMatchObject({ subscriptions: [['mining.notify', 'ae68']], extranonce2Size: 4 });
     expect(readSubscribeResult([null, 'AABB', 8])).toMatchObject({ subscriptions: [], extranonce1: hex('aabb') });
-    expect(refusal(() => readSubscribeResult([[], 'xyz', 4])).code).toBe('invalid-result');
-    expect(refusal(() => readSubscribeResult([[], '00', 33])).code).toBe('invalid-result');
-    expect(refusal(() => readSubscribeResult(true)).code).toBe('invalid-result');
+    expect(refusal(() => readSubscribeResult([[], 'xyz', 4])).reason).toBe('invalid-result');
+    expect(refusal(() => readSubscribeResult([[], '00', 33])).reason).toBe('invalid-result');
+    expect(refusal(() => readSubscribeResult(true)).reason).toBe('invalid-result');
   });
 });
 
@@ -115,7 +115,7 @@ describe('mining.authorize', () => {
 
   it('refuses a missing username', () => {
     const e = refusal(() => parseClientLine('{"id":3,"method":"mining.authorize","params":[]}'));
-    expect(e).toMatchObject({ code: 'invalid-params', id: 3, method: 'mining.authorize' });
+    expect(e).toMatchObject({ reason: 'invalid-params', id: 3, method: 'mining.authorize' });
     expect(e.message).toBe('mining.authorize: username must be a string, got undefined');
   });
 
@@ -159,10 +159,10 @@ describe('mining.configure (BIP310)', () => {
   });
 
   it('refuses malformed extension lists and masks', () => {
-    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":["version-rolling"]}')).code).toBe('invalid-params');
-    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":[[1]]}')).code).toBe('invalid-params');
-    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":[["version-rolling"],{"version-rolling.mask":"1fffe0001"}]}')).code).toBe('invalid-params');
-    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":[["version-rolling"],[]]}')).code).toBe('invalid-params');
+    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":["version-rolling"]}')).reason).toBe('invalid-params');
+    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":[[1]]}')).reason).toBe('invalid-params');
+    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":[["version-rolling"],{"version-rolling.mask":"1fffe0001"}]}')).reason).toBe('invalid-params');
+    expect(refusal(() => parseClientLine('{"id":1,"method":"mining.configure","params":[["version-rolling"],[]]}')).reason).toBe('invalid-params');
   });
 
   it('negotiates the mask as the intersection and answers every listed extension', () => {
@@ -186,8 +186,8 @@ describe('mining.configure (BIP310)', () => {
     expect(readConfigureResult({ 'version-rolling': false })).toMatchObject({ versionRollingMask: null, versionRollingError: null });
     expect(readConfigureResult({ 'version-rolling': 'mask too small' })).toMatchObject({ versionRollingMask: null, versionRollingError: 'mask too small' });
     expect(readConfigureResult({ 'version-rolling': true, 'version-rolling.mask': '18000000' }).versionRollingMask).toBe(0x18000000);
-    expect(refusal(() => readConfigureResult({ 'version-rolling': true })).code).toBe('invalid-result');
-    expect(refusal(() => readConfigureResult([])).code).toBe('invalid-result');
+    expect(refusal(() => readConfigureResult({ 'version-rolling': true })).reason).toBe('invalid-result');
+    expect(refusal(() => readConfigureResult([])).reason).toBe('invalid-result');
   });
 });
 
@@ -208,7 +208,7 @@ describe('mining.extranonce.subscribe, suggest_difficulty, suggest_target', () =
 
   it('refuses a zero, negative or non-numeric difficulty', () => {
     for (const bad of ['[0]', '[-1]', '["abc"]', '[]', '[null]', '[true]']) {
-      expect(refusal(() => parseClientLine(`{"id":5,"method":"mining.suggest_difficulty","params":${bad}}`)).code).toBe('invalid-params');
+      expect(refusal(() => parseClientLine(`{"id":5,"method":"mining.suggest_difficulty","params":${bad}}`)).reason).toBe('invalid-params');
     }
   });
 });
@@ -255,7 +255,7 @@ describe('mining.submit', () => {
     ];
     for (const params of bad) {
       const e = refusal(() => parseClientLine(`{"id":9,"method":"mining.submit","params":${params}}`));
-      expect(e).toMatchObject({ code: 'invalid-params', id: 9, method: 'mining.submit' });
+      expect(e).toMatchObject({ reason: 'invalid-params', id: 9, method: 'mining.submit' });
     }
   });
 
@@ -308,7 +308,7 @@ describe('mining.notify', () => {
     for (const [index, value] of mutations) {
       const params = [...good];
       params[index] = value;
-      expect(refusal(() => parseServerLine(`{"id":null,"method":"mining.notify","params":[${params.join(',')}]}`)).code).toBe('invalid-params');
+      expect(refusal(() => parseServerLine(`{"id":null,"method":"mining.notify","params":[${params.join(',')}]}`)).reason).toBe('invalid-params');
     }
     expect(refusal(() => parseServerLine('{"id":null,"method":"mining.notify","params":["bf"]}')).message).toBe('mining.notify: needs 9 params, got 1');
   });
@@ -320,8 +320,8 @@ describe('other server messages', () => {
     expect(buildSetDifficulty(0.001)).toBe('{"id":null,"method":"mining.set_difficulty","params":[0.001]}\n');
     expect(server(buildSetDifficulty(1e21), 'set-difficulty').difficulty).toBe(1e21);
     expect(server('{"id":null,"method":"mining.set_difficulty","params":["8192"]}', 'set-difficulty').difficulty).toBe(8192);
-    expect(refusal(() => parseServerLine('{"id":null,"method":"mining.set_difficulty","params":[0]}')).code).toBe('invalid-params');
-    expect(refusal(() => buildSetDifficulty(Number.NaN)).code).toBe('invalid-value');
+    expect(refusal(() => parseServerLine('{"id":null,"method":"mining.set_difficulty","params":[0]}')).reason).toBe('invalid-params');
+    expect(refusal(() => buildSetDifficulty(Number.NaN)).reason).toBe('invalid-value');
   });
 
   it('mining.set_extranonce', () => {
@@ -329,7 +329,7 @@ describe('other server messages', () => {
     expect(line).toBe('{"id":null,"method":"mining.set_extranonce","params":["e9695791",4]}\n');
     expect(server(line, 'set-extranonce')).toMatchObject({ extranonce1: hex('e9695791'), extranonce2Size: 4 });
     expect(server('{"id":null,"method":"mining.set_extranonce","params":["AABB","8"]}', 'set-extranonce').extranonce2Size).toBe(8);
-    expect(refusal(() => parseServerLine('{"id":null,"method":"mining.set_extranonce","params":["aabb",33]}')).code).toBe('invalid-params');
+    expect(refusal(() => parseServerLine('{"id":null,"method":"mining.set_extranonce","params":["aabb",33]}')).reason).toBe('invalid-params');
   });
 
   it('mining.set_version_mask', () => {
@@ -343,7 +343,7 @@ describe('other server messages', () => {
     expect(server(buildReconnect('pool.example.com', 3333, 5), 'reconnect')).toMatchObject({ host: 'pool.example.com', port: 3333, waitSeconds: 5 });
     expect(server(buildReconnect(), 'reconnect')).toMatchObject({ host: null, port: null, waitSeconds: null });
     expect(server('{"id":null,"method":"client.reconnect","params":["h","3334","10"]}', 'reconnect')).toMatchObject({ port: 3334, waitSeconds: 10 });
-    expect(refusal(() => parseServerLine('{"id":null,"method":"client.reconnect","params":["h",70000]}')).code).toBe('invalid-params');
+    expect(refusal(() => parseServerLine('{"id":null,"method":"client.reconnect","params":["h",70000]}')).reason).toBe('invalid-params');
   });
 
   it('client.show_message, client.get_version, mining.ping', () => {
@@ -380,23 +380,23 @@ describe('responses and envelopes', () => {
   });
 
   it('refuses non-JSON, non-objects, bad ids, bad methods and object params with typed errors', () => {
-    expect(refusal(() => parseClientLine('INVALID')).code).toBe('invalid-json');
-    expect(refusal(() => parseClientLine('')).code).toBe('invalid-json');
-    expect(refusal(() => parseClientLine('[{"id":1,"method":"mining.subscribe"}]')).code).toBe('invalid-message');
-    expect(refusal(() => parseClientLine('42')).code).toBe('invalid-message');
-    expect(refusal(() => parseClientLine('{"id":{"a":1},"method":"mining.subscribe"}')).code).toBe('invalid-message');
-    expect(refusal(() => parseClientLine('{"id":1,"method":7}')).code).toBe('invalid-message');
-    expect(refusal(() => parseClientLine('{"id":1}')).code).toBe('invalid-message');
-    expect(refusal(() => parseServerLine('{"id":1,"method":"mining.notify","params":{"job":"bf"}}'))).toMatchObject({ code: 'invalid-params', id: 1, method: 'mining.notify' });
+    expect(refusal(() => parseClientLine('INVALID')).reason).toBe('invalid-json');
+    expect(refusal(() => parseClientLine('')).reason).toBe('invalid-json');
+    expect(refusal(() => parseClientLine('[{"id":1,"method":"mining.subscribe"}]')).reason).toBe('invalid-message');
+    expect(refusal(() => parseClientLine('42')).reason).toBe('invalid-message');
+    expect(refusal(() => parseClientLine('{"id":{"a":1},"method":"mining.subscribe"}')).reason).toBe('invalid-message');
+    expect(refusal(() => parseClientLine('{"id":1,"method":7}')).reason).toBe('invalid-message');
+    expect(refusal(() => parseClientLine('{"id":1}')).reason).toBe('invalid-message');
+    expect(refusal(() => parseServerLine('{"id":1,"method":"mining.notify","params":{"job":"bf"}}'))).toMatchObject({ reason: 'invalid-params', id: 1, method: 'mining.notify' });
     expect(refusal(() => parseClientLine(`x${'y'.repeat(5000)}`)).message.length).toBeLessThan(80);
   });
 
   it('refuses builder input that would put a wrong value on the wire', () => {
     const share = { workerName: 'w', jobId: 'j', extranonce2: hex('00'), ntime: 2 ** 32, nonce: 0, versionBits: null };
-    expect(refusal(() => buildSubmit(1, share)).code).toBe('invalid-value');
-    expect(refusal(() => buildSetVersionMask(-1)).code).toBe('invalid-value');
-    expect(refusal(() => buildResult(Number.POSITIVE_INFINITY, true)).code).toBe('invalid-value');
-    expect(refusal(() => buildSetExtranonce(hex('00'), 40)).code).toBe('invalid-value');
-    expect(refusal(() => buildReconnect('h', 0)).code).toBe('invalid-value');
+    expect(refusal(() => buildSubmit(1, share)).reason).toBe('invalid-value');
+    expect(refusal(() => buildSetVersionMask(-1)).reason).toBe('invalid-value');
+    expect(refusal(() => buildResult(Number.POSITIVE_INFINITY, true)).reason).toBe('invalid-value');
+    expect(refusal(() => buildSetExtranonce(hex('00'), 40)).reason).toBe('invalid-value');
+    expect(refusal(() => buildReconnect('h', 0)).reason).toBe('invalid-value');
   });
 });

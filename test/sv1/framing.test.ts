@@ -63,7 +63,7 @@ describe('LineSplitter', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(Sv1ProtocolError);
-    expect(error).toMatchObject({ code: 'line-too-long', message: 'line longer than 16 bytes' });
+    expect(error).toMatchObject({ reason: 'line-too-long', message: 'line longer than 16 bytes' });
     expect(splitter.bufferedBytes).toBe(0);
     // the splitter stays failed: the connection is to be dropped
     expect(() => splitter.push(utf8('\n'))).toThrow(Sv1ProtocolError);

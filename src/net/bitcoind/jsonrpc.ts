@@ -1,4 +1,5 @@
 /** JSON-RPC as bitcoind speaks it: error codes, Basic auth, the cookie file. */
+import { Sv2Error } from '../../codec/sv2-error.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -23,13 +24,13 @@ export const RPC = {
 } as const;
 
 /** An error a method answers with (code and message go back to the caller). */
-export class RpcMethodError extends Error {
-  override readonly name = 'RpcMethodError';
+export class RpcMethodError extends Sv2Error {
   constructor(
-    readonly code: number,
+    /** the JSON-RPC error code answered */
+    readonly rpcCode: number,
     message: string,
   ) {
-    super(message);
+    super('SV2_ERR_RPC_METHOD', message);
   }
 }
 

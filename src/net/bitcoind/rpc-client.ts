@@ -1,29 +1,29 @@
 /** A bitcoind JSON-RPC client over HTTP (Bitcoin Core, Knots, btcd), with user/password or cookie auth. */
+import { Sv2Error } from '../../codec/sv2-error.js';
 import { Agent, request } from 'node:http';
 import { basicAuthHeader, readCookie, type RpcAuth, type RpcCredentials } from './jsonrpc.js';
 
 /** The node answered with a JSON-RPC error. */
-export class RpcError extends Error {
-  override readonly name = 'RpcError';
+export class RpcError extends Sv2Error {
   constructor(
     readonly method: string,
-    readonly code: number,
+    /** the JSON-RPC error code */
+    readonly rpcCode: number,
     /** The node's message as it sent it (e.g. a reject reason). */
     readonly detail: string,
   ) {
-    super(`${method}: ${detail} (code ${code})`);
+    super('SV2_ERR_RPC', `${method}: ${detail} (code ${rpcCode})`);
   }
 }
 
 /** The call did not get a JSON-RPC answer: connection refused or dropped, timeout, HTTP 401/5xx without a body. */
-export class RpcTransportError extends Error {
-  override readonly name = 'RpcTransportError';
+export class RpcTransportError extends Sv2Error {
   constructor(
     readonly method: string,
     message: string,
     readonly status?: number,
   ) {
-    super(`${method}: ${message}`);
+    super('SV2_ERR_RPC_TRANSPORT', `${method}: ${message}`);
   }
 }
 

@@ -134,7 +134,7 @@ export class RpcServer {
     try {
       return ok(await this.methods.call(r.method, params as unknown[] | Record<string, unknown>, signal));
     } catch (e) {
-      if (e instanceof RpcMethodError) return fail(e.code, e.message);
+      if (e instanceof RpcMethodError) return fail(e.rpcCode, e.message);
       this.opts.onError?.(`rpc ${r.method} failed: ${(e as Error).message}`);
       return fail(RPC.MISC_ERROR, (e as Error).message);
     }

@@ -1,15 +1,15 @@
+import { Sv2Error } from '../../codec/sv2-error.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 
 /** A config value that is missing or wrong; `key` is its dotted TOML path. Roles exit with code 2 on it. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends Sv2Error {
   constructor(
     readonly key: string,
     readonly problem: string,
   ) {
-    super(`${key}: ${problem}`);
+    super('SV2_ERR_CONFIG', `${key}: ${problem}`);
   }
 }
 

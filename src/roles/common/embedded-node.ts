@@ -4,6 +4,7 @@
  * real transactions. On a fresh chain it mines bootstrap blocks to the generator's wallet so the
  * wallet has mature coins to spend.
  */
+import { Sv2Error } from '../../codec/sv2-error.js';
 import { mkdirSync } from 'node:fs';
 import { FileBlockStore, MemoryBlockStore } from '../../chain/block-store.js';
 import { EmbeddedChain } from '../../chain/chain.js';
@@ -64,8 +65,10 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-export class NodeConfigError extends Error {
-  override readonly name = 'NodeConfigError';
+export class NodeConfigError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_CONFIG', message, options);
+  }
 }
 
 export async function startNode(cfg: NodeConfig, log: NodeLogger = { info() {}, warn() {} }): Promise<RunningNode> {

@@ -4,6 +4,7 @@
  * sets up protocol 2, announces its coinbase constraints, relays NewTemplate / SetNewPrevHash,
  * sends SubmitSolution, and reconnects with backoff when the provider goes away.
  */
+import { Sv2Error } from '../../codec/sv2-error.js';
 import type { Logger } from 'pino';
 import type { SubmitOutcome } from '../../chain/template-source.js';
 import { Protocol, PROTOCOL_VERSION } from '../../messages/common.js';
@@ -28,8 +29,10 @@ export interface TdpClientOptions {
   vendor?: string;
 }
 
-export class TdpError extends Error {
-  override readonly name = 'TdpError';
+export class TdpError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_TDP', message, options);
+  }
 }
 
 /** The largest Sv2 frame payload (U24 length). */

@@ -3,6 +3,7 @@
  * channel, or Sv1). It keeps the counters a live view shows and emits an event for everything
  * that happens, so a UI or a test can follow it without polling.
  */
+import { Sv2Error } from '../../codec/sv2-error.js';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { difficultyFromTarget } from '../../bitcoin/target.js';
@@ -43,8 +44,10 @@ export interface MinerOptions {
   deviceId?: string;
 }
 
-export class MinerConfigError extends Error {
-  override readonly name = 'MinerConfigError';
+export class MinerConfigError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_CONFIG', message, options);
+  }
 }
 
 export type DropReason = 'stale' | 'target' | 'backlog' | 'disconnected';

@@ -339,7 +339,7 @@ export class ChannelManager {
       ch = make();
     } catch (e) {
       if (!(e instanceof ChannelError)) throw e;
-      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: e.code });
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: e.errorCode });
       return;
     }
     conn.channels.set(ch.channelId, ch);
@@ -415,7 +415,7 @@ export class ChannelManager {
       if (setTarget !== null) this.hooks.send(connId, 'SetTarget', setTarget);
     } catch (e) {
       if (!(e instanceof ChannelError)) throw e;
-      this.hooks.send(connId, 'UpdateChannelError', { channelId: m.channelId, errorCode: e.code });
+      this.hooks.send(connId, 'UpdateChannelError', { channelId: m.channelId, errorCode: e.errorCode });
     }
   }
 

@@ -3,6 +3,7 @@
  * the configured authority key), then SetupConnection for the Mining Protocol. Resolves once the
  * pool answered SetupConnection.Success; every later message goes to the core.
  */
+import { Sv2Error } from '../../codec/sv2-error.js';
 import { MiningSuccessFlags } from '../../messages/index.js';
 import type { AnyMessage } from '../../messages/index.js';
 import { connect } from '../../net/index.js';
@@ -22,8 +23,10 @@ export interface Sv2ConnectorOptions {
   onWarning?: (message: string) => void;
 }
 
-export class UpstreamSetupError extends Error {
-  override readonly name = 'UpstreamSetupError';
+export class UpstreamSetupError extends Sv2Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SV2_ERR_UPSTREAM_SETUP', message, options);
+  }
 }
 
 export function sv2Connector(options: Sv2ConnectorOptions = {}): UpstreamConnector {

@@ -507,7 +507,7 @@ export class TranslatorCore {
       return update();
     } catch (error) {
       if (!(error instanceof ChannelError)) throw error;
-      this.log.warn({ channel: channel.channelId, code: error.code, error: error.message }, 'pool message refused');
+      this.log.warn({ channel: channel.channelId, errorCode: error.errorCode, error: error.message }, 'pool message refused');
       return undefined;
     }
   }
