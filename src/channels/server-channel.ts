@@ -17,7 +17,7 @@ import type { JobStoreLimits } from './job-store.js';
 import { DEFAULT_JOB_STORE_LIMITS, JobIdSequence, JobStore } from './job-store.js';
 import { SeenShares, ShareAccounting } from './share-accounting.js';
 import type { BlockFound, ShareErrorCode, ShareResult } from './share-result.js';
-import { shareError } from './share-result.js';
+import { shareError, TOO_MANY_SHARES } from './share-result.js';
 import { Vardiff } from './vardiff.js';
 import type { Work } from './work.js';
 
@@ -262,7 +262,10 @@ export abstract class ServerChannel {
     } else {
       return this.reject(sequenceNumber, MiningErrorCode.DifficultyTooLow);
     }
-    if (!this.seen.add(hash)) return this.reject(sequenceNumber, MiningErrorCode.DuplicateShare);
+    const seen = this.seen.add(hash);
+    if (seen === 'duplicate') return this.reject(sequenceNumber, MiningErrorCode.DuplicateShare);
+    // A block is worth more than the bookkeeping: it is taken even when the table is full (and ends the prev hash).
+    if (seen === 'full' && !isBlock) return this.reject(sequenceNumber, TOO_MANY_SHARES);
 
     this.vardiff.recordShare();
     let ack = this.accounting.accept(sequenceNumber, difficulty, hashDifficulty(hash));

@@ -111,23 +111,23 @@ export class ShareTally implements ShareCounts {
   }
 }
 
+/** What `SeenShares.add` found: a new share, one seen before, or no room to remember another. */
+export type SeenResult = 'new' | 'duplicate' | 'full';
+
 /**
  * Hashes of accepted shares on the current prev hash, for `duplicate-share`. A share is known by
  * the first 64 bits of its hash (uniformly random for any share; a false match is a 2^-64 event),
  * kept in an open-addressing table of typed arrays: no per-share allocation and nothing for the
- * garbage collector. Bounded: past `limit` the oldest entries go (a channel sending that many
- * shares per block needs a harder target, which vardiff gives it). The table starts small and
- * doubles as it fills.
+ * garbage collector. Bounded, and it never forgets within a prev hash (forgetting would credit a
+ * replayed share twice): past `limit` it answers `full` and the channel refuses shares until the
+ * next block. A channel sending that many shares per block needs a harder target, which vardiff
+ * gives it. The table starts small and doubles as it fills.
  */
 export class SeenShares {
   private lo!: Uint32Array;
   private hi!: Uint32Array;
   private used!: Uint8Array;
   private mask = 0;
-  /** Entries in insertion order (a ring from `start`), to evict the oldest in O(1). */
-  private ringLo!: Uint32Array;
-  private ringHi!: Uint32Array;
-  private start = 0;
   private count = 0;
 
   constructor(readonly limit = 16_384) {
@@ -139,31 +139,26 @@ export class SeenShares {
     return this.count;
   }
 
-  /** Records `hash`; returns false when it was already there (a duplicate). */
-  add(hash: Uint8Array): boolean {
+  /** Records `hash` unless it is a duplicate or the table is full. */
+  add(hash: Uint8Array): SeenResult {
     const lo = (hash[0]! | (hash[1]! << 8) | (hash[2]! << 16) | (hash[3]! << 24)) >>> 0;
     const hi = (hash[4]! | (hash[5]! << 8) | (hash[6]! << 16) | (hash[7]! << 24)) >>> 0;
     let i = lo & this.mask;
     while (this.used[i] === 1) {
-      if (this.lo[i] === lo && this.hi[i] === hi) return false;
+      if (this.lo[i] === lo && this.hi[i] === hi) return 'duplicate';
       i = (i + 1) & this.mask;
     }
-    if (this.count === this.limit) {
-      this.evictOldest();
-    } else {
-      if ((this.count + 1) * 2 > this.used.length) this.growTable();
-      if (this.count === this.ringLo.length) this.growRing();
+    if (this.count === this.limit) return 'full';
+    if ((this.count + 1) * 2 > this.used.length) {
+      this.growTable();
+      i = lo & this.mask;
+      while (this.used[i] === 1) i = (i + 1) & this.mask;
     }
-    i = lo & this.mask;
-    while (this.used[i] === 1) i = (i + 1) & this.mask;
     this.used[i] = 1;
     this.lo[i] = lo;
     this.hi[i] = hi;
-    const end = (this.start + this.count) % this.ringLo.length;
-    this.ringLo[end] = lo;
-    this.ringHi[end] = hi;
     this.count++;
-    return true;
+    return 'new';
   }
 
   /** Forgets everything (a new prev hash), giving back the memory a burst of shares took. */
@@ -171,7 +166,6 @@ export class SeenShares {
     if (this.used.length > 1024) this.reset();
     else {
       this.used.fill(0);
-      this.start = 0;
       this.count = 0;
     }
   }
@@ -181,32 +175,7 @@ export class SeenShares {
     this.hi = new Uint32Array(64);
     this.used = new Uint8Array(64);
     this.mask = 63;
-    this.ringLo = new Uint32Array(Math.min(32, this.limit));
-    this.ringHi = new Uint32Array(this.ringLo.length);
-    this.start = 0;
     this.count = 0;
-  }
-
-  private evictOldest(): void {
-    const lo = this.ringLo[this.start]!;
-    const hi = this.ringHi[this.start]!;
-    this.start = (this.start + 1) % this.ringLo.length;
-    this.count--;
-    const mask = this.mask;
-    let i = lo & mask;
-    while (!(this.lo[i] === lo && this.hi[i] === hi)) i = (i + 1) & mask;
-    this.used[i] = 0;
-    // Backward-shift deletion keeps every later entry of the probe run reachable.
-    for (let j = (i + 1) & mask; this.used[j] === 1; j = (j + 1) & mask) {
-      const home = this.lo[j]! & mask;
-      const reachable = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (reachable) continue;
-      this.used[i] = 1;
-      this.lo[i] = this.lo[j]!;
-      this.hi[i] = this.hi[j]!;
-      this.used[j] = 0;
-      i = j;
-    }
   }
 
   private growTable(): void {
@@ -224,19 +193,5 @@ export class SeenShares {
       this.lo[i] = lo[k]!;
       this.hi[i] = hi[k]!;
     }
-  }
-
-  private growRing(): void {
-    const cap = this.ringLo.length;
-    const next = Math.min(cap * 2, this.limit);
-    const lo = new Uint32Array(next);
-    const hi = new Uint32Array(next);
-    for (let k = 0; k < this.count; k++) {
-      lo[k] = this.ringLo[(this.start + k) % cap]!;
-      hi[k] = this.ringHi[(this.start + k) % cap]!;
-    }
-    this.ringLo = lo;
-    this.ringHi = hi;
-    this.start = 0;
   }
 }

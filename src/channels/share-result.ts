@@ -12,7 +12,15 @@ export type ShareErrorCode =
   | typeof MiningErrorCode.DifficultyTooLow
   | typeof MiningErrorCode.BadExtranonceSize
   | typeof MiningErrorCode.InvalidNonRollableVersionBit
-  | typeof MiningErrorCode.VersionRollingNotAllowed;
+  | typeof MiningErrorCode.VersionRollingNotAllowed
+  | typeof TOO_MANY_SHARES;
+
+/**
+ * Our code (SRI's error strings are free-form) for a share refused because its channel already
+ * sent more shares on this prev hash than duplicate detection can remember: crediting it could
+ * credit a replay. Vardiff raises such a channel's target; the next block clears it.
+ */
+export const TOO_MANY_SHARES = 'too-many-shares';
 
 /** Everything needed to build the block or send SubmitSolution / PushSolution. */
 export interface BlockFound {

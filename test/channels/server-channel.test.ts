@@ -22,6 +22,7 @@ import {
 import type { ShareResult, Work } from '../../src/channels/index.js';
 import type { Messages } from '../../src/messages/index.js';
 import { MiningErrorCode } from '../../src/messages/index.js';
+import { TOO_MANY_SHARES } from '../../src/channels/share-result.js';
 import { channelOptions, MAX_TARGET, REGTEST_BITS, SATS, SRI_PAYOUT_SCRIPT, SRI_TEMPLATE_OUTPUTS, sriPrefix, template, zeroPrefix } from './fixtures.js';
 
 const T = 1_745_596_910;
@@ -139,13 +140,32 @@ describe('share rejections: every SubmitShares.Error code', () => {
     expect(Object.fromEntries(easy.accounting.rejected)).toEqual({ 'duplicate-share': 1 });
   });
 
-  it('the duplicate set is bounded (maxSeenShares): only the oldest hashes are forgotten', () => {
+  it('the duplicate set is bounded (maxSeenShares) and never forgets within a prev hash: past it, shares are refused, never credited twice', () => {
     const ch = new StandardChannel(channelOptions({ nominalHashrate: 0, maxSeenShares: 2, now: T }));
     ch.addJob(work(1n, 32));
     ch.setNewPrevHash(1n, chainTip(PREV, MAINNET_BITS, T));
-    for (const nonce of [0, 1, 2]) expect(codeOf(ch.validateShare(std({ nonce }), T))).toBe('accepted');
-    expect(codeOf(ch.validateShare(std({ nonce: 2 }), T))).toBe(MiningErrorCode.DuplicateShare);
-    expect(codeOf(ch.validateShare(std({ nonce: 0 }), T))).toBe('accepted');
+    for (const nonce of [0, 1]) expect(codeOf(ch.validateShare(std({ nonce }), T))).toBe('accepted');
+    expect(codeOf(ch.validateShare(std({ nonce: 2 }), T))).toBe(TOO_MANY_SHARES);
+    expect(codeOf(ch.validateShare(std({ nonce: 0 }), T))).toBe(MiningErrorCode.DuplicateShare);
+    expect(ch.accounting.accepted).toBe(2);
+    // A new block clears it.
+    ch.addJob(work(2n, 32));
+    ch.setNewPrevHash(2n, chainTip(new Uint8Array(32).fill(7), MAINNET_BITS, T));
+    expect(codeOf(ch.validateShare(std({ jobId: 2, nonce: 2 }), T))).toBe('accepted');
+  });
+
+  it('a share replayed after 16 385 distinct ones on the same block is a duplicate (the default window)', () => {
+    const ch = new StandardChannel(channelOptions({ nominalHashrate: 0, now: T }));
+    ch.addJob(work(1n, 32));
+    ch.setNewPrevHash(1n, chainTip(PREV, MAINNET_BITS, T));
+    const codes = new Map<string, number>();
+    for (let nonce = 0; nonce <= 16_385; nonce++) {
+      const c = codeOf(ch.validateShare(std({ nonce, sequenceNumber: nonce }), T));
+      codes.set(c, (codes.get(c) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(codes)).toEqual({ accepted: 16_384, [TOO_MANY_SHARES]: 2 });
+    expect(codeOf(ch.validateShare(std({ nonce: 0 }), T))).toBe(MiningErrorCode.DuplicateShare);
+    expect(ch.accounting.accepted).toBe(16_384);
   });
 });
 
