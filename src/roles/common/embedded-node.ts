@@ -5,7 +5,8 @@
  * wallet has mature coins to spend.
  */
 import { mkdirSync } from 'node:fs';
-import { FileBlockStore, MemoryBlockStore } from '../../chain/block-store.js';
+import { MemoryBlockStore } from '../../chain/block-store.js';
+import { FileBlockStore } from './file-block-store.js';
 import { EmbeddedChain } from '../../chain/chain.js';
 import type { DifficultyConfig } from '../../chain/difficulty.js';
 import { EmbeddedTemplateSource } from '../../chain/embedded-source.js';
