@@ -8,7 +8,7 @@
  * The tests check it against every row of BIP324's decode and inverse vector files.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
+import { bytesToHex, hexToBytes } from '../codec/hex.js';
 import { randomBytes } from '../host/random.js';
 import { KeyFormatError } from './errors.js';
 import { sha256 } from './primitives.js';
@@ -50,11 +50,11 @@ function isValidX(x: bigint): boolean {
 }
 
 function toField(bytes: Uint8Array): bigint {
-  return bytesToNumberBE(bytes) % P;
+  return BigInt('0x' + bytesToHex(bytes)) % P;
 }
 
 function toBytes32(n: bigint): Uint8Array {
-  return numberToBytesBE(n, 32);
+  return hexToBytes(n.toString(16).padStart(64, '0')); // through hex: the host's native codec where it has one
 }
 
 /** XSwiftEC(u, t): the x coordinate that (u, t) stands for. Total: every input decodes. */
@@ -107,7 +107,7 @@ export function xswiftecInv(x: bigint, u: bigint, ellCase: number): bigint | und
 /** A random 64-byte encoding of the x coordinate `x32` (which must be on the curve), sampled as BIP324 does. */
 export function ellswiftEncode(x32: Uint8Array): Uint8Array {
   if (x32.length !== 32) throw new KeyFormatError(`x coordinate must be 32 bytes, got ${x32.length}`);
-  const x = bytesToNumberBE(x32);
+  const x = BigInt('0x' + bytesToHex(x32));
   if (x >= P || !isValidX(x)) throw new KeyFormatError('cannot encode: not the x coordinate of a curve point');
   for (;;) {
     // 33 random bytes per try: u (uniform over the field, 0 excluded) and the case.
