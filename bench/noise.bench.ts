@@ -22,8 +22,8 @@ import {
   ServerIdentity,
   type EncodedKey,
 } from '../src/noise/index.js';
-import { nodeOpenInto, nodeSealInto } from '../src/noise/primitives.js';
-import { smallOpenInto, smallSealInto } from '../src/noise/small-aead.js';
+import { nodeOpenInto, nodeSealInto } from '../src/host/aead.js';
+import { smallOpenInto, smallSealInto } from '../src/host/small-aead.js';
 import type { BenchResult } from './harness.js';
 
 const SUITE = 'noise';

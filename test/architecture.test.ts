@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // The layer each top-level folder of src/ belongs to; an import may only point to the same or a lower layer.
 const LAYER: Record<string, number> = {
-  codec: 0, framing: 0, messages: 0, noise: 0, sv1: 0, bitcoin: 0,
+  host: 0, codec: 0, framing: 0, messages: 0, noise: 0, sv1: 0, bitcoin: 0,
   channels: 1, chain: 1,
   net: 2,
   roles: 3,
@@ -27,6 +27,16 @@ function importsOf(file: string): string[] {
     specs.push((m[1] ?? m[2])!);
   }
   return specs.filter((s) => s.startsWith('.'));
+}
+
+/** The layers that must run on any JavaScript runtime (a browser, Deno, Bun), not only on Node. */
+const PORTABLE_LAYERS = [0, 1];
+/** The one file that may reach Node, by a run-time lookup instead of an import. */
+const NODE_LOOKUP = path.join('host', 'node.ts');
+
+/** Source text without comments, so a comment may still name node:crypto or Buffer. */
+function codeOf(file: string): string {
+  return readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
 /** `[folder, role]` of a path inside src/, e.g. ['roles', 'pool']. */
@@ -77,5 +87,16 @@ describe('architecture', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('the wire and logic layers import nothing from node: and use no Buffer (only host/node.ts looks Node up)', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = path.relative(SRC, file);
+      if (!PORTABLE_LAYERS.includes(LAYER[placeOf(file)[0]] ?? -1) || rel === NODE_LOOKUP) continue;
+      const code = codeOf(file);
+      for (const m of code.matchAll(/['"`]node:[\w/]+['"`]|\bBuffer\b|(?<![.\w])require\(|(?<![.\w])process\./g)) violations.push(`${rel}: ${m[0]}`);
+    }
+    expect(violations).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
  * Synchronous and deterministic given its clock: no timers here. Whoever runs it (a role, the
  * RPC server, a test) drives time and feeds transactions.
  */
+import { bytesToHex } from '../codec/hex.js';
 import { parseBlock, type ParsedBlock } from '../bitcoin/block.js';
 import { BitcoinDecodeError, hashToDisplay } from '../bitcoin/bytes.js';
 import type { BlockHeader } from '../bitcoin/header.js';
@@ -132,7 +133,7 @@ export class EmbeddedChain {
   }
 
   entryByHash(hash: Uint8Array): BlockIndexEntry | undefined {
-    return this.byKey.get(Buffer.from(hash).toString('hex'));
+    return this.byKey.get(bytesToHex(hash));
   }
 
   readBlock(entry: BlockIndexEntry): Uint8Array {
@@ -141,13 +142,13 @@ export class EmbeddedChain {
 
   /** A confirmed transaction (via the transaction index) or a mempool one. */
   findTransaction(txid: Uint8Array): { tx: ParsedTransaction; entry?: BlockIndexEntry } | undefined {
-    const key = Buffer.from(txid).toString('hex');
+    const key = bytesToHex(txid);
     const m = this.mempool.get(key);
     if (m) return { tx: m.tx };
     const height = this.txIndex.get(key);
     if (height === undefined) return undefined;
     const entry = this.chain[height]!;
-    const tx = parseBlock(this.readBlock(entry)).transactions.find((t) => Buffer.from(t.txid).toString('hex') === key);
+    const tx = parseBlock(this.readBlock(entry)).transactions.find((t) => bytesToHex(t.txid) === key);
     return tx ? { tx, entry } : undefined;
   }
 
@@ -210,13 +211,13 @@ export class EmbeddedChain {
     bytes: Uint8Array,
     opts: { now?: number; checkScripts: boolean; ref?: BlockRef; checkPow?: boolean; dryRun?: boolean; useScriptCache?: boolean },
   ): BlockIndexEntry | string | null {
-    const key = Buffer.from(block.hash).toString('hex');
+    const key = bytesToHex(block.hash);
     if (this.byKey.has(key)) return 'duplicate';
     if (opts.checkPow ?? true) {
       const pow = checkProofOfWork(block.hash, block.header.bits, this.params);
       if (pow) return pow;
     }
-    const parent = this.byKey.get(Buffer.from(block.header.prevHash).toString('hex'));
+    const parent = this.byKey.get(bytesToHex(block.header.prevHash));
     if (!parent) return 'prev-blk-not-found';
     // Only the tip is extended: the embedded chain has a single miner set and keeps no side branches.
     if (parent !== this.tip) return 'inconclusive-not-best-prevblk';
@@ -258,7 +259,7 @@ export class EmbeddedChain {
       if (typeof r === 'string') return r;
       sigops += r.sigops;
       if (sigops > MAX_BLOCK_SIGOPS_COST) return 'bad-blk-sigops';
-      if (verifyScripts && !(useScriptCache && this.scriptVerified.has(Buffer.from(tx.wtxid).toString('hex')))) {
+      if (verifyScripts && !(useScriptCache && this.scriptVerified.has(bytesToHex(tx.wtxid)))) {
         const s = checkScripts(tx, r.coins);
         if (s) return s;
       }
@@ -281,7 +282,7 @@ export class EmbeddedChain {
     times.sort((a, b) => a - b);
     const entry: BlockIndexEntry = {
       hash: block.hash,
-      key: Buffer.from(block.hash).toString('hex'),
+      key: bytesToHex(block.hash),
       height,
       header: block.header,
       chainWork: (prev?.chainWork ?? 0n) + workFromTarget(bitsToTargetBigInt(block.header.bits)),
@@ -295,16 +296,16 @@ export class EmbeddedChain {
     };
     this.chain.push(entry);
     this.byKey.set(entry.key, entry);
-    for (const t of entry.txids) this.txIndex.set(Buffer.from(t).toString('hex'), height);
+    for (const t of entry.txids) this.txIndex.set(bytesToHex(t), height);
     return entry;
   }
 
   private afterConnect(block: ParsedBlock, entry: BlockIndexEntry): void {
     let changed = false;
     for (const tx of block.transactions.slice(1)) {
-      const key = Buffer.from(tx.txid).toString('hex');
+      const key = bytesToHex(tx.txid);
       if (this.mempool.removeConfirmed(key)) changed = true;
-      this.scriptVerified.delete(Buffer.from(tx.wtxid).toString('hex'));
+      this.scriptVerified.delete(bytesToHex(tx.wtxid));
       // Mempool transactions double-spending what this block spent are now invalid.
       for (const inp of tx.inputs) {
         const spender = this.mempool.spenderOf(outpointKey(inp.prevTxid, inp.prevVout));
@@ -358,7 +359,7 @@ export class EmbeddedChain {
       if (e instanceof BitcoinDecodeError) return { accepted: false, reason: 'TX decode failed' };
       throw e;
     }
-    const key = Buffer.from(tx.txid).toString('hex');
+    const key = bytesToHex(tx.txid);
     const reject = (reason: string): TxAcceptResult => ({ accepted: false, reason, txid: tx.txid });
     const bad = checkTransaction(tx);
     if (bad) return reject(bad);
@@ -382,7 +383,7 @@ export class EmbeddedChain {
     if (scripts) return reject(scripts);
     const entry: MempoolEntry = { tx, key, fee: spend.fee, weight: tx.weight, vsize, sigops: spend.sigops, time: this.clock(), height: this.height, parents: new Set(), children: new Set() };
     this.mempool.add(entry);
-    this.scriptVerified.add(Buffer.from(tx.wtxid).toString('hex'));
+    this.scriptVerified.add(bytesToHex(tx.wtxid));
     const evicted = this.mempool.trim();
     for (const e of evicted) this.forget(e);
     if (evicted.some((e) => e.key === key)) {
@@ -394,7 +395,7 @@ export class EmbeddedChain {
   }
 
   private forget(e: MempoolEntry): void {
-    this.scriptVerified.delete(Buffer.from(e.tx.wtxid).toString('hex'));
+    this.scriptVerified.delete(bytesToHex(e.tx.wtxid));
   }
 
   private emitMempool(): void {

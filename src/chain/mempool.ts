@@ -3,6 +3,7 @@
  * another mempool transaction's outputs) and a bound on its total weight, evicting the lowest
  * fee rate first.
  */
+import { bytesToHex } from '../codec/hex.js';
 import type { ParsedTransaction } from '../bitcoin/tx.js';
 import { outpointKey, type Coin, type CoinView } from './utxo.js';
 
@@ -80,7 +81,7 @@ export class Mempool {
     this.entries.set(entry.key, entry);
     this.weight += entry.weight;
     for (const i of entry.tx.inputs) {
-      const parentKey = Buffer.from(i.prevTxid).toString('hex');
+      const parentKey = bytesToHex(i.prevTxid);
       this.spenders.set(outpointKey(i.prevTxid, i.prevVout), entry.key);
       const parent = this.entries.get(parentKey);
       if (parent) {

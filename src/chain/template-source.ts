@@ -3,6 +3,7 @@
  * sends found blocks. Two implementations present the same interface: the embedded chain
  * (in-process) and the bitcoind JSON-RPC backend (Bitcoin Core, Knots, btcd).
  */
+import { equalBytes } from '../bitcoin/bytes.js';
 import { assembleBlock } from '../bitcoin/block.js';
 import { Emitter, type Unsubscribe } from './events.js';
 import { DEFAULT_CONSTRAINTS, finishTemplate, type BlockTemplate, type CoinbaseConstraints, type TemplateCandidate } from './template.js';
@@ -114,11 +115,11 @@ export class TemplateHub {
   /** A new candidate from the node: on a new tip every subscriber gets a template, otherwise those whose fees rose enough. */
   update(candidate: TemplateCandidate, tip: ChainTip): void {
     this.candidate = candidate;
-    const newTip = !this.lastTip || Buffer.compare(this.lastTip.hash, tip.hash) !== 0;
+    const newTip = !this.lastTip || !equalBytes(this.lastTip.hash, tip.hash);
     this.lastTip = tip;
     if (newTip) this.events.emit('tip', tip);
     for (const s of [...this.subs]) {
-      const fresh = !s.lastPrevHash || Buffer.compare(s.lastPrevHash, candidate.prevHash) !== 0;
+      const fresh = !s.lastPrevHash || !equalBytes(s.lastPrevHash, candidate.prevHash);
       if (!fresh) {
         // Cheap pre-check before building: the candidate's total fees bound any template's.
         const maxFees = candidate.candidates.reduce((sum, c) => sum + c.fee, 0n);

@@ -4,8 +4,9 @@
  * rates, splitting coins until it holds enough of them. Deterministic for a given seed and RNG.
  * It has no timer: the runner decides the pace by calling generate().
  */
+import { hexToBytes } from '../codec/hex.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { concatBytes } from '../bitcoin/bytes.js';
+import { concatBytes, equalBytes } from '../bitcoin/bytes.js';
 import { hash160, sha256 } from '../bitcoin/hash.js';
 import { bip143Cache, bip143Sighash, p2pkhScript, SIGHASH_ALL } from '../bitcoin/sighash.js';
 import { finalizeTransaction, type Transaction } from '../bitcoin/tx.js';
@@ -64,16 +65,16 @@ export class TxGenerator {
     this.targetCoins = opts.targetCoins ?? 500;
     this.maxOutputs = opts.maxOutputs ?? 25;
     for (const [key, coin] of chain.utxo.entries()) {
-      if (Buffer.compare(coin.script, this.script) === 0) {
+      if (equalBytes(coin.script, this.script)) {
         const [txid, vout] = key.split(':') as [string, string];
-        this.coins.set(key, { txid: Uint8Array.from(Buffer.from(txid, 'hex')), vout: Number(vout), value: coin.value, height: coin.height, coinbase: coin.coinbase });
+        this.coins.set(key, { txid: hexToBytes(txid), vout: Number(vout), value: coin.value, height: coin.height, coinbase: coin.coinbase });
       }
     }
     this.unsubscribe = chain.onTip(({ entry, block }) => {
       for (const tx of block.transactions) {
         for (const i of tx.inputs) this.coins.delete(outpointKey(i.prevTxid, i.prevVout));
         tx.outputs.forEach((o, vout) => {
-          if (Buffer.compare(o.script, this.script) === 0) {
+          if (equalBytes(o.script, this.script)) {
             this.coins.set(outpointKey(tx.txid, vout), { txid: tx.txid, vout, value: o.value, height: entry.height, coinbase: tx === block.transactions[0] });
           }
         });

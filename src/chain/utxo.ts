@@ -1,4 +1,5 @@
 /** The unspent transaction output set, keyed by outpoint. */
+import { bytesToHex } from '../codec/hex.js';
 import type { TxOut } from '../bitcoin/tx.js';
 
 export interface Coin extends TxOut {
@@ -9,7 +10,7 @@ export interface Coin extends TxOut {
 
 /** A compact string key for an outpoint: txid (internal order, hex) ':' vout. */
 export function outpointKey(txid: Uint8Array, vout: number): string {
-  return `${Buffer.from(txid.buffer, txid.byteOffset, 32).toString('hex')}:${vout}`;
+  return `${bytesToHex(txid.length === 32 ? txid : txid.subarray(0, 32))}:${vout}`;
 }
 
 /** A read view of coins: the confirmed set, or the set plus a block's own outputs during validation. */

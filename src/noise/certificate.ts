@@ -24,32 +24,39 @@ function checkU32(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw new RangeError(`${name} must be a u32, got ${value}`);
 }
 
+/** version (u16) ‖ valid_from (u32) ‖ not_valid_after (u32), little-endian, at the start of `into`. */
+function writeFields(into: Uint8Array, version: number, validFrom: number, notValidAfter: number): void {
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw new RangeError(`version must be a u16, got ${version}`);
+  checkU32('validFrom', validFrom);
+  checkU32('notValidAfter', notValidAfter);
+  const view = new DataView(into.buffer, into.byteOffset, 10);
+  view.setUint16(0, version, true);
+  view.setUint32(2, validFrom, true);
+  view.setUint32(6, notValidAfter, true);
+}
+
 /** The 32-byte message the authority signs. */
 export function certificateDigest(version: number, validFrom: number, notValidAfter: number, serverKeyX: Uint8Array): Uint8Array {
-  const fields = Buffer.alloc(10);
-  fields.writeUInt16LE(version, 0);
-  fields.writeUInt32LE(validFrom, 2);
-  fields.writeUInt32LE(notValidAfter, 6);
+  const fields = new Uint8Array(10);
+  writeFields(fields, version, validFrom, notValidAfter);
   return sha256(fields, serverKeyX);
 }
 
 export function encodeCertificate(cert: Certificate): Uint8Array {
   if (cert.signature.length !== 64) throw new RangeError(`certificate signature must be 64 bytes, got ${cert.signature.length}`);
-  const out = Buffer.alloc(CERTIFICATE_SIZE);
-  out.writeUInt16LE(cert.version, 0);
-  out.writeUInt32LE(cert.validFrom, 2);
-  out.writeUInt32LE(cert.notValidAfter, 6);
+  const out = new Uint8Array(CERTIFICATE_SIZE);
+  writeFields(out, cert.version, cert.validFrom, cert.notValidAfter);
   out.set(cert.signature, 10);
   return out;
 }
 
 export function decodeCertificate(bytes: Uint8Array): Certificate {
   if (bytes.length !== CERTIFICATE_SIZE) throw new CertificateError(`certificate must be ${CERTIFICATE_SIZE} bytes, got ${bytes.length}`);
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   return {
-    version: view.readUInt16LE(0),
-    validFrom: view.readUInt32LE(2),
-    notValidAfter: view.readUInt32LE(6),
+    version: view.getUint16(0, true),
+    validFrom: view.getUint32(2, true),
+    notValidAfter: view.getUint32(6, true),
     signature: Uint8Array.from(bytes.subarray(10)),
   };
 }

@@ -9,7 +9,7 @@ import { AeadKey, MAC_SIZE, aeadDecryptInto, aeadEncryptInto, noiseNonce } from 
 export class CipherState {
   private nonce = 0;
   private readonly key: AeadKey;
-  private readonly nonceBytes = Buffer.alloc(12);
+  private readonly nonceBytes = new Uint8Array(12);
 
   constructor(key: Uint8Array) {
     if (key.length !== 32) throw new NoiseError(`cipher key must be 32 bytes, got ${key.length}`);
@@ -22,7 +22,7 @@ export class CipherState {
   }
 
   /** The current nonce as AEAD bytes (in a buffer reused from message to message). */
-  private nextNonce(): Buffer {
+  private nextNonce(): Uint8Array {
     if (this.nonce >= Number.MAX_SAFE_INTEGER) throw new NoiseError('nonce space exhausted; reconnect');
     return noiseNonce(this.nonce, this.nonceBytes);
   }

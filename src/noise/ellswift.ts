@@ -7,8 +7,9 @@
  *  - decoding shares one field inversion between the three candidate x coordinates.
  * The tests check it against every row of BIP324's decode and inverse vector files.
  */
-import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes } from '../codec/hex.js';
+import { randomBytes } from '../host/random.js';
 import { KeyFormatError } from './errors.js';
 import { sha256 } from './primitives.js';
 
@@ -49,11 +50,11 @@ function isValidX(x: bigint): boolean {
 }
 
 function toField(bytes: Uint8Array): bigint {
-  return BigInt('0x' + Buffer.from(bytes).toString('hex')) % P;
+  return BigInt('0x' + bytesToHex(bytes)) % P;
 }
 
-function toBytes32(n: bigint): Buffer {
-  return Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
+function toBytes32(n: bigint): Uint8Array {
+  return hexToBytes(n.toString(16).padStart(64, '0')); // through hex: the host's native codec where it has one
 }
 
 /** XSwiftEC(u, t): the x coordinate that (u, t) stands for. Total: every input decodes. */
@@ -106,7 +107,7 @@ export function xswiftecInv(x: bigint, u: bigint, ellCase: number): bigint | und
 /** A random 64-byte encoding of the x coordinate `x32` (which must be on the curve), sampled as BIP324 does. */
 export function ellswiftEncode(x32: Uint8Array): Uint8Array {
   if (x32.length !== 32) throw new KeyFormatError(`x coordinate must be 32 bytes, got ${x32.length}`);
-  const x = BigInt('0x' + Buffer.from(x32).toString('hex'));
+  const x = BigInt('0x' + bytesToHex(x32));
   if (x >= P || !isValidX(x)) throw new KeyFormatError('cannot encode: not the x coordinate of a curve point');
   for (;;) {
     // 33 random bytes per try: u (uniform over the field, 0 excluded) and the case.
@@ -114,7 +115,12 @@ export function ellswiftEncode(x32: Uint8Array): Uint8Array {
     const u = toField(entropy.subarray(0, 32));
     if (u === 0n) continue;
     const t = xswiftecInv(x, u, entropy[32]! & 7);
-    if (t !== undefined) return Buffer.concat([toBytes32(u), toBytes32(t)]);
+    if (t !== undefined) {
+      const encoding = new Uint8Array(ELLSWIFT_SIZE);
+      encoding.set(toBytes32(u), 0);
+      encoding.set(toBytes32(t), 32);
+      return encoding;
+    }
   }
 }
 
@@ -126,7 +132,7 @@ export function ellswiftDecode(encoding: Uint8Array): Uint8Array {
   return toBytes32(xswiftec(toField(encoding.subarray(0, 32)), toField(encoding.subarray(32, 64))));
 }
 
-const ECDH_TAG = sha256(Buffer.from('bip324_ellswift_xonly_ecdh', 'ascii'));
+const ECDH_TAG = sha256(new TextEncoder().encode('bip324_ellswift_xonly_ecdh'));
 
 /**
  * BIP324's shared secret from the x-only ECDH result. The initiator's encoding always comes first,

@@ -1,39 +1,35 @@
 /**
- * secp256k1 for the handshake and the certificates, on libsecp256k1 compiled to WebAssembly
- * (tiny-secp256k1): key generation, x-only ECDH and BIP340. Per ECDH it is ~3.5× faster than
- * OpenSSL through node:crypto and ~10× faster than pure JS (@noble/curves, which stays the
- * reference in the tests and the field arithmetic of ElligatorSwift).
+ * secp256k1 keys for the handshake: key generation, x-only ECDH and the checks on secrets, over
+ * the operations src/host/secp256k1.ts provides (libsecp256k1 in WebAssembly on Node, @noble/curves
+ * elsewhere).
  *
- * The point multiplication tiny-secp256k1 offers for an arbitrary point (libsecp256k1's
- * `ec_pubkey_tweak_mul`, in the version it ships) takes time that depends on the scalar. That is
- * harmless for a key used in one handshake, but a key used in many (a server's static key) is
- * multiplied as two random halves drawn afresh each time, so repeated handshakes never time or
- * trace the same scalar twice.
- *
- * The WebAssembly module (1.2 MB) is compiled on first use, not when this module is imported.
+ * The point multiplication libsecp256k1 offers for an arbitrary point (`ec_pubkey_tweak_mul`, in
+ * the version tiny-secp256k1 ships) takes time that depends on the scalar. That is harmless for a
+ * key used in one handshake, but a key used in many (a server's static key) is multiplied as two
+ * random halves drawn afresh each time, so repeated handshakes never time or trace the same scalar
+ * twice.
  */
-import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type * as TinySecp256k1 from 'tiny-secp256k1';
+import { bytesToHex } from '../codec/hex.js';
+import { randomBytes } from '../host/random.js';
+import { secp256k1 } from '../host/secp256k1.js';
 import { KeyFormatError, NoiseError } from './errors.js';
 
-type Backend = typeof TinySecp256k1;
-let backend: Backend | undefined;
-
-/** libsecp256k1, loaded and compiled on first call (about 15 ms, once per process). */
-export function libsecp256k1(): Backend {
-  // Loaded through require so that importing the library costs nothing until a key is used.
-  backend ??= createRequire(import.meta.url)('tiny-secp256k1') as Backend;
-  return backend;
-}
-
 /** The group order n, big-endian. */
-const ORDER = Buffer.from('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141', 'hex');
+const ORDER = Uint8Array.from([
+  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+  0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+]);
+
+/** True when the 32-byte big-endian `a` is below `b`. */
+function lessThan(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
+}
 
 /** True when `secret` is a valid secp256k1 secret scalar (1 ≤ d < n). */
 export function isValidSecret(secret: Uint8Array): boolean {
   if (secret.length !== 32) return false;
-  return Buffer.compare(secret, ORDER) < 0 && secret.some((byte) => byte !== 0);
+  return lessThan(secret, ORDER) && secret.some((byte) => byte !== 0);
 }
 
 /** 32 random bytes that form a valid secret scalar. */
@@ -59,34 +55,34 @@ export class PeerPoint {
     compressed.set(x32, 1);
     let uncompressed: Uint8Array;
     try {
-      uncompressed = libsecp256k1().pointCompress(compressed, false);
+      uncompressed = secp256k1().decompress(compressed);
     } catch (cause) {
-      throw new KeyFormatError(`${Buffer.from(x32).toString('hex')} is not the x coordinate of a secp256k1 point`, { cause });
+      throw new KeyFormatError(`${bytesToHex(x32)} is not the x coordinate of a secp256k1 point`, { cause });
     }
     return new PeerPoint(Uint8Array.from(x32), uncompressed);
   }
 
   /** x coordinate of scalar·this; `scalar` must be a valid secret. */
   multiplyX(scalar: Uint8Array): Uint8Array {
-    const product = libsecp256k1().pointMultiply(this.uncompressed, scalar, false);
+    const product = secp256k1().multiply(this.uncompressed, scalar);
     if (product === null) throw new NoiseError('point multiplication failed'); // only for a zero scalar
     return product.slice(1, 33);
   }
 
   /** x coordinate of scalar·this computed as a·this + b·this for a fresh random split scalar = a + b. */
   multiplyXSplit(scalar: Uint8Array): Uint8Array {
-    const lib = libsecp256k1();
+    const lib = secp256k1();
     let a: Uint8Array;
     let b: Uint8Array | null;
     do {
       a = randomSecret();
-      b = lib.privateSub(scalar, a); // null when a = scalar, which leaves nothing to split
+      b = lib.scalarSub(scalar, a); // null when a = scalar, which leaves nothing to split
     } while (b === null);
     try {
-      const aP = lib.pointMultiply(this.uncompressed, a, false);
-      const bP = lib.pointMultiply(this.uncompressed, b, false);
+      const aP = lib.multiply(this.uncompressed, a);
+      const bP = lib.multiply(this.uncompressed, b);
       // Neither product is infinity (a, b ≠ 0) and their sum is scalar·P, never infinity either.
-      const sum = aP && bP ? lib.pointAdd(aP, bP, true) : null;
+      const sum = aP && bP ? lib.add(aP, bP) : null;
       if (sum === null) throw new NoiseError('point multiplication failed');
       return sum.slice(1, 33);
     } finally {
@@ -120,8 +116,8 @@ export class SecretKey {
   static fromBytes(secret: Uint8Array, options: SecretKeyOptions = {}): SecretKey {
     if (!isValidSecret(secret)) throw new KeyFormatError('secret key must be 32 bytes in the range 1..n-1');
     const copy = Uint8Array.from(secret);
-    // ecmult_gen: libsecp256k1's constant-time, blinded multiplication of the generator.
-    return new SecretKey(copy, libsecp256k1().xOnlyPointFromScalar(copy), options.ephemeral ?? false);
+    // constant-time in both implementations (libsecp256k1's blinded ecmult_gen)
+    return new SecretKey(copy, secp256k1().xOnlyPublicKey(copy), options.ephemeral ?? false);
   }
 
   /** The same key marked as reused (for a server's static key). */

@@ -3,7 +3,7 @@ import { hkdf2, sha256 } from './primitives.js';
 
 export const PROTOCOL_NAME = 'Noise_NX_Secp256k1+EllSwift_ChaChaPoly_SHA256';
 // The name is longer than 32 bytes, so Noise hashes it; h then absorbs the empty prologue.
-const INITIAL_CK = sha256(Buffer.from(PROTOCOL_NAME, 'ascii'));
+const INITIAL_CK = sha256(new TextEncoder().encode(PROTOCOL_NAME));
 const INITIAL_H = sha256(INITIAL_CK);
 
 /** Noise SymmetricState: the chaining key, the handshake hash and the handshake cipher. */

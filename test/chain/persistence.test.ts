@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileBlockStore } from '../../src/chain/block-store.js';
+import { FileBlockStore } from '../../src/roles/common/file-block-store.js';
 import { EmbeddedChain } from '../../src/chain/chain.js';
 import { solveTemplate } from '../../src/chain/template-solver.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';

@@ -7,13 +7,11 @@ import {
   aeadEncrypt,
   hkdf2,
   hmacSha256,
-  nodeOpenInto,
-  nodeSealInto,
   noiseNonce,
   sha256,
-  SMALL_MESSAGE_LIMIT,
 } from '../../src/noise/primitives.js';
-import { smallOpenInto, smallSealInto } from '../../src/noise/small-aead.js';
+import { nodeOpenInto, nodeSealInto, SMALL_MESSAGE_LIMIT } from '../../src/host/aead.js';
+import { smallOpenInto, smallSealInto } from '../../src/host/small-aead.js';
 import { CipherState } from '../../src/noise/cipher-state.js';
 import { DecryptError } from '../../src/noise/errors.js';
 import { PROTOCOL_NAME, SymmetricState } from '../../src/noise/symmetric-state.js';

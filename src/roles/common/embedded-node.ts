@@ -6,7 +6,8 @@
  */
 import { Sv2Error } from '../../codec/sv2-error.js';
 import { mkdirSync } from 'node:fs';
-import { FileBlockStore, MemoryBlockStore } from '../../chain/block-store.js';
+import { MemoryBlockStore } from '../../chain/block-store.js';
+import { FileBlockStore } from './file-block-store.js';
 import { EmbeddedChain } from '../../chain/chain.js';
 import type { DifficultyConfig } from '../../chain/difficulty.js';
 import { EmbeddedTemplateSource } from '../../chain/embedded-source.js';
