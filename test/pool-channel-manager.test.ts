@@ -7,7 +7,7 @@ import { newTemplateMessage, setNewPrevHashMessage } from '../src/chain/tdp.js';
 import { ClientChannel } from '../src/channels/client-channel.js';
 import { decodeFrame, encodeFrame } from '../src/messages/index.js';
 import type { AnyMessage, MessageName, Messages } from '../src/messages/index.js';
-import { ChannelManager } from '../src/roles/pool/channel-manager.js';
+import { ChannelManager, MAX_CHANNELS_REACHED } from '../src/roles/pool/channel-manager.js';
 import type { BlockCandidate, ShareCredit } from '../src/roles/pool/channel-manager.js';
 
 const REWARD = outputScriptFrom('addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)', 'regtest');
@@ -237,5 +237,37 @@ describe('pool channel manager', () => {
     s.mgr.removeConnection(1);
     expect(s.mgr.channelCounts()).toEqual({ standard: 0, extended: 0 });
     expect(s.mgr.channelCount).toBe(0);
+  });
+
+  it('holds a connection to its channel limit, and a vardiff move comes with a fresh job so it takes effect without a new template', async () => {
+    const chain = new EmbeddedChain({ store: new MemoryBlockStore() });
+    const source = new EmbeddedTemplateSource(chain);
+    const sent: AnyMessage[] = [];
+    const mgr = new ChannelManager(
+      { sharesPerMinute: 60, shareBatchSize: 1, rewardScript: REWARD, poolSignature: 'p', serverId: 1, maxChannelsPerConnection: 2 },
+      { send: (_c, name, message) => sent.push(wire(name, message)), blockFound: () => {}, shareAccepted: () => {} },
+    );
+    const t = await source.currentTemplate({ maxAdditionalSize: mgr.coinbaseOutputSize, maxAdditionalSigops: 400 });
+    mgr.onNewTemplate(newTemplateMessage(t, true));
+    mgr.onSetNewPrevHash(setNewPrevHashMessage(t));
+    mgr.addConnection(1, { requiresStandardJobs: true, requiresVersionRolling: false, peer: 't', vendor: 't' });
+    const t0 = 1_700_000_000_000;
+    for (let r = 1; r <= 3; r++) mgr.onMessage(1, wire('OpenStandardMiningChannel', { requestId: r, userIdentity: 'u', nominalHashRate: 1e12, maxTarget: EASY }), t0);
+    expect(sent.filter((m) => m.name === 'OpenMiningChannelError').map((m) => m.name === 'OpenMiningChannelError' && m.message.errorCode)).toEqual([MAX_CHANNELS_REACHED]);
+    expect(mgr.channelCount).toBe(2);
+    sent.length = 0;
+    // Announced 1 TH/s, no shares for two minutes: vardiff eases the target; a job with it follows at once.
+    mgr.tick(t0 + 120_000);
+    const names = sent.map((m) => m.name);
+    expect(names.filter((n) => n === 'SetTarget')).toHaveLength(2);
+    for (const ch of mgr.channelsOf(1)) {
+      const i = sent.findIndex((m) => m.name === 'SetTarget' && m.message.channelId === ch.channelId);
+      const job = sent[i + 1]!;
+      expect(job.name).toBe('NewMiningJob');
+      if (job.name !== 'NewMiningJob') continue;
+      expect(job.message.channelId).toBe(ch.channelId);
+      expect(job.message.minNtime).not.toBeNull();
+      expect(ch.activeJob!.target).toEqual(ch.target);
+    }
   });
 });

@@ -201,7 +201,8 @@ export abstract class ServerChannel {
       this.store.setActive(job);
       return job;
     }
-    const future = opts.future === true || work.future;
+    // An explicit `future: false` makes an active job even of a future template's work (a fresh job on the current tip).
+    const future = opts.future ?? work.future;
     const tip = this.tipState;
     if (!future && tip === null) throw new ChannelError('no-chain-tip', `channel ${this.channelId} has no prev hash yet for a non-future job`);
     const job = this.makeJob(work, opts.jobId ?? this.jobIds.next(), future ? null : tip!.minNtime);

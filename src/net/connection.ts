@@ -11,7 +11,7 @@ import { decodeFrame, decodePayload, encodeFrame, type AnyMessage, type MessageN
 import type { Certificate } from '../noise/certificate.js';
 import { FrameTooLargeError, NoiseError } from '../noise/errors.js';
 import type { NoiseSession } from '../noise/session.js';
-import { ConnectionClosedError, ConnectionError, IdleTimeoutError, ProtocolError, SendBufferOverflowError } from './errors.js';
+import { ConnectionClosedError, ConnectionError, FrameTimeoutError, IdleTimeoutError, ProtocolError, SendBufferOverflowError } from './errors.js';
 import type { HandshakeOutcome } from './handshake.js';
 import type { ResolvedConnectionOptions } from './options.js';
 
@@ -66,6 +66,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private corked = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastReceived = 0;
+  private frameTimer: NodeJS.Timeout | undefined;
+  /** performance.now() when the frame still incomplete began arriving; undefined between frames */
+  private partialSince: number | undefined;
   private emittedClose = false;
   // Messages not yet taken: kept while nobody listens, and for the async iterator. It outlives an
   // iterator, so a later one resumes where the last stopped.
@@ -247,6 +250,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.closeInfo) return;
     this.stats.bytesIn += chunk.length;
     this.lastReceived = performance.now();
+    const framesBefore = this.stats.framesIn;
     try {
       if (this.session) {
         this.session.feed(chunk, (frame) => this.deliver(readHeader(frame), frame, HEADER_SIZE));
@@ -259,7 +263,37 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       }
     } catch (err) {
       this.fail(this.toTransportError(err));
+      return;
     }
+    this.trackPartialFrame(this.stats.framesIn > framesBefore);
+  }
+
+  private get midFrame(): boolean {
+    return this.session ? this.session.midFrame : this.plainBuffered > 0;
+  }
+
+  /** Starts the frame deadline when a frame begins; a frame completed restarts it for the next one. */
+  private trackPartialFrame(completedOne: boolean): void {
+    const limit = this.options.frameTimeoutMs;
+    if (limit === 0 || this.closeInfo) return;
+    if (!this.midFrame) {
+      this.partialSince = undefined;
+      return;
+    }
+    if (this.partialSince === undefined || completedOne) this.partialSince = performance.now();
+    if (this.frameTimer === undefined) this.armFrameTimer(limit);
+  }
+
+  private armFrameTimer(delay: number): void {
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = undefined;
+      if (this.partialSince === undefined) return;
+      const waited = performance.now() - this.partialSince;
+      const limit = this.options.frameTimeoutMs;
+      if (waited >= limit) this.fail(new FrameTimeoutError(limit));
+      else this.armFrameTimer(limit - waited);
+    }, delay);
+    this.frameTimer.unref();
   }
 
   private deliver(header: FrameHeader, bytes: Uint8Array, payloadStart: number): void {
@@ -322,8 +356,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   private onPeerEnd(): void {
-    const midFrame = this.session ? this.session.bufferedBytes > 0 : this.plainBuffered > 0;
-    if (midFrame) this.fail(new ConnectionClosedError('peer closed the connection in the middle of a frame'));
+    if (this.midFrame) this.fail(new ConnectionClosedError('peer closed the connection in the middle of a frame'));
     else this.finish({ by: 'peer', reason: 'peer closed the connection' });
   }
 
@@ -360,6 +393,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.closeInfo) return;
     this.closeInfo = info;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.frameTimer) clearTimeout(this.frameTimer);
     if (this.waiter) {
       const resolve = this.waiter;
       const reject = this.waiterReject!;

@@ -30,6 +30,14 @@ export class IdleTimeoutError extends ConnectionError {
   }
 }
 
+/** Part of a frame arrived and the rest did not follow in time (a peer pinning a partial frame). */
+export class FrameTimeoutError extends ConnectionError {
+  override readonly code = 'SV2_ERR_FRAME_TIMEOUT' as const;
+  constructor(readonly timeoutMs: number) {
+    super(`a frame begun was not completed within ${timeoutMs} ms`);
+  }
+}
+
 /** The peer went away, or the connection was already closed when something was sent. */
 export class ConnectionClosedError extends ConnectionError {
   override readonly code = 'SV2_ERR_CONNECTION_CLOSED' as const;

@@ -9,6 +9,11 @@ export interface ConnectionOptions {
    * Sv2 has no keep-alive message, so a quiet link is not by itself a dead one)
    */
   idleTimeoutMs?: number;
+  /**
+   * once part of a frame has arrived, the rest must follow within this (default 30 s; 0 = never):
+   * a peer cannot pin a large partial frame's buffer forever
+   */
+  frameTimeoutMs?: number;
   /** close the connection when more than this many bytes wait unsent because the peer does not read (default 16 MiB) */
   maxSendBuffer?: number;
   /** received messages an iterator may hold before reading from the socket pauses (default 1024) */
@@ -25,6 +30,7 @@ export interface ResolvedConnectionOptions {
   maxFramePayload: number;
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
+  frameTimeoutMs: number;
   maxSendBuffer: number;
   maxQueuedMessages: number;
   clockLeewaySeconds: number;
@@ -45,6 +51,7 @@ export function resolveOptions(options: ConnectionOptions): ResolvedConnectionOp
     maxFramePayload: nonNegative('maxFramePayload', options.maxFramePayload ?? DEFAULT_MAX_FRAME_PAYLOAD),
     handshakeTimeoutMs: nonNegative('handshakeTimeoutMs', options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS),
     idleTimeoutMs: nonNegative('idleTimeoutMs', options.idleTimeoutMs ?? 0),
+    frameTimeoutMs: nonNegative('frameTimeoutMs', options.frameTimeoutMs ?? 30_000),
     maxSendBuffer: nonNegative('maxSendBuffer', options.maxSendBuffer ?? 16 << 20),
     maxQueuedMessages: Math.max(1, options.maxQueuedMessages ?? 1024),
     clockLeewaySeconds: nonNegative('clockLeewaySeconds', options.clockLeewaySeconds ?? 10),

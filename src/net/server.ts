@@ -16,7 +16,17 @@ interface CommonServerOptions extends ConnectionOptions {
   port: number;
   /** refuse TCP connections beyond this many open ones */
   maxConnections?: number;
+  /** refuse a peer address's connections beyond this many at once, handshaking or open (default: no limit) */
+  maxConnectionsPerIp?: number;
+  /**
+   * handshakes started per second, with as many in one burst (default: no limit). A peer beyond it
+   * is dropped before any cryptography, so a flood of handshakes cannot take the CPU that
+   * connected miners need.
+   */
+  maxHandshakesPerSecond?: number;
 }
+
+export type RefusedReason = 'per-ip-limit' | 'handshake-rate';
 
 export type ServerOptions =
   | (CommonServerOptions & {
@@ -40,6 +50,8 @@ export interface ServerEvents {
   connection: [connection: Connection];
   /** a peer that never became a connection (handshake failed or timed out); the server carries on */
   handshakeError: [error: Error, peer: PeerAddress];
+  /** a peer dropped at once by an admission limit, before any handshake work */
+  refused: [reason: RefusedReason, peer: PeerAddress];
   close: [];
 }
 
@@ -49,6 +61,10 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   private readonly pool: EphemeralKeyPool | undefined;
   private refillScheduled = false;
   private readonly options: ResolvedConnectionOptions;
+  /** open or handshaking sockets per peer address, when a per-IP limit is set */
+  private readonly perIp = new Map<string, number>();
+  private tokens: number;
+  private tokensAt = performance.now();
 
   private constructor(
     private readonly server: Server,
@@ -56,6 +72,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.options = resolveOptions(config);
+    this.tokens = config.maxHandshakesPerSecond ?? Infinity;
     if (!config.plaintext) {
       this.pool = new EphemeralKeyPool(config.ephemeralPoolSize ?? 8);
       this.pool.refill();
@@ -106,8 +123,41 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     this.emit('close');
   }
 
+  /** Token bucket: a handshake costs one token; tokens come back at the configured rate. */
+  private admitHandshake(): boolean {
+    const rate = this.config.maxHandshakesPerSecond;
+    if (rate === undefined) return true;
+    const now = performance.now();
+    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) / 1000) * rate);
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+
+  /** Counts the socket against its address's limit until it closes; false when over the limit. */
+  private admitPeer(socket: Socket, address: string): boolean {
+    const limit = this.config.maxConnectionsPerIp;
+    if (limit === undefined) return true;
+    const n = this.perIp.get(address) ?? 0;
+    if (n >= limit) return false;
+    this.perIp.set(address, n + 1);
+    socket.once('close', () => {
+      const left = (this.perIp.get(address) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(address);
+      else this.perIp.set(address, left);
+    });
+    return true;
+  }
+
   private accept(socket: Socket): void {
     const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const refused: RefusedReason | undefined = !this.admitPeer(socket, peer.address) ? 'per-ip-limit' : !this.admitHandshake() ? 'handshake-rate' : undefined;
+    if (refused !== undefined) {
+      socket.destroy();
+      this.emit('refused', refused, peer);
+      return;
+    }
     this.handshaking.add(socket);
     const cancelTimer = armHandshakeTimer(socket, this.options.handshakeTimeoutMs);
     const config = this.config;

@@ -127,4 +127,9 @@ export class NoiseSession {
   get bufferedBytes(): number {
     return this.inbox.length;
   }
+
+  /** True while part of a frame has arrived and the rest has not. */
+  get midFrame(): boolean {
+    return this.pendingFrame !== undefined || this.inbox.length > 0;
+  }
 }

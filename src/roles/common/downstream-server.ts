@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { PROTOCOL_VERSION, SetupConnectionErrorCode, type ProtocolId } from '../../messages/common.js';
 import type { CloseInfo, Connection } from '../../net/connection.js';
-import { Sv2Server } from '../../net/server.js';
+import { Sv2Server, type ServerOptions } from '../../net/server.js';
 import type { ServerIdentity } from '../../noise/server-identity.js';
 import { splitHostPort } from './config.js';
 import { actionOf, RoleError } from './role-error.js';
@@ -67,6 +67,8 @@ export interface ListenerConfig {
 export interface DownstreamServerOptions {
   listeners: ListenerConfig[];
   maxFramePayload: number;
+  /** Admission and per-connection limits (see `limits.ts`); none when absent. */
+  limits?: Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'frameTimeoutMs' | 'idleTimeoutMs'>;
   /** A peer that has not sent SetupConnection by then is dropped (default 10 s). */
   setupTimeoutMs?: number;
   log: Logger;
@@ -78,6 +80,7 @@ export class DownstreamServer<S> {
   private readonly servers: Sv2Server[] = [];
   private readonly now: () => number;
   private nextId = 1;
+  private refusedCount = 0;
 
   private constructor(
     private readonly opts: DownstreamServerOptions,
@@ -101,6 +104,11 @@ export class DownstreamServer<S> {
   /** The port of each listener, in the order configured (useful with port 0). */
   get ports(): number[] {
     return this.servers.map((s) => s.port);
+  }
+
+  /** Peers dropped by an admission limit (per address, handshake rate), since the start. */
+  get refused(): number {
+    return this.refusedCount;
   }
 
   /** Connected peers, set up or not. */
@@ -129,10 +137,15 @@ export class DownstreamServer<S> {
 
   private async bind(l: ListenerConfig): Promise<Sv2Server> {
     const { host, port } = splitHostPort(l.address);
-    const common = { host, port, maxFramePayload: this.opts.maxFramePayload };
+    const common = { host, port, maxFramePayload: this.opts.maxFramePayload, ...this.opts.limits };
     const server = await Sv2Server.listen(l.identity ? { ...common, identity: l.identity } : { ...common, plaintext: true });
     server.on('connection', (conn) => this.accept(conn));
     server.on('handshakeError', (err, peer) => this.opts.log.info({ peer: `${peer.address}:${peer.port}`, err: err.message }, 'handshake failed'));
+    // Debug only: under a flood, a line per refused peer would be the attack's amplifier.
+    server.on('refused', (reason, peer) => {
+      this.refusedCount++;
+      this.opts.log.debug({ peer: `${peer.address}:${peer.port}`, reason }, 'peer refused');
+    });
     return server;
   }
 

@@ -37,6 +37,8 @@ export interface ChannelManagerOptions {
   extranonceLength?: number;
   /** Open channels a server can hold at once. */
   maxChannels?: number;
+  /** Open channels one connection can hold (default 10 000); beyond it OpenChannel gets an error. */
+  maxChannelsPerConnection?: number;
   /** Templates kept so jobs of recent templates can be rebuilt for late channels. */
   maxTemplates?: number;
 }
@@ -78,6 +80,9 @@ export interface ChannelManagerHooks {
 }
 
 type Channel = StandardChannel | ExtendedChannel;
+
+/** Our OpenMiningChannel.Error code (the spec's are free-form) for a connection at its channel limit. */
+export const MAX_CHANNELS_REACHED = 'max-channels-reached';
 
 interface Connection {
   info: ConnectionInfo;
@@ -241,8 +246,8 @@ export class ChannelManager {
   }
 
   /**
-   * Periodic work, driven by the role's timer: vardiff (SetTarget) and the SubmitShares.Success
-   * for partial batches, so a slow miner still hears that its shares counted.
+   * Periodic work, driven by the role's timer: vardiff (SetTarget, and a fresh job that takes it)
+   * and the SubmitShares.Success for partial batches, so a slow miner still hears that its shares counted.
    */
   tick(nowMs: number): void {
     const now = Math.floor(nowMs / 1000);
@@ -251,7 +256,11 @@ export class ChannelManager {
         const ack = ch.flushAck();
         if (ack !== null) this.hooks.send(connId, 'SubmitSharesSuccess', ack);
         const setTarget = ch.checkVardiff(now);
-        if (setTarget !== null) this.hooks.send(connId, 'SetTarget', setTarget);
+        if (setTarget === null) continue;
+        this.hooks.send(connId, 'SetTarget', setTarget);
+        // SetTarget applies to later jobs only: without a new template (a quiet mempool) none would
+        // come, and the channel would stay at its old difficulty. A fresh job of the same work carries it.
+        if (this.current !== null && this.tip !== null) this.sendJob(connId, ch, this.current.work, false);
       }
     }
   }
@@ -332,6 +341,10 @@ export class ChannelManager {
   private open(connId: number, conn: Connection, requestId: number, userIdentity: string, make: () => Channel): void {
     if (userIdentity.length === 0) {
       this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: MiningErrorCode.InvalidUserIdentity });
+      return;
+    }
+    if (conn.channels.size >= (this.opts.maxChannelsPerConnection ?? 10_000)) {
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: MAX_CHANNELS_REACHED });
       return;
     }
     let ch: Channel;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AddressError, outputScriptFrom } from '../../bitcoin/address.js';
 import type { NetworkName } from '../../bitcoin/network.js';
 import { ConfigError, hostPort, loadConfig } from '../common/config.js';
+import { limitKeys } from '../common/limits.js';
 
 
 const templateProviderType = z.union([
@@ -67,6 +68,11 @@ export const poolConfigSchema = z.strictObject({
   vardiff_interval_secs: z.number().positive().default(5),
   /** Largest frame payload accepted from a miner (ours). */
   max_frame_bytes: z.number().int().min(1024).max(0xffffff).default(1 << 20),
+  ...limitKeys,
+  /** A connection that sends nothing for this long is closed (a device that mines sends shares); 0 = never (ours). */
+  idle_timeout_secs: z.number().nonnegative().default(600),
+  /** Channels one connection may hold: room for a farm proxy in non-aggregated mode (ours). */
+  max_channels_per_connection: z.number().int().positive().default(10_000),
 });
 
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {

@@ -13,6 +13,7 @@ import { EXTENSION_NEGOTIATION } from '../../messages/extensions.js';
 import { ServerIdentity } from '../../noise/server-identity.js';
 import { authorityKeyPairOf } from '../common/authority-keys.js';
 import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type ListenerConfig, type SetUpDownstream } from '../common/downstream-server.js';
+import { listenLimits } from '../common/limits.js';
 import { silentLogger } from '../common/logger.js';
 import { peerFault } from '../common/role-error.js';
 import { ChannelManager } from './channel-manager.js';
@@ -72,6 +73,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         rewardScript: rewardScriptOf(cfg),
         poolSignature: cfg.pool_signature,
         serverId: cfg.server_id,
+        maxChannelsPerConnection: cfg.max_channels_per_connection,
       },
       {
         send: (connId, name, message) => this.queue(connId, name, message),
@@ -134,7 +136,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     const listeners: ListenerConfig[] = [{ address: cfg.listen_address, identity }];
     if (cfg.test_only_listen_adress_plain !== undefined) listeners.push({ address: cfg.test_only_listen_adress_plain, identity: undefined });
     this.server = await DownstreamServer.listen(
-      { listeners, maxFramePayload: cfg.max_frame_bytes, log: this.log, now: this.now, ...(this.opts.setupTimeoutMs !== undefined && { setupTimeoutMs: this.opts.setupTimeoutMs }) },
+      { listeners, maxFramePayload: cfg.max_frame_bytes, limits: listenLimits(cfg), log: this.log, now: this.now, ...(this.opts.setupTimeoutMs !== undefined && { setupTimeoutMs: this.opts.setupTimeoutMs }) },
       this,
     );
     this.timer = setInterval(() => this.tick(), cfg.vardiff_interval_secs * 1000);

@@ -3,6 +3,7 @@
  * `-sv2feedelta`) under TOML names in the style of the SRI configs. Every key can be overridden
  * from the environment as TP__KEY (TP__BACKEND__BITCOINCORERPC__URL, ...).
  */
+import { limitKeys } from '../common/limits.js';
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import type { AuthorityKeyPair } from '../../noise/authority-key.js';
@@ -54,6 +55,9 @@ export const tpConfigSchema = z.strictObject({
   template_cache_size: z.number().int().min(8).max(4096).default(64),
   /** Largest frame payload accepted from a client (ours; SubmitSolution needs ~64 KiB). */
   max_frame_bytes: z.number().int().min(1024).max(0xffffff).default(1 << 20),
+  ...limitKeys,
+  /** A client that sends nothing for this long is closed; 0 = never, the default: a pool has nothing to send between blocks (ours). */
+  idle_timeout_secs: z.number().nonnegative().default(0),
   /** Exactly one table: [backend.Embedded] (the default) or [backend.BitcoinCoreRpc]. */
   backend: z
     .strictObject({

@@ -20,6 +20,7 @@ import type { Connection } from '../../net/connection.js';
 import { splitHostPort } from '../common/config.js';
 import { silentLogger } from '../common/logger.js';
 import { DownstreamServer, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../common/downstream-server.js';
+import { listenLimits } from '../common/limits.js';
 import { peerFault } from '../common/role-error.js';
 import type { Backend } from './backend.js';
 import { authorityOf, type TpConfig } from './config.js';
@@ -143,7 +144,7 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> imple
     if (this.backend.kind === 'embedded') await started;
     else started.catch((e: unknown) => this.closed || this.log.error({ err: (e as Error).message }, 'template source stopped'));
     const setupTimeout = this.opts.setupTimeoutMs === undefined ? {} : { setupTimeoutMs: this.opts.setupTimeoutMs };
-    this.server = await DownstreamServer.listen({ listeners: [{ address: cfg.listen_address, identity }], maxFramePayload: cfg.max_frame_bytes, log: this.log, ...setupTimeout }, this);
+    this.server = await DownstreamServer.listen({ listeners: [{ address: cfg.listen_address, identity }], maxFramePayload: cfg.max_frame_bytes, limits: listenLimits(cfg), log: this.log, ...setupTimeout }, this);
     this.log.info({ address: `${splitHostPort(cfg.listen_address).host}:${this.port}`, encrypted: identity !== undefined, authority: cfg.authority_public_key, backend: this.backend.kind }, 'template provider listening');
   }
 

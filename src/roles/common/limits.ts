@@ -1,0 +1,38 @@
+/**
+ * What a role that accepts connections lets one peer, or all of them, take: config keys shared by
+ * every such role (ours; SRI has none), with defaults that leave an honest farm room and an
+ * attacker none. Monitoring has its own HTTP listener, so miners can never take its descriptors.
+ */
+import { z } from 'zod';
+import type { ServerOptions } from '../../net/server.js';
+
+export const limitKeys = {
+  /** Connections open at once, handshaking or set up. */
+  max_connections: z.number().int().positive().default(10_000),
+  /** Connections from one address at once (a farm behind one NAT counts as one address). */
+  max_connections_per_ip: z.number().int().positive().default(1_000),
+  /** New handshakes per second (a burst of as many is allowed); beyond it a peer is dropped before any cryptography. */
+  max_handshakes_per_sec: z.number().positive().default(200),
+  /** Once part of a frame has arrived, the rest must follow within this. */
+  frame_timeout_secs: z.number().positive().default(30),
+};
+
+export interface LimitsConfig {
+  max_connections: number;
+  max_connections_per_ip: number;
+  max_handshakes_per_sec: number;
+  frame_timeout_secs: number;
+  /** Nothing received for this long closes the connection; 0 = never. */
+  idle_timeout_secs: number;
+}
+
+/** The listener options those keys mean. */
+export function listenLimits(cfg: LimitsConfig): Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'frameTimeoutMs' | 'idleTimeoutMs'> {
+  return {
+    maxConnections: cfg.max_connections,
+    maxConnectionsPerIp: cfg.max_connections_per_ip,
+    maxHandshakesPerSecond: cfg.max_handshakes_per_sec,
+    frameTimeoutMs: cfg.frame_timeout_secs * 1000,
+    idleTimeoutMs: cfg.idle_timeout_secs * 1000,
+  };
+}
