@@ -108,6 +108,20 @@ export function difficultyFromTarget(target: Target | bigint): number {
   return ratio(DIFF1_TARGET, t);
 }
 
+/**
+ * diff1 / hash as a float from the hash's top 7 significant bytes: within 1e-12 of the exact
+ * quotient, without bigints, for the per-share "best difficulty" statistics of every role.
+ */
+export function difficultyFromHash(hash: Uint8Array): number {
+  let top = 31;
+  while (top > 0 && hash[top] === 0) top--;
+  let mantissa = 0;
+  for (let i = 0; i < 7; i++) mantissa = mantissa * 256 + (top - i >= 0 ? hash[top - i]! : 0);
+  if (mantissa === 0) return Infinity;
+  // hash ≈ mantissa · 256^(top − 6); diff1 = 0xffff · 2^208
+  return (0xffff / mantissa) * 2 ** (208 - 8 * (top - 6));
+}
+
 export function difficultyFromBits(bits: number): number {
   return difficultyFromTarget(bitsToTargetBigInt(bits));
 }

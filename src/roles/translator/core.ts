@@ -12,6 +12,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { MAX_FUTURE_BLOCK_TIME } from '../../bitcoin/header.js';
+import { difficultyFromHash } from '../../bitcoin/target.js';
 import { ChannelError } from '../../channels/index.js';
 import type { ClientJob } from '../../channels/index.js';
 import { MiningErrorCode } from '../../messages/index.js';
@@ -48,8 +50,6 @@ const HASHRATE_UPDATE_RATIO = 0.1;
 const UPDATE_CHANNEL_MIN_MS = 1_000;
 /** A pool that leaves OpenExtendedMiningChannel unanswered this long is treated as refusing it. */
 export const OPEN_CHANNEL_TIMEOUT_MS = 10_000;
-/** Consensus: a block's time may be at most two hours ahead. */
-const MAX_FUTURE_NTIME_SECS = 2 * 60 * 60;
 
 export interface TranslatorCoreOptions {
   aggregateChannels: boolean;
@@ -330,7 +330,7 @@ export class TranslatorCore {
     }
     const job = entry.job;
     const versionMask = job.versionRollingAllowed ? (s.versionMask ?? 0) & BIP323_VERSION_MASK : 0;
-    if (share.ntime > Math.floor(this.now() / 1000) + MAX_FUTURE_NTIME_SECS) {
+    if (share.ntime > Math.floor(this.now() / 1000) + MAX_FUTURE_BLOCK_TIME) {
       return this.rejectShare(s, id, 'invalid-ntime', SV1_ERROR.OTHER, 'ntime too far in the future');
     }
     const sv2 = sv2ShareFromSv1(share, { extranonce1: this.channelExtranonce1(s, channel), channelExtranonceSize: channel.extranonceSize, jobVersion: job.version, versionMask });
@@ -357,7 +357,7 @@ export class TranslatorCore {
       return this.rejectShare(s, id, 'upstream-unavailable', SV1_ERROR.OTHER, 'Upstream pool unavailable: share not forwarded');
     }
 
-    const hashDifficulty = approximateDifficulty(hash);
+    const hashDifficulty = difficultyFromHash(hash);
     // the pool holds a share to its job's target, or to the channel's if that was eased since;
     // a block always goes up, even under a channel target harder than the network's (regtest)
     const easedSince = !hashMeetsTarget(channel.target, job.target);
@@ -743,15 +743,4 @@ export class TranslatorCore {
   broadcast(line: string): void {
     for (const s of this.miners.values()) if (s.ready) s.link.send(line);
   }
-}
-
-/** diff1 / hash as a float from the hash's top 7 significant bytes: exact enough for statistics, no bigint. */
-export function approximateDifficulty(hash: Uint8Array): number {
-  let top = 31;
-  while (top > 0 && hash[top] === 0) top--;
-  let mantissa = 0;
-  for (let i = 0; i < 7; i++) mantissa = mantissa * 256 + (top - i >= 0 ? hash[top - i]! : 0);
-  if (mantissa === 0) return Infinity;
-  // hash ≈ mantissa · 256^(top − 6); diff1 = 0xffff · 2^208
-  return (0xffff / mantissa) * 2 ** (208 - 8 * (top - 6));
 }
