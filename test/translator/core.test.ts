@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../src/messages/index.js';
 import type { MessageName, Messages } from '../../src/messages/index.js';
