@@ -14,6 +14,8 @@ const TWO_256 = 1n << 256n;
 const MAX_U256 = TWO_256 - 1n;
 /** The difficulty-1 target (nBits 0x1d00ffff), the unit of "difficulty". */
 export const DIFF1_TARGET = 0xffffn << 208n;
+/** Hashes per difficulty-1 share, as every pool counts hashrate (the exact work is 2^32 · (1 + 2^-16)). */
+export const HASHES_PER_DIFFICULTY_1 = 2 ** 32;
 
 export function targetToBigInt(target: Target): bigint {
   if (target.length !== 32) throw new BitcoinDecodeError(`a target is 32 bytes, got ${target.length}`);
