@@ -29,12 +29,16 @@ import type { Sv1ClientMessage, Sv1Id, Sv1Share } from '../../sv1/index.js';
 import type { UpstreamChannel } from './channel.js';
 import { Extranonce1Allocator } from './extranonce1.js';
 import { MinerSession } from './miner.js';
-import type { MinerLink, ShareRejectReason } from './miner.js';
+import type { MinerLink } from './miner.js';
 import { checkSv1Share } from './share-check.js';
 import type { ShareAccepted, ShareRejected } from './share-check.js';
+import { emptyTotals } from './totals.js';
+import type { TranslatorEvents, TranslatorTotals } from './totals.js';
 import { EXTRANONCE1_SIZE, UpstreamChannels } from './upstream-channels.js';
 import type { UpstreamAction, UpstreamLink } from './upstream.js';
 import { difficultyForHashrate, hashrateForDifficulty } from './vardiff.js';
+
+export type { TranslatorEvents, TranslatorTotals } from './totals.js';
 
 export interface TranslatorCoreOptions {
   aggregateChannels: boolean;
@@ -51,34 +55,6 @@ export interface TranslatorCoreOptions {
   onUpstreamAction?: (action: UpstreamAction) => void;
 }
 
-export interface TranslatorTotals {
-  sharesAccepted: number;
-  sharesRejected: Partial<Record<ShareRejectReason, number>>;
-  sharesForwarded: number;
-  upstreamAccepted: number;
-  upstreamRejected: Record<string, number>;
-  blocksFound: number;
-  jobsSent: number;
-  keepaliveJobs: number;
-  endpointChanges: number;
-  minersConnected: number;
-  minersRefused: number;
-}
-
-/** What happened, for observers (tests, embedding applications); the core never waits on listeners. */
-export interface TranslatorEvents {
-  'channel-opened': [channelId: number];
-  /** a notify went to the channel's miners */
-  job: [channelId: number, sv1JobId: string, clean: boolean];
-  /** a share answered true; `forwarded` when it also went to the pool */
-  'share-accepted': [minerId: number, forwarded: boolean];
-  'share-rejected': [minerId: number, reason: ShareRejectReason];
-  'upstream-accepted': [channelId: number, count: number];
-  'upstream-rejected': [channelId: number, minerId: number | undefined, errorCode: string];
-  /** hash in display order (big-endian hex) */
-  'block-found': [minerId: number, hash: string];
-}
-
 export class TranslatorCore {
   private readonly o: TranslatorCoreOptions;
   private readonly log: Logger;
@@ -88,19 +64,7 @@ export class TranslatorCore {
   private readonly extranonce1 = new Extranonce1Allocator(EXTRANONCE1_SIZE);
   private jobSeq = 0;
   readonly events = new EventEmitter<TranslatorEvents>();
-  readonly totals: TranslatorTotals = {
-    sharesAccepted: 0,
-    sharesRejected: {},
-    sharesForwarded: 0,
-    upstreamAccepted: 0,
-    upstreamRejected: {},
-    blocksFound: 0,
-    jobsSent: 0,
-    keepaliveJobs: 0,
-    endpointChanges: 0,
-    minersConnected: 0,
-    minersRefused: 0,
-  };
+  readonly totals: TranslatorTotals = emptyTotals();
 
   constructor(options: TranslatorCoreOptions) {
     this.o = options;
@@ -292,8 +256,7 @@ export class TranslatorCore {
     const channel = v.channel;
     const forwarded = v.upstreamTarget !== null;
     if (v.upstreamTarget !== null) {
-      const sequenceNumber = channel.nextShare({ minerId: s.id, difficulty: channel.difficultyOf(v.upstreamTarget) });
-      this.upstream.send('SubmitSharesExtended', { channelId: channel.channelId, sequenceNumber, jobId: v.entry.job.jobId, ...v.sv2 });
+      this.upstream.forward(channel, s.id, v.entry.job.jobId, v.sv2, v.upstreamTarget);
       this.totals.sharesForwarded++;
       if (v.hashDifficulty > channel.stats.bestDifficulty) channel.stats.bestDifficulty = v.hashDifficulty;
     }
@@ -394,21 +357,16 @@ export class TranslatorCore {
   }
 
   private onSharesAccepted(m: Messages['SubmitSharesSuccess']): void {
-    const channel = this.upstream.get(m.channelId);
-    if (channel === undefined) return;
-    const accepted = channel.takeAccepted(m.lastSequenceNumber, m.newSubmitsAcceptedCount);
+    const accepted = this.upstream.onSharesAccepted(m);
+    if (accepted === null) return;
     this.totals.upstreamAccepted += m.newSubmitsAcceptedCount;
-    for (const share of accepted) {
-      channel.stats.shareWorkSum += share.difficulty;
-      this.miners.get(share.minerId)?.recordUpstreamAnswer(true);
-    }
+    for (const share of accepted) this.miners.get(share.minerId)?.recordUpstreamAnswer(true);
     this.events.emit('upstream-accepted', m.channelId, m.newSubmitsAcceptedCount);
   }
 
   private onShareRejected(m: Messages['SubmitSharesError']): void {
-    const channel = this.upstream.get(m.channelId);
-    if (channel === undefined) return;
-    const share = channel.takeRejected(m.sequenceNumber);
+    const share = this.upstream.onShareRejected(m);
+    if (share === null) return;
     this.totals.upstreamRejected[m.errorCode] = (this.totals.upstreamRejected[m.errorCode] ?? 0) + 1;
     const s = share === undefined ? undefined : this.miners.get(share.minerId);
     s?.recordUpstreamAnswer(false);
@@ -434,16 +392,10 @@ export class TranslatorCore {
   tick(): void {
     const now = this.now();
     this.upstream.expire(now);
-    const keepaliveMs = this.o.jobKeepaliveIntervalSecs * 1000;
-    if (keepaliveMs > 0) {
-      for (const channel of this.upstream.withMiners) {
-        const current = channel.current;
-        if (current === null || now - channel.lastNotifyAt < keepaliveMs || channel.miners.size === 0) continue;
-        // same work, fresh ntime, new job id: firmware watchdogs see a new job and keep the connection
-        const ntime = Math.max(current.sv1.ntime, Math.floor(now / 1000));
-        this.totals.keepaliveJobs++;
-        this.announce(channel, current.job, false, ntime);
-      }
+    for (const { channel, job } of this.upstream.keepaliveDue(now, this.o.jobKeepaliveIntervalSecs * 1000)) {
+      // same work, fresh ntime, new job id: firmware watchdogs see a new job and keep the connection
+      this.totals.keepaliveJobs++;
+      this.announce(channel, job, false, Math.max(channel.current!.sv1.ntime, Math.floor(now / 1000)));
     }
     if (this.o.enableVardiff) {
       for (const s of this.miners.values()) {

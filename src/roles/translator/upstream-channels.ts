@@ -2,16 +2,19 @@
  * The translator's channels on its pool connection: opening them (one OpenExtendedMiningChannel
  * per miner, or one aggregate for all), the requests in flight and their timeout, what a refusal
  * or a close by the pool leads to (fall back to the next pool, or drop the miner), closing them,
- * and UpdateChannel's debounce. It holds every channel a miner may still have a job of: the open
- * ones and the orphans kept for keep-alive jobs after the connection went away. Pure like the
- * core: time is passed in.
+ * UpdateChannel's debounce, and the pool's channel-addressed messages (jobs, prev hash, target,
+ * prefix, groups, share answers). It holds every channel a miner may still have a job of: the
+ * open ones and the orphans kept for keep-alive jobs after the connection went away. Pure like
+ * the core: time is passed in, and what miners see is left to the core.
  */
 import type { Logger } from 'pino';
 import { ChannelError } from '../../channels/index.js';
 import type { ClientJob } from '../../channels/index.js';
-import type { MessageName, Messages } from '../../messages/index.js';
+import type { Messages } from '../../messages/index.js';
 import { bytesToHex, targetToDifficulty } from '../../sv1/index.js';
+import type { Sv2ShareFields } from '../../sv1/index.js';
 import { UpstreamChannel } from './channel.js';
+import type { PendingShare } from './channel.js';
 import type { MinerSession } from './miner.js';
 import type { UpstreamAction, UpstreamLink } from './upstream.js';
 
@@ -95,9 +98,15 @@ export class UpstreamChannels {
     return this.open.values();
   }
 
-  /** The open channels and the orphans miners still mine on. */
-  get withMiners(): ReadonlySet<UpstreamChannel> {
-    return this.tracked;
+  /** The channels (open or orphaned) whose miners have had no notify for `intervalMs`: their current job is due again. */
+  keepaliveDue(now: number, intervalMs: number): ActiveJob[] {
+    const due: ActiveJob[] = [];
+    if (intervalMs <= 0) return due;
+    for (const channel of this.tracked) {
+      const current = channel.current;
+      if (current !== null && now - channel.lastNotifyAt >= intervalMs && channel.miners.size > 0) due.push({ channel, job: current.job });
+    }
+    return due;
   }
 
   get aggregate(): UpstreamChannel | null {
@@ -118,11 +127,11 @@ export class UpstreamChannels {
     return members;
   }
 
-  /** Sends on the pool connection; false when there is none. */
-  send<N extends MessageName>(name: N, message: Messages[N]): boolean {
-    if (this.upstream === null) return false;
-    this.upstream.link.send(name, message);
-    return true;
+  /** Forwards a share the pool holds to `upstreamTarget`, remembering whose it is for the pool's answer. */
+  forward(channel: UpstreamChannel, minerId: number, jobId: number, share: Sv2ShareFields, upstreamTarget: Uint8Array): void {
+    if (this.upstream === null) return;
+    const sequenceNumber = channel.nextShare({ minerId, difficulty: channel.difficultyOf(upstreamTarget) });
+    this.upstream.link.send('SubmitSharesExtended', { channelId: channel.channelId, sequenceNumber, jobId, ...share });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -301,6 +310,21 @@ export class UpstreamChannels {
       const channel = this.open.get(id);
       if (channel !== undefined) channel.groupChannelId = m.groupChannelId;
     }
+  }
+
+  /** SubmitShares.Success: the shares it acknowledges (null: not a channel of ours). */
+  onSharesAccepted(m: Messages['SubmitSharesSuccess']): PendingShare[] | null {
+    const channel = this.open.get(m.channelId);
+    if (channel === undefined) return null;
+    const accepted = channel.takeAccepted(m.lastSequenceNumber, m.newSubmitsAcceptedCount);
+    for (const share of accepted) channel.stats.shareWorkSum += share.difficulty;
+    return accepted;
+  }
+
+  /** SubmitShares.Error: the share it refuses, undefined when no longer remembered (null: not a channel of ours). */
+  onShareRejected(m: Messages['SubmitSharesError']): PendingShare | undefined | null {
+    const channel = this.open.get(m.channelId);
+    return channel === undefined ? null : channel.takeRejected(m.sequenceNumber);
   }
 
   /** Runs a ClientChannel update; a pool message it refuses is logged and dropped (the connection carries on). */
