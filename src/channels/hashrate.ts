@@ -22,14 +22,17 @@ export class HashrateMeter {
     this.buckets[this.bucketIndex % HashrateMeter.BUCKETS]! += difficulty;
   }
 
-  /** H/s over the covered span, or null before the first share. */
-  hashrate(now: number): number | null {
+  /**
+   * H/s over the covered span, or null before the first share. The span starts at the meter's
+   * creation, or at `since` when measuring from another start (a pool's, say).
+   */
+  hashrate(now: number, since = this.since): number | null {
     this.advance(now);
     let work = 0;
     for (const w of this.buckets) work += w;
     if (work === 0) return null;
     const windowStart = (this.bucketIndex - HashrateMeter.BUCKETS + 1) * HashrateMeter.BUCKET_MS;
-    const span = now - Math.max(this.since, windowStart);
+    const span = now - Math.max(since, windowStart);
     return (work * HASHES_PER_DIFFICULTY_1) / (Math.max(span, 1_000) / 1000);
   }
 

@@ -16,3 +16,15 @@ describe('hashrate meter', () => {
     expect(m.hashrate(t + 11 * 60_000)).toBeNull();
   });
 });
+
+describe('hashrate meter read from another start', () => {
+  it('divides by the time since that start while the window fills, then by the window', () => {
+    const m = new HashrateMeter(0);
+    const poolStart = 1_700_000_000_000;
+    m.record(600, poolStart + 30_000);
+    // 600 difficulty-1 shares in the 60 s since the pool started
+    expect(m.hashrate(poolStart + 60_000, poolStart)).toBeCloseTo((600 * 2 ** 32) / 60, 0);
+    // an hour later the work is out of the window
+    expect(m.hashrate(poolStart + 3_600_000, poolStart)).toBeNull();
+  });
+});
