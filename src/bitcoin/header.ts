@@ -3,6 +3,8 @@ import { BitcoinDecodeError } from './bytes.js';
 import { sha256d } from './hash.js';
 
 export const HEADER_SIZE = 80;
+/** Consensus MAX_FUTURE_BLOCK_TIME: a header's nTime may run this many seconds ahead of the clock. */
+export const MAX_FUTURE_BLOCK_TIME = 2 * 60 * 60;
 
 export interface BlockHeader {
   /** nVersion as an unsigned 32-bit value (BIP9/BIP323 bits included). */

@@ -14,6 +14,8 @@ const TWO_256 = 1n << 256n;
 const MAX_U256 = TWO_256 - 1n;
 /** The difficulty-1 target (nBits 0x1d00ffff), the unit of "difficulty". */
 export const DIFF1_TARGET = 0xffffn << 208n;
+/** Hashes per difficulty-1 share, as every pool counts hashrate (the exact work is 2^32 · (1 + 2^-16)). */
+export const HASHES_PER_DIFFICULTY_1 = 2 ** 32;
 
 export function targetToBigInt(target: Target): bigint {
   if (target.length !== 32) throw new BitcoinDecodeError(`a target is 32 bytes, got ${target.length}`);
@@ -106,6 +108,20 @@ export function difficultyFromTarget(target: Target | bigint): number {
   const t = typeof target === 'bigint' ? target : targetToBigInt(target);
   if (t === 0n) return Infinity;
   return ratio(DIFF1_TARGET, t);
+}
+
+/**
+ * diff1 / hash as a float from the hash's top 7 significant bytes: within 1e-12 of the exact
+ * quotient, without bigints, for the per-share "best difficulty" statistics of every role.
+ */
+export function difficultyFromHash(hash: Uint8Array): number {
+  let top = 31;
+  while (top > 0 && hash[top] === 0) top--;
+  let mantissa = 0;
+  for (let i = 0; i < 7; i++) mantissa = mantissa * 256 + (top - i >= 0 ? hash[top - i]! : 0);
+  if (mantissa === 0) return Infinity;
+  // hash ≈ mantissa · 256^(top − 6); diff1 = 0xffff · 2^208
+  return (0xffff / mantissa) * 2 ** (208 - 8 * (top - 6));
 }
 
 export function difficultyFromBits(bits: number): number {

@@ -1,4 +1,5 @@
 /** Consensus parameters of the embedded chain (Bitcoin Core's regtest values). */
+import { MAX_FUTURE_BLOCK_TIME } from '../bitcoin/header.js';
 import { genesisBlock } from '../bitcoin/network.js';
 
 export interface ChainParams {
@@ -20,7 +21,7 @@ export const REGTEST_PARAMS: ChainParams = {
   powLimitBits: 0x207fffff,
   subsidyHalvingInterval: 150,
   coinbaseMaturity: 100,
-  maxFutureBlockTime: 2 * 60 * 60,
+  maxFutureBlockTime: MAX_FUTURE_BLOCK_TIME,
   bip34Height: 1,
   segwitHeight: 0,
 };

@@ -2,6 +2,7 @@ export * from './chain-tip.js';
 export * from './client-channel.js';
 export * from './errors.js';
 export * from './extranonce.js';
+export * from './hashrate.js';
 export * from './job-store.js';
 export * from './server-channel.js';
 export * from './server-extended.js';

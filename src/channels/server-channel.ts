@@ -5,9 +5,9 @@
  */
 import { concatBytes, equalBytes } from '../bitcoin/bytes.js';
 import { joinCoinbase } from '../bitcoin/coinbase.js';
-import { HEADER_SIZE, hashHeaderFields } from '../bitcoin/header.js';
+import { HEADER_SIZE, MAX_FUTURE_BLOCK_TIME, hashHeaderFields } from '../bitcoin/header.js';
 import type { Target } from '../bitcoin/target.js';
-import { compareTargets, difficultyFromTarget, hashMeetsTarget, hashrateToTarget } from '../bitcoin/target.js';
+import { compareTargets, difficultyFromHash, difficultyFromTarget, hashMeetsTarget, hashrateToTarget } from '../bitcoin/target.js';
 import { MiningErrorCode, VERSION_ROLLING_MASK } from '../messages/mining.js';
 import type { Messages } from '../messages/registry.js';
 import type { ChainTip } from './chain-tip.js';
@@ -20,9 +20,6 @@ import type { BlockFound, ShareErrorCode, ShareResult } from './share-result.js'
 import { shareError, TOO_MANY_SHARES } from './share-result.js';
 import { Vardiff } from './vardiff.js';
 import type { Work } from './work.js';
-
-/** Consensus MAX_FUTURE_BLOCK_TIME: a share's nTime may run this far ahead of the clock. */
-export const MAX_NTIME_FUTURE_SECONDS = 7200;
 
 export interface ServerChannelOptions {
   channelId: number;
@@ -76,13 +73,6 @@ export interface AddJobOptions {
   jobId?: number;
 }
 
-/** Difficulty of a share hash (diff1 / hash), as a float: for "best share" statistics only. */
-function hashDifficulty(hash: Uint8Array): number {
-  let v = 0;
-  for (let i = 31; i >= 0; i--) v = v * 256 + hash[i]!;
-  return v === 0 ? Infinity : 0xffff * 2 ** 208 / v;
-}
-
 function checkTarget(target: Target, what: string): void {
   if (target.length !== 32) throw new ChannelError(MiningErrorCode.MaxTargetOutOfRange, `${what} must be 32 bytes, got ${target.length}`);
   if (target.every((b) => b === 0)) throw new ChannelError(MiningErrorCode.MaxTargetOutOfRange, `${what} of zero can never be met`);
@@ -129,7 +119,7 @@ export abstract class ServerChannel {
     this.jobIds = opts.jobIds ?? new JobIdSequence();
     this.seen = new SeenShares(opts.maxSeenShares);
     this.vardiff = new Vardiff({ sharesPerMinute: opts.sharesPerMinute, minHashrate: opts.minHashrate, now: opts.now });
-    this.maxNtimeFuture = opts.maxNtimeFuture ?? MAX_NTIME_FUTURE_SECONDS;
+    this.maxNtimeFuture = opts.maxNtimeFuture ?? MAX_FUTURE_BLOCK_TIME;
   }
 
   /** The extranonce bytes the coinbase leaves room for; a job's Work must have been built for it. */
@@ -269,7 +259,7 @@ export abstract class ServerChannel {
     if (seen === 'full' && !isBlock) return this.reject(sequenceNumber, TOO_MANY_SHARES);
 
     this.vardiff.recordShare();
-    let ack = this.accounting.accept(sequenceNumber, difficulty, hashDifficulty(hash));
+    let ack = this.accounting.accept(sequenceNumber, difficulty, difficultyFromHash(hash));
     let block: BlockFound | null = null;
     if (isBlock) {
       this.accounting.blocksFound++;

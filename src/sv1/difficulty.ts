@@ -33,11 +33,6 @@ export function targetToDifficulty(target: Uint8Array): number {
   return Number((DIFF1_TARGET << 64n) / t) / TWO_POW_64;
 }
 
-/** The difficulty a hash achieves (same arithmetic: a hash is compared like a target). */
-export function hashToDifficulty(hash: Uint8Array): number {
-  return targetToDifficulty(hash);
-}
-
 export type PowerOfTwoRounding = 'down' | 'up' | 'nearest';
 
 /**

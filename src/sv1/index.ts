@@ -31,7 +31,7 @@ export { readSubscribeResult, readConfigureResult, readBooleanResult, negotiateV
 export type { Sv1ServerPolicy } from './results.js';
 export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 export { BadLineBudget } from './bad-line-budget.js';
-export { difficultyToTarget, targetToDifficulty, hashToDifficulty, powerOfTwoDifficulty } from './difficulty.js';
+export { difficultyToTarget, targetToDifficulty, powerOfTwoDifficulty } from './difficulty.js';
 export type { PowerOfTwoRounding } from './difficulty.js';
 export {
   BIP320_VERSION_MASK,

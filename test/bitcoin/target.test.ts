@@ -8,6 +8,7 @@ import {
   decodeBits,
   DIFF1_TARGET,
   difficultyFromBits,
+  difficultyFromHash,
   difficultyFromTarget,
   hashMeetsTarget,
   hashrateFromTarget,
@@ -95,6 +96,19 @@ describe('difficulty', () => {
   it('work is 2^256 / (target + 1)', () => {
     expect(workFromTarget(bitsToTarget(0x1d00ffff))).toBe(0x100010001n);
     expect(workFromTarget(bitsToTarget(0x207fffff))).toBe(2n);
+  });
+
+  it('difficultyFromHash matches diff1 / hash computed in bigints to 1e-12 for any hash', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 0, max: 31 }), (hash, zeros) => {
+        hash.fill(0, 32 - zeros); // shares have leading zeros (high bytes, little-endian)
+        const h = targetToBigInt(hash);
+        const approx = difficultyFromHash(hash);
+        if (h === 0n) return approx === Infinity;
+        const exact = Number((DIFF1_TARGET << 128n) / h) / 2 ** 128;
+        return Math.abs(approx - exact) <= exact * 1e-12;
+      }),
+    );
   });
 });
 

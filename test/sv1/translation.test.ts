@@ -7,7 +7,6 @@ import {
   Sv1ProtocolError,
   buildNotify,
   bytesToHex,
-  hashToDifficulty,
   hexToBytesOrNull,
   parseClientLine,
   parseServerLine,
@@ -18,6 +17,7 @@ import {
   sv1ShareHeader,
   sv2ShareFromSv1,
 } from '../../src/sv1/index.js';
+import { difficultyFromHash } from '../../src/bitcoin/target.js';
 import { referenceExtendedHeader, sha256d } from '../support/reference-header.js';
 import type { Sv1Job, Sv1Share, Sv2ExtendedJobFields, Sv2PrevHashFields } from '../../src/sv1/index.js';
 
@@ -68,17 +68,17 @@ describe('Sv1 header rebuild against real work', () => {
     // the first branch is the first template transaction's txid, in internal order
     expect(display(job.merkleBranches[0]!)).toBe(fixture.firstTxid);
     const hash = sha256d(sv1ShareHeader(job, hex(fixture.extranonce1), share, mask));
-    expect(hashToDifficulty(hash)).toBeGreaterThanOrEqual(fixture.minDifficulty as number);
+    expect(difficultyFromHash(hash)).toBeGreaterThanOrEqual(fixture.minDifficulty as number);
     // without the rolled bit the same share is worthless: the version bits are really used
     const unrolled = sha256d(sv1ShareHeader(job, hex(fixture.extranonce1), { ...share, versionBits: null }, mask));
-    expect(hashToDifficulty(unrolled)).toBeLessThan(1);
+    expect(difficultyFromHash(unrolled)).toBeLessThan(1);
   });
 
   it("reproduces ESP-Miner's slush share: merkle root and difficulty 683", () => {
     const { fixture, job, share, mask } = load('espMinerSlushShare');
     expect(job.merkleBranches).toHaveLength(13);
     expect(bytesToHex(sv1MerkleRoot(job, hex(fixture.extranonce1), share.extranonce2))).toBe(fixture.merkleRoot);
-    const difficulty = hashToDifficulty(sha256d(sv1ShareHeader(job, hex(fixture.extranonce1), share, mask)));
+    const difficulty = difficultyFromHash(sha256d(sv1ShareHeader(job, hex(fixture.extranonce1), share, mask)));
     expect(Math.floor(difficulty)).toBe(fixture.shareDifficultyFloor);
   });
 
@@ -125,7 +125,7 @@ describe('Sv2 extended job → mining.notify → mining.submit → SubmitSharesE
     const fromSv1 = sv1ShareHeader(job, minerExtranonce1, share, mask);
     const fromSv2 = sv2Header(sv2Job, prev, channelPrefix, sv2Share);
     expect(bytesToHex(fromSv1)).toBe(bytesToHex(fromSv2));
-    expect(hashToDifficulty(sha256d(fromSv2))).toBeGreaterThanOrEqual(512);
+    expect(difficultyFromHash(sha256d(fromSv2))).toBeGreaterThanOrEqual(512);
   });
 
   it('round-trips the notify through the wire and keeps the ntime choices', () => {

@@ -1,9 +1,8 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../src/messages/index.js';
 import type { MessageName, Messages } from '../../src/messages/index.js';
 import { silentLogger } from '../../src/roles/common/logger.js';
-import { TranslatorCore, approximateDifficulty } from '../../src/roles/translator/core.js';
+import { TranslatorCore } from '../../src/roles/translator/core.js';
 import type { TranslatorCoreOptions } from '../../src/roles/translator/core.js';
 import type { MinerSession } from '../../src/roles/translator/miner.js';
 import type { UpstreamAction } from '../../src/roles/translator/upstream.js';
@@ -496,21 +495,5 @@ describe('translator core: upstream loss, reconnect and pool requests', () => {
     t.openChannel(5, 5);
     expect(t.pool.last('CloseChannel')).toMatchObject({ channelId: 5 });
     expect(t.actions[0]).toMatchObject({ type: 'fallback' });
-  });
-});
-
-describe('approximateDifficulty', () => {
-  it('matches diff1 / hash computed in bigints to 1e-12 for any hash', () => {
-    const DIFF1 = 0xffffn << 208n;
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 0, max: 31 }), (hash, zeros) => {
-        hash.fill(0, 32 - zeros); // shares have leading zeros (high bytes, little-endian)
-        const h = BigInt('0x' + (bytesToHex(hash.slice().reverse()) || '0'));
-        const approx = approximateDifficulty(hash);
-        if (h === 0n) return approx === Infinity;
-        const exact = Number((DIFF1 << 128n) / h) / 2 ** 128;
-        return Math.abs(approx - exact) <= exact * 1e-12;
-      }),
-    );
   });
 });

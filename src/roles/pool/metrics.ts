@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { HashrateMeter } from '../../channels/hashrate.js';
 import type { ShareCounts } from '../../channels/share-accounting.js';
 import { roleRegistry } from '../common/metrics.js';
 
@@ -80,27 +81,16 @@ function setCounter(c: Counter, value: number): void {
   if (value > 0) c.inc(value);
 }
 
-/** Hashrate from accepted shares: Σ difficulty · 2^32 over a sliding window. */
+/** The pool-wide hashrate from accepted shares: the channels' meter, read over the time since the pool started. */
 export class HashrateWindow {
-  private readonly samples: { t: number; d: number }[] = [];
-  private sum = 0;
-
-  constructor(private readonly windowMs = 600_000) {}
+  private readonly meter = new HashrateMeter(0);
 
   add(nowMs: number, difficulty: number): void {
-    this.samples.push({ t: nowMs, d: difficulty });
-    this.sum += difficulty;
-    this.trim(nowMs);
+    this.meter.record(difficulty, nowMs);
   }
 
-  /** H/s; the window is the configured one, or the time since the first sample while it fills. */
+  /** H/s over the last ten minutes, or the time since `startedMs` while they fill; 0 without shares. */
   rate(nowMs: number, startedMs: number): number {
-    this.trim(nowMs);
-    const span = Math.max(1000, Math.min(this.windowMs, nowMs - startedMs));
-    return (this.sum * 2 ** 32) / (span / 1000);
-  }
-
-  private trim(nowMs: number): void {
-    while (this.samples.length > 0 && nowMs - this.samples[0]!.t > this.windowMs) this.sum -= this.samples.shift()!.d;
+    return this.meter.hashrate(nowMs, startedMs) ?? 0;
   }
 }

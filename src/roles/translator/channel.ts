@@ -202,9 +202,12 @@ export class UpstreamChannel {
     return accepted;
   }
 
-  /** The Sv2 extranonce bytes before extranonce1: the pad. */
-  padBytes(): Uint8Array {
-    return new Uint8Array(this.padSize);
+  /** A miner's part of the channel extranonce before its extranonce2: the pad, then its extranonce1. */
+  minerExtranonce(extranonce1: Uint8Array): Uint8Array {
+    if (this.padSize === 0) return extranonce1;
+    const out = new Uint8Array(this.padSize + extranonce1.length);
+    out.set(extranonce1, this.padSize);
+    return out;
   }
 
   private coinb1Tail(prefix: Uint8Array): Uint8Array {

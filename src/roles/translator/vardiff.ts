@@ -11,10 +11,9 @@
  * flap between them. A miner sending nothing is stepped down by 4 once eight shares were due
  * (e^-8 ≈ 0.03 % chance for a healthy miner). Time is passed in (ms), so the logic is pure.
  */
+import { HASHES_PER_DIFFICULTY_1 } from '../../bitcoin/target.js';
 import { powerOfTwoDifficulty } from '../../sv1/index.js';
 
-/** 2^32 hashes per difficulty-1 share. */
-export const HASHES_PER_DIFFICULTY_1 = 2 ** 32;
 /** Shares (or shares due) before a large move / a small move. */
 const FAST_SHARES = 8;
 const SLOW_SHARES = 32;
@@ -133,51 +132,5 @@ export class PowerOfTwoVardiff {
     this.windowStart = now;
     this.shares = 0;
     this.work = 0;
-  }
-}
-
-/**
- * Measured hashrate from accepted share work over the last ten minutes, in one-minute buckets
- * (eleven numbers per miner, whatever its share rate).
- */
-export class HashrateMeter {
-  private static readonly BUCKETS = 10;
-  private static readonly BUCKET_MS = 60_000;
-  private readonly buckets = new Float64Array(HashrateMeter.BUCKETS);
-  private bucketIndex: number;
-  private readonly since: number;
-
-  constructor(now: number) {
-    this.since = now;
-    this.bucketIndex = Math.floor(now / HashrateMeter.BUCKET_MS);
-  }
-
-  record(difficulty: number, now: number): void {
-    this.advance(now);
-    this.buckets[this.bucketIndex % HashrateMeter.BUCKETS]! += difficulty;
-  }
-
-  /** H/s over the covered span, or null before the first share. */
-  hashrate(now: number): number | null {
-    this.advance(now);
-    let work = 0;
-    for (const w of this.buckets) work += w;
-    if (work === 0) return null;
-    const windowStart = (this.bucketIndex - HashrateMeter.BUCKETS + 1) * HashrateMeter.BUCKET_MS;
-    const span = now - Math.max(this.since, windowStart);
-    return (work * HASHES_PER_DIFFICULTY_1) / (Math.max(span, 1_000) / 1000);
-  }
-
-  /** Whether the meter has seen a full window (SRI's `stable_hashrate`). */
-  stable(now: number): boolean {
-    return now - this.since >= HashrateMeter.BUCKETS * HashrateMeter.BUCKET_MS;
-  }
-
-  private advance(now: number): void {
-    const index = Math.floor(now / HashrateMeter.BUCKET_MS);
-    if (index <= this.bucketIndex) return;
-    const steps = Math.min(index - this.bucketIndex, HashrateMeter.BUCKETS);
-    for (let i = 1; i <= steps; i++) this.buckets[(this.bucketIndex + i) % HashrateMeter.BUCKETS] = 0;
-    this.bucketIndex = index;
   }
 }
