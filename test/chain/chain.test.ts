@@ -17,7 +17,7 @@ import { solveTemplate } from '../../src/chain/template-solver.js';
 import { COIN } from '../../src/chain/params.js';
 import { templateOutputs } from '../../src/chain/template.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';
-import { buildBlock, fakeClock, PAYOUT } from './helpers.js';
+import { buildBlock, fakeClock, PAYOUT } from '../support/chain.js';
 
 const REGTEST_GENESIS = '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206';
 

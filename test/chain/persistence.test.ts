@@ -6,7 +6,7 @@ import { FileBlockStore } from '../../src/roles/common/file-block-store.js';
 import { EmbeddedChain } from '../../src/chain/chain.js';
 import { solveTemplate } from '../../src/chain/template-solver.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';
-import { fakeClock, PAYOUT } from './helpers.js';
+import { fakeClock, PAYOUT } from '../support/chain.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBlock, parseTransaction, serializeTransaction } from '../../src/bitcoin/index.js';
 import { EmbeddedChain } from '../../src/chain/chain.js';
 import { COIN } from '../../src/chain/params.js';
-import { fakeClock, PAYOUT } from './helpers.js';
+import { fakeClock, PAYOUT } from '../support/chain.js';
 
 /** Signs spends with @scure/btc-signer (an independent implementation) and checks our verifier accepts them. */
 function fundScript(script: Uint8Array) {

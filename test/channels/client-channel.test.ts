@@ -14,7 +14,7 @@ import {
 } from '../../src/channels/index.js';
 import type { Messages } from '../../src/messages/index.js';
 import { MiningErrorCode } from '../../src/messages/index.js';
-import { channelOptions, MAX_TARGET, REGTEST_BITS, SRI_PAYOUT_SCRIPT, template, zeroPrefix } from './fixtures.js';
+import { channelOptions, MAX_TARGET, REGTEST_BITS, SRI_PAYOUT_SCRIPT, template, zeroPrefix } from '../support/channels.js';
 
 const T = 1_745_596_910;
 const PREV = new Uint8Array(32).fill(3);

@@ -24,7 +24,7 @@ import {
 import type { BlockFound, ClientJob, ShareResult } from '../../src/channels/index.js';
 import type { MessageName, Messages } from '../../src/messages/index.js';
 import { decodeFrame, encodeFrame } from '../../src/messages/index.js';
-import { MAX_TARGET, REGTEST_BITS } from './fixtures.js';
+import { MAX_TARGET, REGTEST_BITS } from '../support/channels.js';
 
 const NOW = 1_750_000_000;
 const PAYOUT = Uint8Array.from([0x00, 0x14, ...new Array<number>(20).fill(0xab)]);

@@ -23,7 +23,7 @@ import type { ShareResult, Work } from '../../src/channels/index.js';
 import type { Messages } from '../../src/messages/index.js';
 import { MiningErrorCode } from '../../src/messages/index.js';
 import { TOO_MANY_SHARES } from '../../src/channels/share-result.js';
-import { channelOptions, MAX_TARGET, REGTEST_BITS, SATS, SRI_PAYOUT_SCRIPT, SRI_TEMPLATE_OUTPUTS, sriPrefix, template, zeroPrefix } from './fixtures.js';
+import { channelOptions, MAX_TARGET, REGTEST_BITS, SATS, SRI_PAYOUT_SCRIPT, SRI_TEMPLATE_OUTPUTS, sriPrefix, template, zeroPrefix } from '../support/channels.js';
 
 const T = 1_745_596_910;
 const PREV = new Uint8Array(32).fill(7);

@@ -14,7 +14,7 @@ import {
 } from '../../src/channels/index.js';
 import type { ShareResult } from '../../src/channels/index.js';
 import { MiningErrorCode } from '../../src/messages/index.js';
-import { channelOptions, SRI_PAYOUT_SCRIPT, sriPrefix, standardTemplate, targetHex, template, zeroPrefix } from './fixtures.js';
+import { channelOptions, SRI_PAYOUT_SCRIPT, sriPrefix, standardTemplate, targetHex, template, zeroPrefix } from '../support/channels.js';
 
 const SRI_POOL_TAG = coinbaseTag('Stratum V2 SRI Pool');
 const NO_TAG = coinbaseTag();

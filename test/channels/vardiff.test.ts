@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareTargets, hashrateToTarget } from '../../src/bitcoin/target.js';
 import { StandardChannel, Vardiff } from '../../src/channels/index.js';
-import { channelOptions, targetHex } from './fixtures.js';
+import { channelOptions, targetHex } from '../support/channels.js';
 
 const HASHRATE = 1000;
 const SPM = 10;

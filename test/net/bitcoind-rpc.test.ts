@@ -11,7 +11,7 @@ import { finishTemplate } from '../../src/chain/template.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';
 import { RpcClient, RpcError, RpcTransportError } from '../../src/net/bitcoind/rpc-client.js';
 import { RpcServer } from '../../src/net/bitcoind/rpc-server.js';
-import { fakeClock, PAYOUT } from '../chain/helpers.js';
+import { fakeClock, PAYOUT } from '../support/chain.js';
 
 const AUTH = { user: 'alice', password: 'secret' };
 const cleanups: (() => Promise<void> | void)[] = [];

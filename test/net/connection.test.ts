@@ -16,7 +16,7 @@ import {
 } from '../../src/net/index.js';
 import { encodeFrame, type AnyMessage, type Messages } from '../../src/messages/index.js';
 import { AuthorityKeyPair, ServerIdentity } from '../../src/noise/index.js';
-import { lcg, rawNoiseClient, rawSocket } from './helpers.js';
+import { lcg, rawNoiseClient, rawSocket } from '../support/net.js';
 
 const authority = AuthorityKeyPair.generate();
 const identity = ServerIdentity.create({ authority });

@@ -23,7 +23,7 @@ import {
   ServerIdentity,
   signCertificate,
 } from '../../src/noise/index.js';
-import { closedSocket, rawNoiseClient, rawServer, rawSocket, readBytes } from './helpers.js';
+import { closedSocket, rawNoiseClient, rawServer, rawSocket, readBytes } from '../support/net.js';
 
 const authority = AuthorityKeyPair.generate();
 const identity = ServerIdentity.create({ authority });

@@ -9,7 +9,7 @@ import { TxGenerator } from '../../src/chain/tx-generator.js';
 import { RpcClient } from '../../src/net/bitcoind/rpc-client.js';
 import { RpcServer } from '../../src/net/bitcoind/rpc-server.js';
 import { RpcTemplateSource, type ConnectionEvent } from '../../src/net/bitcoind/rpc-template-source.js';
-import { fakeClock, PAYOUT } from '../chain/helpers.js';
+import { fakeClock, PAYOUT } from '../support/chain.js';
 
 const AUTH = { user: 'u', password: 'p' };
 const C: CoinbaseConstraints = { maxAdditionalSize: 64, maxAdditionalSigops: 4 };

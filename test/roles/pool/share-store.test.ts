@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ShareStore } from '../../../src/roles/pool/share-store.js';
+
+const share = (seq: number, user = 'alice') => ({
+  timeMs: 1_700_000_000_000 + seq, userIdentity: user, connectionId: 1, channelId: 2, sequenceNumber: seq, jobId: 3, difficulty: 0.5,
+});
+
+describe('ShareStore', () => {
+  it('makes shares durable on flush, and only then', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'sv2-store-')), 'pool.sqlite');
+    const a = new ShareStore(file);
+    a.add(share(1));
+    a.add(share(2));
+    const reader = new ShareStore(file);
+    expect(reader.shareCount()).toBe(0);
+    a.flush();
+    expect(reader.shareCount()).toBe(2);
+    expect(reader.sequenceNumbers(1, 2)).toEqual([1, 2]);
+    a.add(share(3, 'bob'));
+    a.close();
+    expect(reader.sharesByUser()).toEqual([
+      { userIdentity: 'alice', shares: 2, difficulty: 1 },
+      { userIdentity: 'bob', shares: 1, difficulty: 0.5 },
+    ]);
+    reader.close();
+  });
+
+  it('records blocks at once and updates their status', () => {
+    const s = new ShareStore(':memory:');
+    s.recordBlock({ timeMs: 1, blockHash: 'ab', height: 5, templateId: '9', userIdentity: 'alice', channelId: 2, status: 'submitted', rejectReason: null });
+    s.updateBlock('ab', 'rejected', 'high-hash');
+    expect(s.blocks()).toEqual([{ timeMs: 1, blockHash: 'ab', height: 5, templateId: '9', userIdentity: 'alice', channelId: 2, status: 'rejected', rejectReason: 'high-hash' }]);
+    s.close();
+  });
+});
