@@ -3,6 +3,7 @@
  * Noise's two-output HKDF, its nonce layout, and ChaCha20-Poly1305 (RFC 8439). The primitives
  * themselves come from src/host, which picks the fastest implementation the runtime has.
  */
+import { concatBytes } from '../bitcoin/bytes.js';
 import { AeadKey, aeadOpenInto, aeadSealInto, MAC_SIZE } from '../host/aead.js';
 import { hmacSha256 as hostHmac, sha256 as hostSha256 } from '../host/hash.js';
 
@@ -10,16 +11,7 @@ export { AeadKey, MAC_SIZE };
 const NONCE_SIZE = 12;
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return hostSha256(parts[0]!);
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return hostSha256(joined);
+  return hostSha256(parts.length === 1 ? parts[0]! : concatBytes(...parts));
 }
 
 export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
