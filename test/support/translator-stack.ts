@@ -60,5 +60,5 @@ export async function startTestTranslator(
     vars[`TPROXY__UPSTREAMS__${i}__AUTHORITY_PUBKEY`] = u.authority.publicKey.toString();
   });
   const settings = loadTranslatorConfig(undefined, vars);
-  return startTranslator({ settings, backoff: { initialMs: 50, maxMs: 200 }, ...options });
+  return startTranslator({ settings, backoff: { initialMs: 50, maxMs: 200, whileMinersWaitMs: 200 }, ...options });
 }

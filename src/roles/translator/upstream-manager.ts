@@ -28,9 +28,11 @@ export type UpstreamConnector = (endpoint: UpstreamEndpoint, onMessage: (message
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
+  /** The longest pause while miners are connected: every second without a pool is a second of their work refused. */
+  whileMinersWaitMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 30_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 30_000, whileMinersWaitMs: 2_000 };
 
 export interface UpstreamStatus {
   connected: boolean;
@@ -122,8 +124,10 @@ export class UpstreamManager {
         if (failedInRound >= this.endpoints.length) {
           failedInRound = 0;
           this.index = 0;
-          this.log.info({ retryInMs: delay }, 'every upstream failed; waiting before the next round');
-          if (!(await this.pause(delay))) return;
+          // A returning pool is found within a couple of seconds while miners wait; with none, back off further.
+          const wait = this.core.minerCount > 0 ? Math.min(delay, this.backoff.whileMinersWaitMs) : delay;
+          this.log.info({ retryInMs: wait }, 'every upstream failed; waiting before the next round');
+          if (!(await this.pause(wait))) return;
           delay = Math.min(delay * 2, this.backoff.maxMs);
         }
         continue;

@@ -6,10 +6,11 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMonitor } from '../../../src/monitor/server.js';
 import { AuthorityKeyPair } from '../../../src/noise/authority-key.js';
 import type { RunningTranslator } from '../../../src/roles/translator/translator.js';
+import { DEFAULT_BACKOFF } from '../../../src/roles/translator/upstream-manager.js';
 import { bytesToHex, difficultyToTarget } from '../../../src/sv1/index.js';
 import { spawnRole } from '../../support/spawn-role.js';
 import { SocketMiner } from '../../support/sv1-socket-miner.js';
@@ -201,6 +202,31 @@ describe('translator end to end: the pool goes away', () => {
       await translator.close();
     }
   });
+});
+
+describe('translator end to end: a pool that comes back', () => {
+  it('is found again within a couple of seconds while miners wait, however long it was gone (default backoff)', async () => {
+    let pool = await startPool(authority);
+    const port = pool.port;
+    const translator = await startTestTranslator([{ port, authority }], {}, { backoff: DEFAULT_BACKOFF });
+    try {
+      const miner = await SocketMiner.connect(translator.sv1Port, { username: 'acct.waiting' });
+      await miner.until('job');
+      await pool.pool.close();
+      // Long enough that a doubling backoff would now pause 8 s (1 + 2 + 4 s of failed rounds).
+      await vi.waitFor(() => expect(translator.upstreams.status().failures).toBeGreaterThanOrEqual(4), { timeout: 15_000, interval: 100 });
+      pool = await startPool(authority, { POOL__LISTEN_ADDRESS: `127.0.0.1:${port}` });
+      const back = performance.now();
+      await vi.waitFor(() => expect(translator.upstreams.status().connected).toBe(true), { timeout: 10_000, interval: 50 });
+      expect(performance.now() - back).toBeLessThan(3_000);
+      await miner.until('job', (e) => e.job.cleanJobs);
+      expect(miner.isClosed).toBe(false);
+      miner.close();
+    } finally {
+      await translator.close();
+      await pool.pool.close();
+    }
+  }, 30_000);
 });
 
 describe('translator end to end: misbehaving miners', () => {
