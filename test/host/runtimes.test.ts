@@ -58,7 +58,7 @@ describe('the bundle', () => {
   it('holds the wire layer and pure-JS packages only', () => {
     expect(onNode.host).toBe('node');
     expect(onNode.handshake).toEqual({ clientToServer: true, serverToClient: true, tamperedRefused: true, bulkRoundTrip: true });
-    const outside = bundledInputs.filter((input) => !/^(src\/(codec|framing|messages|noise|host)\/|test\/host\/portable-check\.ts$|node_modules\/@(noble|scure)\/|<stdin>)/.test(input));
+    const outside = bundledInputs.filter((input) => !/^(src\/(codec|framing|messages|noise|bitcoin|host)\/|test\/host\/portable-check\.ts$|node_modules\/@(noble|scure)\/|<stdin>)/.test(input));
     expect(outside).toEqual([]);
     expect(bundledInputs.some((input) => input.startsWith('src/noise/'))).toBe(true);
   });

@@ -9,9 +9,10 @@ import type { Logger } from 'pino';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { PROTOCOL_VERSION, SetupConnectionErrorCode, type ProtocolId } from '../../messages/common.js';
 import type { CloseInfo, Connection } from '../../net/connection.js';
-import { Sv2Server, type ServerOptions } from '../../net/server.js';
+import { Sv2Server } from '../../net/server.js';
 import type { ServerIdentity } from '../../noise/server-identity.js';
 import { splitHostPort } from './config.js';
+import type { ListenLimits } from './limits.js';
 import { actionOf, RoleError } from './role-error.js';
 
 export type SetupConnection = Messages['SetupConnection'];
@@ -68,7 +69,7 @@ export interface DownstreamServerOptions {
   listeners: ListenerConfig[];
   maxFramePayload: number;
   /** Admission and per-connection limits (see `limits.ts`); none when absent. */
-  limits?: Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'frameTimeoutMs' | 'idleTimeoutMs'>;
+  limits?: ListenLimits;
   /** A peer that has not sent SetupConnection by then is dropped (default 10 s). */
   setupTimeoutMs?: number;
   log: Logger;

@@ -73,6 +73,11 @@ export const poolConfigSchema = z.strictObject({
   idle_timeout_secs: z.number().nonnegative().default(600),
   /** Channels one connection may hold: room for a farm proxy in non-aggregated mode (ours). */
   max_channels_per_connection: z.number().int().positive().default(10_000),
+  /**
+   * Rejected shares a connection may send per minute before it is cut: an honest device gets a few
+   * stale shares a block; a flood of invalid or duplicate ones costs every other miner latency (ours).
+   */
+  max_rejected_shares_per_min: z.number().int().positive().default(6_000),
 });
 
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {

@@ -38,6 +38,8 @@ export interface PoolOptions {
 /** What the pool keeps of a downstream beyond what the server and the channel manager keep. */
 export interface PoolPeer {
   extensions: number[];
+  /** Rejected shares in the current minute, for the flood cut. */
+  rejects: { since: number; count: number };
 }
 
 type Outbound = { d: Downstream<PoolPeer>; name: MessageName; message: Messages[MessageName] };
@@ -79,6 +81,10 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         send: (connId, name, message) => this.queue(connId, name, message),
         blockFound: (c) => this.onBlock(c),
         shareAccepted: (c) => this.onShare(c),
+        shareRejected: (connId) => {
+          const r = this.server?.get(connId)?.state?.rejects;
+          if (r !== undefined) r.count++;
+        },
       },
     );
     this.metrics = new PoolMetrics({
@@ -167,7 +173,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       peer: d.peer,
       vendor: s.vendor,
     });
-    return { state: { extensions: [] }, flags: 0 };
+    return { state: { extensions: [], rejects: { since: this.now(), count: 0 } }, flags: 0 };
   }
 
   /** DownstreamHandler: everything after SetupConnection. */
@@ -176,7 +182,15 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       this.negotiateExtensions(d, m.message);
       return;
     }
-    if (!this.manager.onMessage(d.id, m, this.now())) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a mining client`);
+    const now = this.now();
+    if (!this.manager.onMessage(d.id, m, now)) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a mining client`);
+    const r = d.state.rejects;
+    if (now - r.since >= 60_000) {
+      r.since = now;
+      r.count = 0;
+    } else if (r.count > this.opts.config.max_rejected_shares_per_min) {
+      throw peerFault('SV2_ERR_SHARE_FLOOD', `more than ${this.opts.config.max_rejected_shares_per_min} rejected shares within a minute`);
+    }
   }
 
   /** DownstreamHandler: its channels and extranonce prefixes are freed. */
