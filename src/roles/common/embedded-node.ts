@@ -5,7 +5,8 @@
  * wallet has mature coins to spend.
  */
 import { Sv2Error } from '../../codec/sv2-error.js';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { MemoryBlockStore } from '../../chain/block-store.js';
 import { FileBlockStore } from './file-block-store.js';
 import { EmbeddedChain } from '../../chain/chain.js';
@@ -80,8 +81,9 @@ export async function startNode(cfg: NodeConfig, log: NodeLogger = { info() {}, 
   const bootstrap = cfg.bootstrapBlocks ?? 101;
   // With a retargeting chain the bootstrap blocks are mined at the pow limit (at once), and the
   // retarget starts after them; a chain with a generator always has them, so this is stable across restarts.
-  const difficulty =
+  const configured =
     cfg.difficulty?.mode === 'retarget' && cfg.difficulty.easyBlocks === undefined && rate > 0 ? { ...cfg.difficulty, easyBlocks: bootstrap } : cfg.difficulty;
+  const difficulty = cfg.dataDir ? chainDifficulty(cfg.dataDir, configured, log) : configured;
   const chain = new EmbeddedChain({ store: cfg.dataDir ? new FileBlockStore(cfg.dataDir) : new MemoryBlockStore(), difficulty });
   const report = chain.loadReport;
   if (report.droppedFrom) log.warn(`stored block at height ${report.droppedFrom.height} is invalid (${report.droppedFrom.reason}); it and later blocks were dropped`);
@@ -140,3 +142,30 @@ export async function startNode(cfg: NodeConfig, log: NodeLogger = { info() {}, 
     },
   };
 }
+
+const DIFFICULTY_FILE = 'difficulty.json';
+
+/**
+ * The difficulty rule is part of the chain: blocks stored under one rule are invalid under
+ * another (a retarget's first target comes from a hashrate measured when the chain began), so the
+ * rule is kept beside the blocks and a restart validates them with it, whatever is configured now.
+ */
+function chainDifficulty(dataDir: string, configured: DifficultyConfig | undefined, log: NodeLogger): DifficultyConfig | undefined {
+  const file = path.join(dataDir, DIFFICULTY_FILE);
+  const rule = configured ?? { mode: 'regtest' as const };
+  if (!existsSync(file)) {
+    writeFileSync(file, JSON.stringify(rule) + '\n');
+    return configured;
+  }
+  let stored: DifficultyConfig;
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as DifficultyConfig;
+  } catch (e) {
+    throw new NodeConfigError(`${file} is not valid JSON (${(e as Error).message}): fix it, or delete the data directory to start a new chain`);
+  }
+  if (JSON.stringify(stored) !== JSON.stringify(rule)) {
+    log.info(`the chain in ${dataDir} keeps the difficulty rule it was made with (${JSON.stringify(stored)}); delete the directory to start a chain with the configured one`);
+  }
+  return stored;
+}
+

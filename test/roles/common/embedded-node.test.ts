@@ -47,6 +47,23 @@ describe('node role', () => {
     expect(second.generator!.spendable()).toHaveLength(2);
   });
 
+  it('keeps the difficulty rule a chain was made with: a restart with another initial hashrate keeps every block', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sv2-node-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const rule = (initialHashrate: number) => ({ mode: 'retarget' as const, blockIntervalSeconds: 1, initialHashrate });
+    const first = await startNode({ dataDir: dir, difficulty: rule(4), txPerSecond: 1 });
+    first.chain.generate(3, first.generator!.script);
+    const tip = first.chain.tip.key;
+    await first.close();
+    const warnings: string[] = [];
+    const second = await startNode({ dataDir: dir, difficulty: rule(8), txPerSecond: 1 }, { info: (m) => warnings.push(m), warn: (m) => warnings.push(m) });
+    cleanups.push(() => second.close());
+    expect(second.chain.height).toBe(104);
+    expect(second.chain.tip.key).toBe(tip);
+    expect(warnings.join('\n')).not.toMatch(/invalid/);
+    expect(warnings.join('\n')).toMatch(/keeps the difficulty rule it was made with/);
+  });
+
   it('refuses RPC without credentials or a data directory for the cookie', async () => {
     await expect(startNode({ rpc: { port: 0 } })).rejects.toBeInstanceOf(NodeConfigError);
     await expect(startNode({ txPerSecond: -1 })).rejects.toThrow(/≥ 0/);
