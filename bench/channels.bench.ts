@@ -38,7 +38,8 @@ function work(allocator: ExtranonceAllocator, pathLength: number): Work {
   return workFromTemplate(template(pathLength), { rewardScript: PAYOUT, tag: coinbaseTag('bench-pool'), fullExtranonceSize: allocator.totalLength });
 }
 
-const base = { userIdentity: 'bench', maxTarget: MAX_TARGET, nominalHashrate: 0, sharesPerMinute: 10, shareBatchSize: 10, now: NOW };
+// The loop sends far more shares on one block than a channel may (16 384 by default): room for all of them.
+const base = { userIdentity: 'bench', maxTarget: MAX_TARGET, nominalHashrate: 0, sharesPerMinute: 10, shareBatchSize: 10, now: NOW, maxSeenShares: 1 << 24 };
 
 function standardShares(allocator: ExtranonceAllocator): () => unknown {
   const ch = new StandardChannel({ ...base, channelId: 1, extranoncePrefix: allocator.allocateStandard() });

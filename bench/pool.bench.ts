@@ -58,6 +58,8 @@ export default async function poolSuite(): Promise<BenchResult[]> {
     POOL__ACCOUNTING_DB: path.join(mkdtempSync(path.join(tmpdir(), 'sv2-bench-pool-')), 'pool.sqlite'),
     POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__NBITS: '"1d00ffff"',
     POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
+    // The load sends far more shares per channel on one block than a pool allows by default.
+    POOL__MAX_SHARES_PER_BLOCK: String(1 << 22),
     SV2_LOG_LEVEL: 'warn',
   }, 'stderr');
   let listening = '';

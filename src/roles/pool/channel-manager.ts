@@ -39,6 +39,8 @@ export interface ChannelManagerOptions {
   maxChannels?: number;
   /** Open channels one connection can hold (default 10 000); beyond it OpenChannel gets an error. */
   maxChannelsPerConnection?: number;
+  /** Shares a channel may have accepted on one prev hash (its duplicate window; default 16 384). */
+  maxSharesPerBlock?: number;
   /** Templates kept so jobs of recent templates can be rebuilt for late channels. */
   maxTemplates?: number;
 }
@@ -378,6 +380,7 @@ export class ChannelManager {
       now,
       jobIds: conn.jobIds,
       groupChannelId: conn.group?.groupChannelId ?? 0,
+      ...(this.opts.maxSharesPerBlock !== undefined && { maxSeenShares: this.opts.maxSharesPerBlock }),
     };
   }
 

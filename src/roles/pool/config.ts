@@ -78,6 +78,12 @@ export const poolConfigSchema = z.strictObject({
    * stale shares a block; a flood of invalid or duplicate ones costs every other miner latency (ours).
    */
   max_rejected_shares_per_min: z.number().int().positive().default(6_000),
+  /**
+   * Shares one channel may have accepted on one block: duplicate detection remembers them all, and
+   * refuses more (too-many-shares) rather than forget one and credit its replay. Vardiff keeps an
+   * honest channel near shares_per_minute, hundreds of times below this (ours).
+   */
+  max_shares_per_block: z.number().int().min(1).max(1 << 24).default(16_384),
 });
 
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {

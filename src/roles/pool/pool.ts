@@ -76,6 +76,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         poolSignature: cfg.pool_signature,
         serverId: cfg.server_id,
         maxChannelsPerConnection: cfg.max_channels_per_connection,
+        maxSharesPerBlock: cfg.max_shares_per_block,
       },
       {
         send: (connId, name, message) => this.queue(connId, name, message),
