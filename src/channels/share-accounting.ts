@@ -6,70 +6,6 @@ import type { Messages } from '../messages/registry.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 
-/** Acknowledges accepted shares in batches of `batchSize` (SubmitShares.Success counts per batch). */
-export class ShareAccounting implements ShareCounts {
-  /** Accepted shares, their summed difficulty, and the best share difficulty, since the channel opened. */
-  accepted = 0;
-  difficultySum = 0;
-  bestDifficulty = 0;
-  blocksFound = 0;
-  /** Rejected shares by error code. */
-  readonly rejected = new Map<string, number>();
-
-  private batchCount = 0;
-  private batchSum = 0;
-  private lastSequence = 0;
-
-  constructor(
-    readonly channelId: number,
-    readonly batchSize: number,
-  ) {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`share batch size must be a positive integer, got ${batchSize}`);
-  }
-
-  /** Shares accepted but not yet acknowledged. */
-  get pending(): number {
-    return this.batchCount;
-  }
-
-  get rejectedTotal(): number {
-    return rejectedTotal(this);
-  }
-
-  /** Records an accepted share; returns the Success to send when this share completes a batch. */
-  accept(sequenceNumber: number, difficulty: number, hashDifficulty: number): Messages['SubmitSharesSuccess'] | null {
-    this.accepted++;
-    this.difficultySum += difficulty;
-    if (hashDifficulty > this.bestDifficulty) this.bestDifficulty = hashDifficulty;
-    this.batchCount++;
-    this.batchSum += difficulty;
-    this.lastSequence = sequenceNumber;
-    return this.batchCount >= this.batchSize ? this.flush() : null;
-  }
-
-  reject(code: string): void {
-    this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1);
-  }
-
-  /**
-   * The Success for the shares accepted since the last one, or null when there are none: for a
-   * timer the role drives, and after a block so the finder hears at once.
-   */
-  flush(): Messages['SubmitSharesSuccess'] | null {
-    if (this.batchCount === 0) return null;
-    const sum = BigInt(Math.trunc(this.batchSum));
-    const ack = {
-      channelId: this.channelId,
-      lastSequenceNumber: this.lastSequence,
-      newSubmitsAcceptedCount: this.batchCount,
-      newSharesSum: sum > U64_MAX ? U64_MAX : sum,
-    };
-    this.batchCount = 0;
-    this.batchSum = 0;
-    return ack;
-  }
-}
-
 /** What a set of channels counted: enough to total them without counting any share twice. */
 export interface ShareCounts {
   readonly accepted: number;
@@ -108,6 +44,63 @@ export class ShareTally implements ShareCounts {
 
   reject(code: string): void {
     this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1);
+  }
+}
+
+/**
+ * A channel's counts (accepted, their summed difficulty, the best share, blocks, rejects by code,
+ * since the channel opened), and the acknowledgement of accepted shares in batches of
+ * `batchSize` (SubmitShares.Success counts per batch).
+ */
+export class ShareAccounting extends ShareTally {
+  private batchCount = 0;
+  private batchSum = 0;
+  private lastSequence = 0;
+
+  constructor(
+    readonly channelId: number,
+    readonly batchSize: number,
+  ) {
+    super();
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`share batch size must be a positive integer, got ${batchSize}`);
+  }
+
+  /** Shares accepted but not yet acknowledged. */
+  get pending(): number {
+    return this.batchCount;
+  }
+
+  get rejectedTotal(): number {
+    return rejectedTotal(this);
+  }
+
+  /** Records an accepted share; returns the Success to send when this share completes a batch. */
+  accept(sequenceNumber: number, difficulty: number, hashDifficulty: number): Messages['SubmitSharesSuccess'] | null {
+    this.accepted++;
+    this.difficultySum += difficulty;
+    if (hashDifficulty > this.bestDifficulty) this.bestDifficulty = hashDifficulty;
+    this.batchCount++;
+    this.batchSum += difficulty;
+    this.lastSequence = sequenceNumber;
+    return this.batchCount >= this.batchSize ? this.flush() : null;
+  }
+
+  /**
+   * The Success for the shares accepted since the last one, or null when there are none: for a
+   * timer the role drives, and after a block so the finder hears at once.
+   */
+  flush(): Messages['SubmitSharesSuccess'] | null {
+    if (this.batchCount === 0) return null;
+    const sum = BigInt(Math.trunc(this.batchSum));
+    const ack = {
+      channelId: this.channelId,
+      lastSequenceNumber: this.lastSequence,
+      newSubmitsAcceptedCount: this.batchCount,
+      newSharesSum: sum > U64_MAX ? U64_MAX : sum,
+    };
+    this.batchCount = 0;
+    this.batchSum = 0;
+    return ack;
   }
 }
 
