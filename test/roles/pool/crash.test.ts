@@ -13,6 +13,8 @@ describe('pool durability', () => {
       // A hard network target: shares are never blocks, so the load is pure accounting.
       POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__NBITS: '"1d00ffff"',
       POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
+      // The blast sends far more shares per channel on one block than a pool takes by default (16 384).
+      POOL__MAX_SHARES_PER_BLOCK: String(1 << 22),
     });
     const db = env.POOL__ACCOUNTING_DB!;
     const pool = spawnRole(['pool'], env);
