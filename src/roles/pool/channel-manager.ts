@@ -280,6 +280,11 @@ export class ChannelManager {
     return [...(this.connections.get(connectionId)?.channels.values() ?? [])];
   }
 
+  /** Open channels of one connection. */
+  channelCountOf(connectionId: number): number {
+    return this.connections.get(connectionId)?.channels.size ?? 0;
+  }
+
   get channelCount(): number {
     return this.openChannels.standard + this.openChannels.extended;
   }

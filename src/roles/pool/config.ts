@@ -74,10 +74,11 @@ export const poolConfigSchema = z.strictObject({
   /** Channels one connection may hold: room for a farm proxy in non-aggregated mode (ours). */
   max_channels_per_connection: z.number().int().positive().default(10_000),
   /**
-   * Rejected shares a connection may send per minute before it is cut: an honest device gets a few
-   * stale shares a block; a flood of invalid or duplicate ones costs every other miner latency (ours).
+   * Rejected shares a connection may send per minute and per channel it holds before it is cut: an
+   * honest device gets a few stale shares a block (a farm proxy, a few per device); a flood of
+   * invalid or duplicate ones costs every other miner latency (ours).
    */
-  max_rejected_shares_per_min: z.number().int().positive().default(6_000),
+  max_rejected_shares_per_min: z.number().int().positive().default(600),
   /**
    * Shares one channel may have accepted on one block: duplicate detection remembers them all, and
    * refuses more (too-many-shares) rather than forget one and credit its replay. Vardiff keeps an

@@ -190,7 +190,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       r.since = now;
       r.count = 0;
     } else if (r.count > this.opts.config.max_rejected_shares_per_min) {
-      throw peerFault('SV2_ERR_SHARE_FLOOD', `more than ${this.opts.config.max_rejected_shares_per_min} rejected shares within a minute`);
+      const budget = this.opts.config.max_rejected_shares_per_min * Math.max(1, this.manager.channelCountOf(d.id));
+      if (r.count > budget) throw peerFault('SV2_ERR_SHARE_FLOOD', `more than ${budget} rejected shares within a minute`);
     }
   }
 
