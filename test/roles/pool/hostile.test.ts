@@ -39,6 +39,20 @@ describe('pool against hostile peers', () => {
     await honest.close();
   });
 
+  it('scales the reject budget with the channels a connection holds (a farm proxy at a block change)', async () => {
+    const proxy = await client();
+    const channels = [];
+    for (let i = 0; i < 3; i++) channels.push(await proxy.openStandard(`dev${i}`, 1e3, i));
+    // 120 rejects: over the budget of one channel (50), within that of three (150).
+    let seq = 0;
+    for (const ch of channels) {
+      for (let k = 0; k < 40; k++) await proxy.send('SubmitSharesStandard', { channelId: ch.channelId, sequenceNumber: ++seq, jobId: 9999, nonce: seq, ntime: 0, version: 0x20000000 });
+    }
+    for (let k = 0; k < 120; k++) await proxy.next('SubmitSharesError');
+    expect(proxy.conn.isOpen).toBe(true);
+    await proxy.close();
+  });
+
   it('holds a connection to its channel limit with OpenMiningChannel.Error, and the connection carries on', async () => {
     const c = await client();
     for (let i = 0; i < 3; i++) await c.openStandard(`u${i}`, 1e3, i);
