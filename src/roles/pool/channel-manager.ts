@@ -41,6 +41,8 @@ export interface ChannelManagerOptions {
   maxChannelsPerConnection?: number;
   /** Shares a channel may have accepted on one prev hash (its duplicate window; default 16 384). */
   maxSharesPerBlock?: number;
+  /** With no new template for this long, every channel gets a fresh job of the current work (0 = never). */
+  jobRefreshMs?: number;
   /** Templates kept so jobs of recent templates can be rebuilt for late channels. */
   maxTemplates?: number;
 }
@@ -119,6 +121,9 @@ export class ChannelManager {
   private readonly retired = new ShareTally();
   /** The template the active jobs come from: what a newly opened channel gets. */
   private current: TemplateEntry | null = null;
+  /** Jobs went out since the last tick (a template or a prev hash); the clock is the tick's. */
+  private jobsSinceTick = false;
+  private lastJobsAtMs: number | undefined;
 
   constructor(
     private readonly opts: ChannelManagerOptions,
@@ -218,6 +223,7 @@ export class ChannelManager {
       }
     }
     if (!template.futureTemplate) this.current = entry;
+    this.jobsSinceTick = true;
   }
 
   /** The new chain tip: every channel switches to its future job for that template. */
@@ -226,6 +232,7 @@ export class ChannelManager {
     if (entry === undefined) throw new ChannelError('unknown-template', `SetNewPrevHash names template ${m.templateId}, which was never sent`);
     this.tip = chainTipFromTdp(m);
     this.current = entry;
+    this.jobsSinceTick = true;
     for (const [connId, conn] of this.connections) {
       const groupJobId = conn.group?.futureJobId(m.templateId);
       if (conn.group !== null && groupJobId !== undefined) {
@@ -253,6 +260,7 @@ export class ChannelManager {
    */
   tick(nowMs: number): void {
     const now = Math.floor(nowMs / 1000);
+    this.refreshJobsIfQuiet(nowMs);
     for (const [connId, conn] of this.connections) {
       for (const ch of conn.channels.values()) {
         const ack = ch.flushAck();
@@ -264,6 +272,27 @@ export class ChannelManager {
         // come, and the channel would stay at its old difficulty. A fresh job of the same work carries it.
         if (this.current !== null && this.tip !== null) this.sendJob(connId, ch, this.current.work, false);
       }
+    }
+  }
+
+  /**
+   * A quiet mempool sends no template for a long time; jobs keep flowing anyway (firmware that
+   * waits for work, targets waiting for a job): the current work again, as an active job, to all.
+   */
+  private refreshJobsIfQuiet(nowMs: number): void {
+    if (this.jobsSinceTick || this.lastJobsAtMs === undefined) {
+      this.jobsSinceTick = false;
+      this.lastJobsAtMs = nowMs;
+      return;
+    }
+    const every = this.opts.jobRefreshMs ?? 0;
+    if (every <= 0 || nowMs - this.lastJobsAtMs < every || this.current === null || this.tip === null) return;
+    this.lastJobsAtMs = nowMs;
+    const work = this.current.work;
+    for (const [connId, conn] of this.connections) {
+      const group = conn.group;
+      if (group !== null && group.size > 0 && group.tip !== null) this.hooks.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: false }).broadcast!);
+      else for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, false);
     }
   }
 

@@ -85,6 +85,8 @@ export const poolConfigSchema = z.strictObject({
    * honest channel near shares_per_minute, hundreds of times below this (ours).
    */
   max_shares_per_block: z.number().int().min(1).max(1 << 24).default(16_384),
+  /** With no new template for this long, every channel gets a fresh job of the current work; 0 = never (ours). */
+  job_refresh_secs: z.number().nonnegative().default(60),
 });
 
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {

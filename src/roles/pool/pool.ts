@@ -77,6 +77,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         serverId: cfg.server_id,
         maxChannelsPerConnection: cfg.max_channels_per_connection,
         maxSharesPerBlock: cfg.max_shares_per_block,
+        jobRefreshMs: cfg.job_refresh_secs * 1000,
       },
       {
         send: (connId, name, message) => this.queue(connId, name, message),

@@ -270,4 +270,43 @@ describe('pool channel manager', () => {
       expect(ch.activeJob!.target).toEqual(ch.target);
     }
   });
+
+  it('with no new template for job_refresh, sends every channel a fresh active job of the current work, then waits again', async () => {
+    const chain = new EmbeddedChain({ store: new MemoryBlockStore() });
+    const source = new EmbeddedTemplateSource(chain);
+    const sent: AnyMessage[] = [];
+    const mgr = new ChannelManager(
+      { sharesPerMinute: 6, shareBatchSize: 1, rewardScript: REWARD, poolSignature: 'p', serverId: 1, jobRefreshMs: 30_000 },
+      { send: (_c, name, message) => sent.push(wire(name, message)), blockFound: () => {}, shareAccepted: () => {} },
+    );
+    const t = await source.currentTemplate({ maxAdditionalSize: mgr.coinbaseOutputSize, maxAdditionalSigops: 400 });
+    mgr.onNewTemplate(newTemplateMessage(t, true));
+    mgr.onSetNewPrevHash(setNewPrevHashMessage(t));
+    mgr.addConnection(1, { requiresStandardJobs: true, requiresVersionRolling: false, peer: 't', vendor: 't' });
+    mgr.addConnection(2, { requiresStandardJobs: false, requiresVersionRolling: true, peer: 't', vendor: 't' });
+    const t0 = 1_700_000_000_000;
+    mgr.onMessage(1, wire('OpenStandardMiningChannel', { requestId: 1, userIdentity: 'u', nominalHashRate: 1e3, maxTarget: EASY }), t0);
+    mgr.onMessage(2, wire('OpenExtendedMiningChannel', { requestId: 1, userIdentity: 'p', nominalHashRate: 1e3, maxTarget: EASY, minExtranonceSize: 8 }), t0);
+    const jobs = () => sent.filter((m) => m.name === 'NewMiningJob' || m.name === 'NewExtendedMiningJob');
+    // Vardiff (no shares for 15 s and more) sends a job with each SetTarget: those are not refreshes.
+    const refreshes = () => jobs().length - sent.filter((m) => m.name === 'SetTarget').length;
+    mgr.tick(t0); // the templates above count as jobs sent now
+    sent.length = 0;
+    mgr.tick(t0 + 29_000);
+    expect(refreshes()).toBe(0);
+    sent.length = 0;
+    mgr.tick(t0 + 30_000);
+    expect(sent.filter((m) => m.name === 'SetTarget')).toEqual([]);
+    const fresh = jobs();
+    expect(fresh.map((m) => m.name).sort()).toEqual(['NewExtendedMiningJob', 'NewMiningJob']);
+    // Both are active jobs (a min_ntime), not future ones, and they become the channels' active jobs.
+    for (const m of fresh) expect(m.message.minNtime).not.toBeNull();
+    for (const id of [1, 2]) {
+      const ch = mgr.channelsOf(id)[0]!;
+      expect(fresh.some((m) => m.message.jobId === ch.activeJob!.jobId)).toBe(true);
+    }
+    sent.length = 0;
+    mgr.tick(t0 + 45_000);
+    expect(refreshes()).toBe(0);
+  });
 });
