@@ -5,7 +5,6 @@
  * plain values and the role decides how messages reach sockets.
  */
 import type { Target } from '../../bitcoin/target.js';
-import { chainTipFromTdp } from '../../channels/chain-tip.js';
 import type { ChainTip } from '../../channels/chain-tip.js';
 import { ChannelError } from '../../channels/errors.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
@@ -17,12 +16,12 @@ import { GroupChannel } from '../../channels/server-group.js';
 import { StandardChannel } from '../../channels/server-standard.js';
 import type { BlockFound, ShareResult } from '../../channels/share-result.js';
 import { unknownChannel } from '../../channels/share-result.js';
-import { coinbaseTag, workFromTemplate } from '../../channels/work.js';
-import type { Work } from '../../channels/work.js';
+import { coinbaseTag } from '../../channels/work.js';
 import type { Tlv } from '../../codec/tlv.js';
 import { findUserIdentity } from '../../messages/extensions.js';
 import { MiningErrorCode } from '../../messages/mining.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
+import { JobFanout, type Channel } from './job-fanout.js';
 
 export interface ChannelManagerOptions {
   sharesPerMinute: number;
@@ -83,7 +82,6 @@ export interface ChannelManagerHooks {
   shareRejected?(connectionId: number, channelId: number, code: string): void;
 }
 
-type Channel = StandardChannel | ExtendedChannel;
 
 /** Our OpenMiningChannel.Error code (the spec's are free-form) for a connection at its channel limit. */
 export const MAX_CHANNELS_REACHED = 'max-channels-reached';
@@ -102,28 +100,15 @@ interface Connection {
   retired: ShareTally;
 }
 
-interface TemplateEntry {
-  template: Messages['NewTemplate'];
-  work: Work;
-}
-
 export class ChannelManager {
   private readonly connections = new Map<number, Connection>();
   private readonly allocator: ExtranonceAllocator;
   private readonly extranonceLength: number;
-  private readonly templates = new Map<bigint, TemplateEntry>();
-  private readonly maxTemplates: number;
-  private readonly tag: Uint8Array;
-  private tip: ChainTip | null = null;
+  private readonly jobs: JobFanout;
   /** Open channels by kind, kept as they open and close so reading them costs nothing. */
   private readonly openChannels = { standard: 0, extended: 0 };
   /** Counts of connections that are gone. */
   private readonly retired = new ShareTally();
-  /** The template the active jobs come from: what a newly opened channel gets. */
-  private current: TemplateEntry | null = null;
-  /** Jobs went out since the last tick (a template or a prev hash); the clock is the tick's. */
-  private jobsSinceTick = false;
-  private lastJobsAtMs: number | undefined;
 
   constructor(
     private readonly opts: ChannelManagerOptions,
@@ -131,8 +116,13 @@ export class ChannelManager {
   ) {
     this.extranonceLength = opts.extranonceLength ?? 32;
     this.allocator = ExtranonceAllocator.forPool({ totalLength: this.extranonceLength, maxChannels: opts.maxChannels ?? 1 << 20, serverId: opts.serverId });
-    this.maxTemplates = opts.maxTemplates ?? 8;
-    this.tag = coinbaseTag(opts.poolSignature);
+    this.jobs = new JobFanout(this.connections, hooks.send, {
+      rewardScript: opts.rewardScript,
+      tag: coinbaseTag(opts.poolSignature),
+      fullExtranonceSize: this.extranonceLength,
+      maxTemplates: opts.maxTemplates ?? 8,
+      refreshMs: opts.jobRefreshMs ?? 0,
+    });
   }
 
   /** Extra coinbase bytes the pool adds beyond the template's outputs: for CoinbaseOutputConstraints. */
@@ -141,7 +131,7 @@ export class ChannelManager {
   }
 
   get chainTip(): ChainTip | null {
-    return this.tip;
+    return this.jobs.tip;
   }
 
   addConnection(connectionId: number, info: ConnectionInfo): void {
@@ -209,49 +199,12 @@ export class ChannelManager {
 
   /** A template from the Template Provider: a future one waits for its SetNewPrevHash, others replace the active jobs. */
   onNewTemplate(template: Messages['NewTemplate']): void {
-    const work = workFromTemplate(template, { rewardScript: this.opts.rewardScript, tag: this.tag, fullExtranonceSize: this.extranonceLength });
-    const entry = { template, work };
-    this.templates.set(template.templateId, entry);
-    while (this.templates.size > this.maxTemplates) this.templates.delete(this.templates.keys().next().value!);
-    if (!template.futureTemplate && this.tip === null) return; // nothing to mine it on yet
-    for (const [connId, conn] of this.connections) {
-      const group = conn.group;
-      if (group !== null && group.size > 0 && (template.futureTemplate || group.tip !== null)) {
-        this.hooks.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: template.futureTemplate }).broadcast!);
-      } else {
-        for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, template.futureTemplate);
-      }
-    }
-    if (!template.futureTemplate) this.current = entry;
-    this.jobsSinceTick = true;
+    this.jobs.onNewTemplate(template);
   }
 
   /** The new chain tip: every channel switches to its future job for that template. */
   onSetNewPrevHash(m: Messages['SetNewPrevHashTdp']): void {
-    const entry = this.templates.get(m.templateId);
-    if (entry === undefined) throw new ChannelError('unknown-template', `SetNewPrevHash names template ${m.templateId}, which was never sent`);
-    this.tip = chainTipFromTdp(m);
-    this.current = entry;
-    this.jobsSinceTick = true;
-    for (const [connId, conn] of this.connections) {
-      const groupJobId = conn.group?.futureJobId(m.templateId);
-      if (conn.group !== null && groupJobId !== undefined) {
-        // Members that joined after the group's future job went out get it under the same id, so the one broadcast covers them.
-        for (const ch of conn.channels.values()) {
-          if (ch.hasFutureJob(m.templateId)) continue;
-          const job = ch.recordJob(entry.work, { future: true, jobId: groupJobId });
-          if (ch instanceof StandardChannel) this.hooks.send(connId, 'NewMiningJob', ch.jobMessage(job));
-          else this.hooks.send(connId, 'NewExtendedMiningJob', ch.jobMessage(job));
-        }
-        this.hooks.send(connId, 'SetNewPrevHash', conn.group.setNewPrevHash(m.templateId, this.tip).broadcast!);
-        continue;
-      }
-      for (const ch of conn.channels.values()) {
-        // A channel opened after the future job went out has none for this template yet.
-        if (!ch.hasFutureJob(m.templateId)) this.sendJob(connId, ch, entry.work, true);
-        this.hooks.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(m.templateId, this.tip));
-      }
-    }
+    this.jobs.onSetNewPrevHash(m);
   }
 
   /**
@@ -260,7 +213,7 @@ export class ChannelManager {
    */
   tick(nowMs: number): void {
     const now = Math.floor(nowMs / 1000);
-    this.refreshJobsIfQuiet(nowMs);
+    this.jobs.refreshIfQuiet(nowMs);
     for (const [connId, conn] of this.connections) {
       for (const ch of conn.channels.values()) {
         const ack = ch.flushAck();
@@ -270,29 +223,8 @@ export class ChannelManager {
         this.hooks.send(connId, 'SetTarget', setTarget);
         // SetTarget applies to later jobs only: without a new template (a quiet mempool) none would
         // come, and the channel would stay at its old difficulty. A fresh job of the same work carries it.
-        if (this.current !== null && this.tip !== null) this.sendJob(connId, ch, this.current.work, false);
+        this.jobs.freshJob(connId, ch);
       }
-    }
-  }
-
-  /**
-   * A quiet mempool sends no template for a long time; jobs keep flowing anyway (firmware that
-   * waits for work, targets waiting for a job): the current work again, as an active job, to all.
-   */
-  private refreshJobsIfQuiet(nowMs: number): void {
-    if (this.jobsSinceTick || this.lastJobsAtMs === undefined) {
-      this.jobsSinceTick = false;
-      this.lastJobsAtMs = nowMs;
-      return;
-    }
-    const every = this.opts.jobRefreshMs ?? 0;
-    if (every <= 0 || nowMs - this.lastJobsAtMs < every || this.current === null || this.tip === null) return;
-    this.lastJobsAtMs = nowMs;
-    const work = this.current.work;
-    for (const [connId, conn] of this.connections) {
-      const group = conn.group;
-      if (group !== null && group.size > 0 && group.tip !== null) this.hooks.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: false }).broadcast!);
-      else for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, false);
     }
   }
 
@@ -396,11 +328,7 @@ export class ChannelManager {
     conn.group?.add(ch);
     if (ch instanceof StandardChannel) this.hooks.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
     else this.hooks.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
-    // The first job of a channel is a future job, activated at once by its SetNewPrevHash.
-    if (this.current !== null && this.tip !== null) {
-      this.sendJob(connId, ch, this.current.work, true);
-      this.hooks.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(this.current.template.templateId, this.tip));
-    }
+    this.jobs.firstJob(connId, ch);
   }
 
   private channelOptions(conn: Connection, userIdentity: string, nominalHashrate: number, maxTarget: Target, now: number) {
@@ -416,11 +344,6 @@ export class ChannelManager {
       groupChannelId: conn.group?.groupChannelId ?? 0,
       ...(this.opts.maxSharesPerBlock !== undefined && { maxSeenShares: this.opts.maxSharesPerBlock }),
     };
-  }
-
-  private sendJob(connId: number, ch: Channel, work: Work, future: boolean): void {
-    if (ch instanceof StandardChannel) this.hooks.send(connId, 'NewMiningJob', ch.addJob(work, { future }));
-    else this.hooks.send(connId, 'NewExtendedMiningJob', ch.addJob(work, { future }));
   }
 
   private afterShare(
