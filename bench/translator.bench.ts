@@ -234,6 +234,9 @@ async function translatorForMiners() {
     maxPastJobs: 16,
     monitoringAddress: null,
     perClientMetrics: false,
+    // every bench miner comes from 127.0.0.1
+    maxConnections: 0,
+    maxConnectionsPerIp: 0,
     logFile: null,
     ignored: [],
   };

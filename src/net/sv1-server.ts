@@ -24,6 +24,8 @@ export interface Sv1ServerLimits {
   idleTimeoutMs: number;
   /** simultaneous connections; more are refused at accept time; 0 is unlimited */
   maxConnections: number;
+  /** simultaneous connections from one address (a farm behind one NAT is one address); 0 is unlimited */
+  maxConnectionsPerIp: number;
 }
 
 export const DEFAULT_SV1_SERVER_LIMITS: Sv1ServerLimits = {
@@ -33,6 +35,7 @@ export const DEFAULT_SV1_SERVER_LIMITS: Sv1ServerLimits = {
   maxWriteBufferBytes: 1024 * 1024,
   idleTimeoutMs: 15 * 60_000,
   maxConnections: 0,
+  maxConnectionsPerIp: 0,
 };
 
 /** Why a connection ended; `peer` means the miner closed it or the network failed. */
@@ -181,8 +184,9 @@ export class Sv1Server {
   private readonly connections = new Set<Sv1DownstreamConnection>();
   private nextId = 1;
   private sweeper: NodeJS.Timeout | undefined;
-  /** connections refused because `maxConnections` was reached */
+  /** connections refused because `maxConnections` or `maxConnectionsPerIp` was reached */
   refused = 0;
+  private readonly perIp = new Map<string, number>();
 
   private constructor(private readonly options: Sv1ServerOptions) {
     this.limits = { ...DEFAULT_SV1_SERVER_LIMITS, ...options.limits };
@@ -230,12 +234,21 @@ export class Sv1Server {
   }
 
   private accept(socket: Socket): void {
-    if (this.limits.maxConnections > 0 && this.connections.size >= this.limits.maxConnections) {
+    const address = socket.remoteAddress ?? '';
+    const fromAddress = this.perIp.get(address) ?? 0;
+    const full = this.limits.maxConnections > 0 && this.connections.size >= this.limits.maxConnections;
+    if (full || (this.limits.maxConnectionsPerIp > 0 && fromAddress >= this.limits.maxConnectionsPerIp)) {
       this.refused++;
       socket.on('error', () => undefined);
       socket.destroy();
       return;
     }
+    this.perIp.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      const left = (this.perIp.get(address) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(address);
+      else this.perIp.set(address, left);
+    });
     const connection = new Sv1DownstreamConnection(this.nextId++, socket, this.limits, (c, reason, detail) => {
       this.connections.delete(c);
       this.disconnects[reason] = (this.disconnects[reason] ?? 0) + 1;

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Sv1Server } from '../../src/net/sv1-server.js';
 import type { Sv1CloseReason, Sv1DownstreamConnection, Sv1ServerLimits } from '../../src/net/sv1-server.js';
 import { LineSplitter, buildResult, parseServerLine } from '../../src/sv1/index.js';
@@ -183,6 +183,30 @@ describe('Sv1Server', () => {
     await second.closed;
     expect(server.refused).toBe(1);
     expect(server.connectionCount).toBe(1);
+  });
+
+  it('refuses an address its connections beyond maxConnectionsPerIp, and admits it again once one leaves', async () => {
+    const { server, nextConnection } = await setup({ maxConnectionsPerIp: 2 });
+    const clients = [];
+    for (let i = 0; i < 2; i++) {
+      const next = nextConnection();
+      const c = await rawClient(server.port);
+      track(c.socket);
+      clients.push(c);
+      await next;
+    }
+    const third = await rawClient(server.port);
+    track(third.socket);
+    await third.closed;
+    expect(server.refused).toBe(1);
+    clients[0]!.socket.destroy();
+    await clients[0]!.closed;
+    await vi.waitFor(() => expect(server.connectionCount).toBe(1));
+    const next = nextConnection();
+    const again = await rawClient(server.port);
+    track(again.socket);
+    await next;
+    expect(server.connectionCount).toBe(2);
   });
 
   it('close() drops every miner with reason server-closed', async () => {

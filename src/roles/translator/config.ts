@@ -40,6 +40,9 @@ export const translatorConfigSchema = z
     /** Sv1 jobs kept per channel for late shares; 0 or unset means 16 */
     max_past_jobs: z.number().int().min(0).max(1024).default(0),
     miner_telemetry: z.strictObject({ cidrs: z.array(z.string()).default([]) }).optional(),
+    /** Sv1 miners connected at once, and from one address (ours). */
+    max_connections: z.number().int().positive().default(10_000),
+    max_connections_per_ip: z.number().int().positive().default(1_000),
     downstream_difficulty_config: z.strictObject({
       /** hashes/s of the weakest miner expected: sets every miner's starting difficulty */
       min_individual_miner_hashrate: positive,
@@ -93,6 +96,8 @@ export interface TranslatorSettings {
   maxPastJobs: number;
   monitoringAddress: { host: string; port: number } | null;
   perClientMetrics: boolean;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
   logFile: string | null;
   /** keys accepted for SRI compatibility that this translator does not act on (logged at start) */
   ignored: string[];
@@ -163,6 +168,8 @@ export function resolveTranslatorConfig(c: TranslatorConfigFile): TranslatorSett
     maxPastJobs: c.max_past_jobs === 0 ? DEFAULT_MAX_PAST_JOBS : c.max_past_jobs,
     monitoringAddress: c.monitoring_address === undefined ? null : splitHostPort(c.monitoring_address),
     perClientMetrics: c.monitoring_sv1_per_client_metrics,
+    maxConnections: c.max_connections,
+    maxConnectionsPerIp: c.max_connections_per_ip,
     logFile: c.log_file ?? null,
     ignored,
   };

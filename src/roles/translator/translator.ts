@@ -57,7 +57,7 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
   const sv1 = await Sv1Server.listen({
     host: settings.downstreamAddress,
     port: settings.downstreamPort,
-    limits: options.sv1Limits,
+    limits: { maxConnections: settings.maxConnections, maxConnectionsPerIp: settings.maxConnectionsPerIp, ...options.sv1Limits },
     onConnection: (connection) => {
       const session = core.addMiner({
         id: connection.id,
