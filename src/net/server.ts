@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { NoiseResponder } from '../noise/handshake.js';
 import { EphemeralKeyPool } from '../noise/ephemeral.js';
 import type { ServerIdentity } from '../noise/server-identity.js';
+import { AddressLimit } from './address-limit.js';
 import { Connection } from './connection.js';
 import { ConnectionClosedError } from './errors.js';
 import { armHandshakeTimer, respond, type HandshakeOutcome } from './handshake.js';
@@ -61,8 +62,8 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   private readonly pool: EphemeralKeyPool | undefined;
   private refillScheduled = false;
   private readonly options: ResolvedConnectionOptions;
-  /** open or handshaking sockets per peer address, when a per-IP limit is set */
-  private readonly perIp = new Map<string, number>();
+  /** open or handshaking sockets per peer address */
+  private readonly perIp: AddressLimit;
   private tokens: number;
   private tokensAt = performance.now();
 
@@ -73,6 +74,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     super();
     this.options = resolveOptions(config);
     this.tokens = config.maxHandshakesPerSecond ?? Infinity;
+    this.perIp = new AddressLimit(config.maxConnectionsPerIp ?? 0);
     if (!config.plaintext) {
       this.pool = new EphemeralKeyPool(config.ephemeralPoolSize ?? 8);
       this.pool.refill();
@@ -135,24 +137,9 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     return true;
   }
 
-  /** Counts the socket against its address's limit until it closes; false when over the limit. */
-  private admitPeer(socket: Socket, address: string): boolean {
-    const limit = this.config.maxConnectionsPerIp;
-    if (limit === undefined) return true;
-    const n = this.perIp.get(address) ?? 0;
-    if (n >= limit) return false;
-    this.perIp.set(address, n + 1);
-    socket.once('close', () => {
-      const left = (this.perIp.get(address) ?? 1) - 1;
-      if (left <= 0) this.perIp.delete(address);
-      else this.perIp.set(address, left);
-    });
-    return true;
-  }
-
   private accept(socket: Socket): void {
     const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    const refused: RefusedReason | undefined = !this.admitPeer(socket, peer.address) ? 'per-ip-limit' : !this.admitHandshake() ? 'handshake-rate' : undefined;
+    const refused: RefusedReason | undefined = !this.perIp.admit(socket) ? 'per-ip-limit' : !this.admitHandshake() ? 'handshake-rate' : undefined;
     if (refused !== undefined) {
       socket.destroy();
       this.emit('refused', refused, peer);

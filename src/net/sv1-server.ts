@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
+import { AddressLimit } from './address-limit.js';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { BadLineBudget, LineSplitter, SV1_ERROR, Sv1ProtocolError, buildError, parseClientLine } from '../sv1/index.js';
 import type { Sv1ClientMessage } from '../sv1/index.js';
@@ -186,10 +187,11 @@ export class Sv1Server {
   private sweeper: NodeJS.Timeout | undefined;
   /** connections refused because `maxConnections` or `maxConnectionsPerIp` was reached */
   refused = 0;
-  private readonly perIp = new Map<string, number>();
+  private readonly perIp: AddressLimit;
 
   private constructor(private readonly options: Sv1ServerOptions) {
     this.limits = { ...DEFAULT_SV1_SERVER_LIMITS, ...options.limits };
+    this.perIp = new AddressLimit(this.limits.maxConnectionsPerIp);
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', () => undefined);
   }
@@ -234,21 +236,13 @@ export class Sv1Server {
   }
 
   private accept(socket: Socket): void {
-    const address = socket.remoteAddress ?? '';
-    const fromAddress = this.perIp.get(address) ?? 0;
     const full = this.limits.maxConnections > 0 && this.connections.size >= this.limits.maxConnections;
-    if (full || (this.limits.maxConnectionsPerIp > 0 && fromAddress >= this.limits.maxConnectionsPerIp)) {
+    if (full || !this.perIp.admit(socket)) {
       this.refused++;
       socket.on('error', () => undefined);
       socket.destroy();
       return;
     }
-    this.perIp.set(address, fromAddress + 1);
-    socket.once('close', () => {
-      const left = (this.perIp.get(address) ?? 1) - 1;
-      if (left <= 0) this.perIp.delete(address);
-      else this.perIp.set(address, left);
-    });
     const connection = new Sv1DownstreamConnection(this.nextId++, socket, this.limits, (c, reason, detail) => {
       this.connections.delete(c);
       this.disconnects[reason] = (this.disconnects[reason] ?? 0) + 1;

@@ -13,7 +13,7 @@ import { Sv2Server } from '../../net/server.js';
 import type { ServerIdentity } from '../../noise/server-identity.js';
 import { splitHostPort } from './config.js';
 import type { ListenLimits } from './limits.js';
-import { actionOf, RoleError } from './role-error.js';
+import { RoleError } from './role-error.js';
 
 export type SetupConnection = Messages['SetupConnection'];
 
@@ -48,8 +48,6 @@ export interface DownstreamHandler<S> {
   readonly protocol: ProtocolId;
   /** The role's checks of a setup (its flags): the peer's state and the flags to answer with, or throw SetupRefused. */
   setUp(peer: Downstream<S>, setup: SetupConnection): { state: S; flags: number };
-  /** After SetupConnection.Success went out: the peer's state may be used. */
-  ready?(peer: SetUpDownstream<S>): void;
   /** A message from a set-up peer. Throw a RoleError to say what to do about it. */
   onMessage(peer: SetUpDownstream<S>, m: AnyMessage): void;
   /** The connection is gone (for whatever reason); called once, set up or not. */
@@ -81,7 +79,6 @@ export class DownstreamServer<S> {
   private readonly servers: Sv2Server[] = [];
   private readonly now: () => number;
   private nextId = 1;
-  private refusedCount = 0;
 
   private constructor(
     private readonly opts: DownstreamServerOptions,
@@ -105,11 +102,6 @@ export class DownstreamServer<S> {
   /** The port of each listener, in the order configured (useful with port 0). */
   get ports(): number[] {
     return this.servers.map((s) => s.port);
-  }
-
-  /** Peers dropped by an admission limit (per address, handshake rate), since the start. */
-  get refused(): number {
-    return this.refusedCount;
   }
 
   /** Connected peers, set up or not. */
@@ -143,10 +135,7 @@ export class DownstreamServer<S> {
     server.on('connection', (conn) => this.accept(conn));
     server.on('handshakeError', (err, peer) => this.opts.log.info({ peer: `${peer.address}:${peer.port}`, err: err.message }, 'handshake failed'));
     // Debug only: under a flood, a line per refused peer would be the attack's amplifier.
-    server.on('refused', (reason, peer) => {
-      this.refusedCount++;
-      this.opts.log.debug({ peer: `${peer.address}:${peer.port}`, reason }, 'peer refused');
-    });
+    server.on('refused', (reason, peer) => this.opts.log.debug({ peer: `${peer.address}:${peer.port}`, reason }, 'peer refused'));
     return server;
   }
 
@@ -184,12 +173,10 @@ export class DownstreamServer<S> {
     peer.setup = s;
     this.send(peer, 'SetupConnectionSuccess', { usedVersion: PROTOCOL_VERSION, flags });
     this.opts.log.info({ client: peer.id, peer: peer.peer, vendor: s.vendor, protocol: s.protocol }, 'downstream set up');
-    this.handler.ready?.(peer as SetUpDownstream<S>);
   }
 
   /** Carries out the action the error carries; a non-RoleError is our bug and costs only this peer. */
   private onError(peer: Downstream<S>, msg: MessageName, err: unknown): void {
-    const action = actionOf(err);
     const message = (err as Error).message;
     if (err instanceof SetupRefused) {
       this.opts.log.info({ client: peer.id, peer: peer.peer, errorCode: err.errorCode }, 'SetupConnection refused');
@@ -202,7 +189,7 @@ export class DownstreamServer<S> {
       void peer.conn.close(`error handling ${msg}`);
       return;
     }
-    switch (action) {
+    switch (err.action) {
       case 'log':
         this.opts.log.warn({ client: peer.id, msg, code: err.code, err: message }, 'downstream message refused');
         return;

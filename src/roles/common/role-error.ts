@@ -23,11 +23,3 @@ export class RoleError extends Sv2Error {
 export function peerFault(code: `SV2_ERR_${string}`, message: string): RoleError {
   return new RoleError(code, message, 'disconnect');
 }
-
-/**
- * The action for any error: a RoleError carries its own; anything else is a bug in our handling
- * of one peer's input, which costs that peer its connection and is logged loudly, never the process.
- */
-export function actionOf(err: unknown): ErrorAction {
-  return err instanceof RoleError ? err.action : 'disconnect';
-}

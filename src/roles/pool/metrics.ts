@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { HashrateMeter } from '../../channels/hashrate.js';
 import type { ShareCounts } from '../../channels/share-accounting.js';
 import { roleRegistry } from '../common/metrics.js';
 
@@ -79,18 +78,4 @@ export class PoolMetrics {
 function setCounter(c: Counter, value: number): void {
   c.reset();
   if (value > 0) c.inc(value);
-}
-
-/** The pool-wide hashrate from accepted shares: the channels' meter, read over the time since the pool started. */
-export class HashrateWindow {
-  private readonly meter = new HashrateMeter(0);
-
-  add(nowMs: number, difficulty: number): void {
-    this.meter.record(difficulty, nowMs);
-  }
-
-  /** H/s over the last ten minutes, or the time since `startedMs` while they fill; 0 without shares. */
-  rate(nowMs: number, startedMs: number): number {
-    return this.meter.hashrate(nowMs, startedMs) ?? 0;
-  }
 }

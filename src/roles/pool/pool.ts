@@ -20,7 +20,8 @@ import { ChannelManager } from './channel-manager.js';
 import type { BlockCandidate, ShareCredit } from './channel-manager.js';
 import type { PoolConfig } from './config.js';
 import { rewardScriptOf } from './config.js';
-import { HashrateWindow, PoolMetrics } from './metrics.js';
+import { HashrateMeter } from '../../channels/hashrate.js';
+import { PoolMetrics } from './metrics.js';
 import { ShareStore } from './share-store.js';
 import type { TemplateFeed } from '../common/template-feed.js';
 
@@ -56,7 +57,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private outbox: Outbound[] = [];
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly hashrate = new HashrateWindow();
+  /** Pool-wide hashrate from accepted shares (the channels' meter, over the pool's lifetime). */
+  private readonly hashrate: HashrateMeter;
   private closed = false;
   private readonly pendingBlocks = new Set<Promise<void>>();
   /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
@@ -67,6 +69,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.log = opts.logger ?? silentLogger();
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
+    this.hashrate = new HashrateMeter(this.startedAt);
     this.store = new ShareStore(cfg.accounting_db);
     this.manager = new ChannelManager(
       {
@@ -126,7 +129,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
 
   /** Estimated hashrate from accepted shares (H/s). */
   hashrateNow(): number {
-    return this.hashrate.rate(this.now(), this.startedAt);
+    return this.hashrate.hashrate(this.now()) ?? 0;
   }
 
   private async startParts(): Promise<void> {
@@ -220,7 +223,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private onShare(c: ShareCredit): void {
     const now = this.now();
     this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty });
-    this.hashrate.add(now, c.difficulty);
+    this.hashrate.record(c.difficulty, now);
     this.scheduleFlush();
   }
 
