@@ -6,7 +6,7 @@ import { EphemeralKeyPool } from '../noise/ephemeral.js';
 import type { ServerIdentity } from '../noise/server-identity.js';
 import { AddressLimit } from './address-limit.js';
 import { Connection } from './connection.js';
-import { ConnectionClosedError } from './errors.js';
+import { ConnectionClosedError, ListenError } from './errors.js';
 import { armHandshakeTimer, respond, type HandshakeOutcome } from './handshake.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './options.js';
 
@@ -87,9 +87,10 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     const server = createServer({ pauseOnConnect: true });
     if (config.maxConnections !== undefined) server.maxConnections = config.maxConnections;
     const sv2 = new Sv2Server(server, config);
+    const host = config.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host ?? '127.0.0.1', () => {
+      server.once('error', (e) => reject(ListenError.from(e, host, config.port)));
+      server.listen(config.port, host, () => {
         server.off('error', reject);
         resolve();
       });

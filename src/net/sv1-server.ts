@@ -6,6 +6,7 @@
  * past a cap, and a peer that sends nothing for too long are all cut off with a reason.
  * Protocol decisions (what to answer) belong to the role that owns the connection.
  */
+import { ListenError } from './errors.js';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { AddressLimit } from './address-limit.js';
@@ -200,7 +201,7 @@ export class Sv1Server {
   static async listen(options: Sv1ServerOptions): Promise<Sv1Server> {
     const s = new Sv1Server(options);
     await new Promise<void>((resolve, reject) => {
-      s.server.once('error', reject);
+      s.server.once('error', (e) => reject(ListenError.from(e, options.host, options.port)));
       s.server.listen({ host: options.host, port: options.port, backlog: 4096 }, () => {
         s.server.off('error', reject);
         resolve();

@@ -16,6 +16,8 @@ export function testPoolEnv(authority: AuthorityKeyPair, env: Record<string, str
     POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
     POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
     POOL__SHARE_BATCH_SIZE: '1',
+    // its own embedded chain, unless the test names another template source
+    ...(!Object.keys(env).some((k) => k.startsWith('POOL__TEMPLATE_PROVIDER_TYPE') || k === 'POOL__TP_ADDRESS') && { POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '2' }),
     ...env,
     POOL__ACCOUNTING_DB: env.POOL__ACCOUNTING_DB ?? tempPath('pool.sqlite'),
   };
