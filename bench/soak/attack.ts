@@ -107,8 +107,19 @@ async function closeStorm(): Promise<void> {
 }
 
 async function hold(): Promise<void> {
+  // Admitted at the per-address handshake rate: a refused one tries again.
+  const join = async (i: number): Promise<Awaited<ReturnType<typeof openPeer>>> => {
+    for (;;) {
+      try {
+        return await openPeer(port, authority!, 1, `hold${i}`, ATTACKER_ADDRESS);
+      } catch {
+        done.refused++;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
   const peers = [];
-  for (let i = 0; i < count; i += 50) peers.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, k) => openPeer(port, authority!, 1, `hold${i + k}`, ATTACKER_ADDRESS)))));
+  for (let i = 0; i < count; i += 50) peers.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, k) => join(i + k)))));
   done.actions = peers.length;
   process.stdout.write('held\n');
   await new Promise(() => {});
