@@ -59,6 +59,8 @@ export interface Sv1ServerOptions {
   onConnection(connection: Sv1DownstreamConnection): void;
 }
 
+const BYTES_PER_TURN = 8192;
+
 const NO_HANDLER: Sv1DownstreamHandler = { onMessage: () => undefined, onClose: () => undefined };
 
 /** One miner's connection. `send` queues a line; it never throws once the peer is gone. */
@@ -135,7 +137,26 @@ export class Sv1DownstreamConnection {
     this.handler.onClose(reason, detail);
   }
 
+  /**
+   * Fairness: at most BYTES_PER_TURN of a miner's data per event-loop turn; the rest of a bigger
+   * chunk waits for the next turn with reading paused, so lines stay in order.
+   */
   private onData(chunk: Buffer): void {
+    if (chunk.length <= BYTES_PER_TURN) {
+      this.take(chunk);
+      return;
+    }
+    this.socket.pause();
+    const next = (from: number): void => {
+      if (this.closed) return;
+      this.take(chunk.subarray(from, from + BYTES_PER_TURN));
+      if (from + BYTES_PER_TURN < chunk.length) setImmediate(() => next(from + BYTES_PER_TURN));
+      else if (!this.closed) this.socket.resume();
+    };
+    next(0);
+  }
+
+  private take(chunk: Buffer): void {
     if (this.closed) return;
     this.bytesIn += chunk.length;
     let lines: string[];
