@@ -2,9 +2,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { hashToDisplay } from '../bitcoin/bytes.js';
 import { Miner, type MinerStats } from '../roles/miner/miner.js';
+import { toolLogger, withLogOptions, type LogFlags } from './log-options.js';
 import { runRole } from './run-role.js';
 
-interface MinerCliOptions {
+interface MinerCliOptions extends LogFlags {
   user: string;
   password: string;
   threads?: number;
@@ -67,8 +68,7 @@ export function summaryLine(s: MinerStats): string {
 }
 
 export function registerMinerCommand(program: Command): void {
-  program
-    .command('miner')
+  withLogOptions(program.command('miner'))
     .description('CPU miner for tests and demos: Sv2 (standard or extended channel) or Sv1')
     .argument('<url>', 'stratum2+tcp://host:port/<authority public key> (Sv2) or stratum+tcp://host:port (Sv1)')
     .option('-u, --user <name>', 'user identity (Sv2) / worker name (Sv1)', 'sv2-cpu-miner')
@@ -88,7 +88,8 @@ export function registerMinerCommand(program: Command): void {
           hashrateReportSecs: o.hashrateReportSecs,
           nominalHashrate: o.nominalHashrate,
         });
-        const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+        const log = toolLogger('miner', o, 1);
+        const say = (line: string): void => log.info(line);
         say(`mining over ${miner.url.protocol === 'sv2' ? 'Sv2' : 'Sv1'} on ${miner.threads} thread${miner.threads === 1 ? '' : 's'}, pool ${miner.url.host}:${miner.url.port}`);
         miner.on('connected', (c) => say(`connected to ${c.host}:${c.port}`));
         miner.on('connect-failed', (f) => say(`cannot connect to ${f.host}:${f.port}: ${f.reason}`));
@@ -98,7 +99,7 @@ export function registerMinerCommand(program: Command): void {
         miner.on('target', (t) => say(`difficulty now ${formatDifficulty(t.difficulty)}`));
         miner.on('nominal-hashrate', (h) => say(`announced hashrate updated to ${formatHashrate(h)}`));
         miner.on('block', (b) => say(`block found: ${hashToDisplay(b.hash)}`));
-        miner.on('share-rejected', (r) => say(`share rejected: ${r.reason}`));
+        miner.on('share-rejected', (r) => log.warn(`share rejected: ${r.reason}`));
         miner.on('notice', (n) => say(n));
         miner.on('hashrate', () => say(statusLine(miner.stats())));
         return {

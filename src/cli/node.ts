@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startNode, type NodeConfig } from '../roles/common/embedded-node.js';
 import { DEFAULT_RPC_PORT } from '../bitcoin/network.js';
+import { toolLogger, withLogOptions, type LogFlags } from './log-options.js';
 
 function intOption(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -25,8 +26,7 @@ function bitsOption(v: string): number {
 }
 
 export function registerNodeCommand(program: Command): void {
-  program
-    .command('node')
+  withLogOptions(program.command('node'))
     .description('run the embedded regtest chain with a bitcoind-compatible JSON-RPC server and a transaction generator')
     .option('--datadir <dir>', 'keep blocks and the RPC cookie here (default: in memory, needs --rpc-user)')
     .option('--rpc-bind <host>', 'RPC listen address', '127.0.0.1')
@@ -37,7 +37,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--difficulty-bits <hex>', 'fixed nBits for every block (default: regtest minimum)', bitsOption)
     .option('--block-interval <seconds>', 'retarget so blocks come this often at the attached hashrate', intOption('block-interval', 1, 86_400))
     .option('--initial-hashrate <hps>', 'with --block-interval: expected hashrate for the first target', numberOption('initial-hashrate'))
-    .action(async (o: { datadir?: string; rpcBind: string; rpcPort: number; rpcUser?: string; rpcPassword?: string; txRate: number; difficultyBits?: number; blockInterval?: number; initialHashrate?: number }) => {
+    .action(async (o: LogFlags & { datadir?: string; rpcBind: string; rpcPort: number; rpcUser?: string; rpcPassword?: string; txRate: number; difficultyBits?: number; blockInterval?: number; initialHashrate?: number }) => {
       if ((o.rpcUser === undefined) !== (o.rpcPassword === undefined)) throw new Error('--rpc-user and --rpc-password go together');
       if (o.difficultyBits !== undefined && o.blockInterval !== undefined) throw new Error('use either --difficulty-bits or --block-interval, not both');
       const cfg: NodeConfig = {
@@ -51,7 +51,8 @@ export function registerNodeCommand(program: Command): void {
               ? { mode: 'retarget', blockIntervalSeconds: o.blockInterval, initialHashrate: o.initialHashrate }
               : { mode: 'regtest' },
       };
-      const log = { info: (m: string) => process.stderr.write(`node: ${m}\n`), warn: (m: string) => process.stderr.write(`node: warning: ${m}\n`) };
+      const logger = toolLogger('node', o, 2);
+      const log = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) };
       const node = await startNode(cfg, log);
       node.chain.onTip(({ entry }) => log.info(`new block ${entry.height} with ${entry.txids.length} transactions`));
       await new Promise<void>((resolve) => {
