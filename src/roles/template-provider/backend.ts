@@ -26,7 +26,7 @@ export async function startBackend(cfg: TpConfig, log: Logger): Promise<Backend>
     let node: RunningNode;
     try {
       node = await startNode(
-        { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'backend.Embedded'), txPerSecond: e.tx_per_second, templates },
+        { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'backend.Embedded'), txPerSecond: e.tx_per_second, segwitHeight: e.segwit_height, templates },
         { info: (m) => log.info(m), warn: (m) => log.warn(m) },
       );
     } catch (err) {

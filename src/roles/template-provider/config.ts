@@ -24,6 +24,8 @@ const embeddedBackend = z.strictObject({
   initial_hashrate: z.number().positive().optional(),
   /** Transactions the generator adds to the mempool per second (0: none, and no bootstrap blocks). */
   tx_per_second: z.number().nonnegative().default(2),
+  /** First height where segwit is active (default 0); before it templates carry no witness commitment (ours). */
+  segwit_height: z.number().int().nonnegative().optional(),
 });
 
 const bitcoinCoreRpcBackend = z.strictObject({
