@@ -18,6 +18,8 @@ export interface TemplateFeed {
   start(coinbaseOutputMaxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void>;
   /** Sends a found block on at once; resolves with the node's verdict when the feed can know it. */
   submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome | undefined>;
+  /** false while the node (or Template Provider) behind the feed does not answer. */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -25,11 +27,16 @@ export interface TemplateFeed {
 export class SourceTemplateFeed implements TemplateFeed {
   private unsubscribe: (() => void) | undefined;
 
-  /** `onClose` runs after the source is closed (e.g. to stop the node the source belongs to). */
+  /** `onClose` runs after the source is closed (e.g. to stop the node the source belongs to); `isConnected` reads the link to the node (always up in-process). */
   constructor(
     readonly source: TemplateSource,
     private readonly onClose?: () => Promise<void>,
+    private readonly isConnected: () => boolean = () => true,
   ) {}
+
+  get connected(): boolean {
+    return this.isConnected();
+  }
 
   async start(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
     await this.source.start();

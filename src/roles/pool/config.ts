@@ -7,6 +7,7 @@ import { AddressError, outputScriptFrom } from '../../bitcoin/address.js';
 import type { NetworkName } from '../../bitcoin/network.js';
 import { ConfigError, hostPort, loadConfig } from '../common/config.js';
 import { limitKeys } from '../common/limits.js';
+import { nodeLinkKeys } from '../common/node-link.js';
 
 
 const templateProviderType = z.union([
@@ -31,6 +32,7 @@ const templateProviderType = z.union([
       password: z.string().optional(),
       cookie_file: z.string().optional(),
       poll_interval_secs: z.number().positive().default(1),
+      ...nodeLinkKeys,
     }),
   }),
 ]);

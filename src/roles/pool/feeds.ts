@@ -1,8 +1,7 @@
 /** Builds the pool's template feed from `[template_provider_type]`. */
 import type { Logger } from 'pino';
-import { RpcClient } from '../../net/bitcoind/rpc-client.js';
-import { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
 import { ConfigError } from '../common/config.js';
+import { nodeLinkSource } from '../common/node-link.js';
 import { embeddedDifficulty, startNode } from '../common/embedded-node.js';
 import type { RunningNode } from '../common/embedded-node.js';
 import type { PoolConfig } from './config.js';
@@ -28,12 +27,9 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
   }
   if ('BitcoinCoreRpc' in tp) {
     const r = tp.BitcoinCoreRpc;
-    let auth: ConstructorParameters<typeof RpcClient>[0]['auth'];
-    if (r.cookie_file !== undefined) auth = { cookieFile: r.cookie_file };
-    else if (r.user !== undefined && r.password !== undefined) auth = { user: r.user, password: r.password };
-    else throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
-    const source = new RpcTemplateSource({ client: new RpcClient({ url: r.url, auth }), pollIntervalMs: r.poll_interval_secs * 1000 });
-    return { feed: new SourceTemplateFeed(source) };
+    if (r.cookie_file === undefined && (r.user === undefined || r.password === undefined)) throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
+    const source = nodeLinkSource(r, log);
+    return { feed: new SourceTemplateFeed(source, undefined, () => source.isConnected) };
   }
   return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };
 }

@@ -63,6 +63,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private readonly pendingBlocks = new Set<Promise<void>>();
   /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
   private readonly unconfirmed = new Set<string>();
+  private readonly blockCounts = { found: 0, accepted: 0, rejected: 0, stale: 0 };
 
   private constructor(private readonly opts: PoolOptions) {
     const cfg = opts.config;
@@ -227,9 +228,11 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.scheduleFlush();
   }
 
-  /** A block candidate goes to the node first, then is recorded; the node's answer updates the record. */
+  /**
+   * A block candidate is recorded (committed) first, then goes to the node; the node's verdict
+   * updates the record. A feed without verdicts (TDP) leaves it submitted until the chain builds on it.
+   */
   private onBlock(c: BlockCandidate): void {
-    const submitted = this.opts.feed.submitSolution(submitSolution(c.block));
     const blockHash = hashToDisplay(c.block.hash);
     this.store.recordBlock({
       timeMs: this.now(),
@@ -241,8 +244,9 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       status: 'submitted',
       rejectReason: null,
     });
+    this.blockCounts.found++;
     this.log.info({ blockHash, user: c.userIdentity }, 'block found');
-    const done = submitted.then(
+    const done = this.opts.feed.submitSolution(submitSolution(c.block)).then(
       (outcome) => {
         if (outcome === undefined) {
           this.metrics.blocks.inc({ status: 'submitted' });
@@ -250,12 +254,16 @@ export class Pool implements DownstreamHandler<PoolPeer> {
           this.unconfirmed.add(blockHash);
           return;
         }
-        const status = outcome.accepted ? 'accepted' : 'rejected';
+        const status = outcome.accepted ? 'accepted' : outcome.stale ? 'stale' : 'rejected';
+        this.blockCounts[status]++;
         this.metrics.blocks.inc({ status });
         if (!this.closed) this.store.updateBlock(blockHash, status, outcome.reason ?? null);
-        if (!outcome.accepted) this.log.warn({ blockHash, reason: outcome.reason }, 'block rejected by the node');
+        if (status === 'accepted') this.log.info({ blockHash }, 'block accepted by the node');
+        else if (status === 'stale') this.log.warn({ blockHash, reason: outcome.reason }, 'block stale: valid, but off the node\'s best chain');
+        else this.log.warn({ blockHash, reason: outcome.reason }, 'block rejected by the node');
       },
       (e: unknown) => {
+        this.blockCounts.rejected++;
         this.metrics.blocks.inc({ status: 'error' });
         this.log.error({ blockHash, err: (e as Error).message }, 'block submission failed');
       },
@@ -268,8 +276,21 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private confirmIfOurs(prevHash: string): void {
     if (!this.unconfirmed.delete(prevHash) || this.closed) return;
     this.store.updateBlock(prevHash, 'accepted');
+    this.blockCounts.accepted++;
     this.metrics.blocks.inc({ status: 'accepted' });
     this.log.info({ blockHash: prevHash }, 'block accepted: the chain builds on it');
+  }
+
+  /** Blocks found, and what became of them; found − the rest is still waiting for a verdict. */
+  blocks(): { found: number; accepted: number; rejected: number; stale: number; pending: number } {
+    const b = this.blockCounts;
+    return { ...b, pending: b.found - b.accepted - b.rejected - b.stale };
+  }
+
+  /** /api/v1/health: degraded while the node (or Template Provider) behind the feed does not answer. */
+  health(): { status: 'ok' | 'degraded'; template_source_connected: boolean; blocks_waiting: number } {
+    const connected = this.opts.feed.connected;
+    return { status: connected ? 'ok' : 'degraded', template_source_connected: connected, blocks_waiting: this.blocks().pending };
   }
 
   private queue<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {

@@ -4,6 +4,7 @@
  * from the environment as TP__KEY (TP__BACKEND__BITCOINCORERPC__URL, ...).
  */
 import { limitKeys } from '../common/limits.js';
+import { nodeLinkKeys } from '../common/node-link.js';
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import type { AuthorityKeyPair } from '../../noise/authority-key.js';
@@ -36,6 +37,7 @@ const bitcoinCoreRpcBackend = z.strictObject({
   /** Use getblocktemplate long polling (new tips at once); otherwise poll every poll_interval_secs. */
   long_poll: z.boolean().default(true),
   poll_interval_secs: z.number().positive().default(1),
+  ...nodeLinkKeys,
 });
 
 export const tpConfigSchema = z.strictObject({
