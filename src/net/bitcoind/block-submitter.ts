@@ -33,7 +33,8 @@ interface Queued {
   block: Uint8Array;
   hash: Uint8Array;
   since: number;
-  resolve: (o: SubmitOutcome) => void;
+  /** Everyone who submitted this block (the same block twice waits once). */
+  resolve: ((o: SubmitOutcome) => void)[];
 }
 
 type Attempt = SubmitOutcome | { unreachable: string };
@@ -62,14 +63,16 @@ export class BlockSubmitter {
     const first = await this.attempt(block, hash);
     if (!('unreachable' in first) || this.closed) return this.final(first, hash);
     const key = hashToDisplay(hash);
+    const already = this.queue.get(key);
+    if (already !== undefined) return new Promise((resolve) => already.resolve.push(resolve));
     if (this.queue.size >= (this.opts.maxQueued ?? 16)) {
       const [oldKey, old] = this.queue.entries().next().value!;
       this.queue.delete(oldKey);
       this.events.emit('event', { kind: 'dropped', hash: oldKey, reason: 'queue full' });
-      old.resolve({ accepted: false, reason: NODE_UNREACHABLE, hash: old.hash });
+      for (const r of old.resolve) r({ accepted: false, reason: NODE_UNREACHABLE, hash: old.hash });
     }
     return new Promise((resolve) => {
-      this.queue.set(key, { block, hash, since: Date.now(), resolve });
+      this.queue.set(key, { block, hash, since: Date.now(), resolve: [resolve] });
       this.events.emit('event', { kind: 'queued', hash: key, error: first.unreachable, queued: this.queue.size });
     });
   }
@@ -85,7 +88,7 @@ export class BlockSubmitter {
         if ('unreachable' in r) return;
         this.queue.delete(key);
         this.events.emit('event', { kind: 'resubmitted', hash: key, outcome: r, waitedMs: Date.now() - q.since });
-        q.resolve(r);
+        for (const done of q.resolve) done(r);
       }
     } finally {
       this.retrying = false;
@@ -97,7 +100,7 @@ export class BlockSubmitter {
     this.closed = true;
     for (const [key, q] of this.queue) {
       this.events.emit('event', { kind: 'dropped', hash: key, reason: 'source closed' });
-      q.resolve({ accepted: false, reason: NODE_UNREACHABLE, hash: q.hash });
+      for (const r of q.resolve) r({ accepted: false, reason: NODE_UNREACHABLE, hash: q.hash });
     }
     this.queue.clear();
   }

@@ -105,7 +105,12 @@ export class RpcTemplateSource extends HubTemplateSource {
       try {
         const request = { rules: ['segwit'], ...(longPoll ? { longpollid: this.longpollid } : {}) };
         const timeoutMs = longPoll ? (this.opts.longPollTimeoutMs ?? 60_000) : (this.opts.requestTimeoutMs ?? 10_000);
-        const result = await this.client.call<GbtResult>('getblocktemplate', [request], { signal: attempt.signal, timeoutMs });
+        let result: GbtResult;
+        try {
+          result = await this.client.call<GbtResult>('getblocktemplate', [request], { signal: attempt.signal, timeoutMs });
+        } finally {
+          watch?.stop();
+        }
         this.apply(result);
         this.up();
         delay = initial;
@@ -124,7 +129,6 @@ export class RpcTemplateSource extends HubTemplateSource {
         }
         delay = Math.min(delay * 2, this.opts.backoffMaxMs ?? 2000);
       } finally {
-        watch?.stop();
         signal.removeEventListener('abort', stop);
       }
     }
