@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashHeaderFields, hashMeetsTarget, hashToDisplay, jobMerkleRoot, joinCoinbase, parseBlock } from '../../src/bitcoin/index.js';
 import { findWitnessCommitment } from '../../src/bitcoin/witness.js';
@@ -5,12 +6,14 @@ import { EmbeddedChain } from '../../src/chain/chain.js';
 import { REGTEST_PARAMS } from '../../src/chain/params.js';
 import { templateCoinbase, type BlockTemplate } from '../../src/chain/template.js';
 import { TxGenerator } from '../../src/chain/tx-generator.js';
+import { NODE_UNREACHABLE } from '../../src/net/bitcoind/block-submitter.js';
 import { RpcClient } from '../../src/net/bitcoind/rpc-client.js';
 import { RpcServer } from '../../src/net/bitcoind/rpc-server.js';
 import { RpcTemplateSource } from '../../src/net/bitcoind/rpc-template-source.js';
 import { PAYOUT } from '../support/chain.js';
 import { nextConnection, nextSubmitEvent } from '../support/node-link.js';
 import { spawnRole } from '../support/spawn-role.js';
+import { tempPath } from '../support/temp.js';
 
 const AUTH = { user: 'u', password: 'p' };
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -28,8 +31,9 @@ function mine(t: BlockTemplate) {
   return { templateId: t.id, version: t.version, time: t.time, nonce, coinbase: joinCoinbase(parts.prefix, extranonce, parts.suffix) };
 }
 
-function fastSource(url: string): RpcTemplateSource {
+function fastSource(url: string, foundBlocksDir?: string): RpcTemplateSource {
   const source = new RpcTemplateSource({
+    ...(foundBlocksDir === undefined ? {} : { foundBlocksDir }),
     client: new RpcClient({ url, auth: AUTH }),
     livenessIntervalMs: 50,
     livenessTimeoutMs: 300,
@@ -73,6 +77,40 @@ describe('the link to a frozen node (SIGSTOP)', () => {
     expect((await up).downForMs).toBeGreaterThan(0);
     const best = await new RpcClient({ url, auth: AUTH }).call<string>('getbestblockhash');
     expect(best).toBe(hashToDisplay(o.hash!));
+  });
+});
+
+describe('found blocks on disk', () => {
+  it('a block kept when the source stops with the node away is submitted by the next start, then its file is gone', async () => {
+    const chain = new EmbeddedChain();
+    const server = new RpcServer({ chain, auth: AUTH, longpollMempoolSeconds: 0 });
+    const { url, port } = await server.listen();
+    const dir = tempPath('found-blocks');
+    const first = fastSource(url, dir);
+    await first.start();
+    const t = await first.currentTemplate();
+    const down = nextConnection(first, false);
+    await server.close();
+    await down;
+    const kept = nextSubmitEvent(first, 'queued');
+    const outcome = first.submitSolution(mine(t));
+    const hash = (await kept).hash;
+    expect(readdirSync(dir)).toEqual([`${hash}.block`]);
+    await first.close();
+    expect(await outcome).toMatchObject({ accepted: false, reason: NODE_UNREACHABLE });
+    expect(readdirSync(dir)).toEqual([`${hash}.block`]);
+
+    const again = new RpcServer({ chain, auth: AUTH, port, longpollMempoolSeconds: 0 });
+    await again.listen();
+    cleanups.push(() => again.close());
+    const second = fastSource(url, dir);
+    const restored = nextSubmitEvent(second, 'restored');
+    const resubmitted = nextSubmitEvent(second, 'resubmitted');
+    await second.start();
+    expect((await restored).hashes).toEqual([hash]);
+    expect((await resubmitted).outcome).toMatchObject({ accepted: true });
+    expect(hashToDisplay(chain.tip.hash)).toBe(hash);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ import { hashToDisplay } from '../../bitcoin/bytes.js';
 import { bytesToHex } from '../../codec/hex.js';
 import { Emitter, type Unsubscribe } from '../../chain/events.js';
 import type { SubmitOutcome } from '../../chain/template-source.js';
+import type { BlockJournal } from './block-journal.js';
 import { RpcError, type RpcClient } from './rpc-client.js';
 
 export interface BlockSubmitterOptions {
@@ -18,11 +19,15 @@ export interface BlockSubmitterOptions {
   timeoutMs?: number;
   /** Blocks kept while the node is away; beyond it the oldest is given up (default 16). */
   maxQueued?: number;
+  /** Where blocks wait on disk for a verdict; without one they wait in memory only. */
+  journal?: BlockJournal;
 }
 
 /** What happened to a block the node did not answer for at once (display-order hash). */
 export type SubmitEvent =
   | { kind: 'queued'; hash: string; error: string; queued: number }
+  /** Blocks left on disk by an earlier run, queued for the node. */
+  | { kind: 'restored'; hashes: string[] }
   | { kind: 'resubmitted'; hash: string; outcome: SubmitOutcome; waitedMs: number }
   | { kind: 'dropped'; hash: string; reason: string };
 
@@ -47,6 +52,16 @@ export class BlockSubmitter {
 
   constructor(private readonly opts: BlockSubmitterOptions) {}
 
+  /** Queues the blocks an earlier run left in the journal (they go to the node when it answers). */
+  restore(): void {
+    const left = this.opts.journal?.load() ?? [];
+    const max = this.opts.maxQueued ?? 16;
+    for (const { hash } of left.slice(0, Math.max(0, left.length - max))) this.opts.journal!.remove(hash);
+    const kept = left.slice(-max);
+    for (const { hash, block } of kept) this.queue.set(hash, { block, hash: headerHash(block), since: Date.now(), resolve: [] });
+    if (kept.length > 0) this.events.emit('event', { kind: 'restored', hashes: kept.map((k) => k.hash) });
+  }
+
   onEvent(listener: (e: SubmitEvent) => void): Unsubscribe {
     return this.events.on('event', listener);
   }
@@ -60,14 +75,20 @@ export class BlockSubmitter {
   async submit(block: Uint8Array): Promise<SubmitOutcome> {
     if (block.length < 80) return this.final(await this.attempt(block, undefined), undefined);
     const hash = headerHash(block);
-    const first = await this.attempt(block, hash);
-    if (!('unreachable' in first) || this.closed) return this.final(first, hash);
     const key = hashToDisplay(hash);
+    this.opts.journal?.write(key, block);
+    const first = await this.attempt(block, hash);
+    if (!('unreachable' in first)) {
+      this.opts.journal?.remove(key);
+      return first;
+    }
+    if (this.closed) return this.final(first, hash);
     const already = this.queue.get(key);
     if (already !== undefined) return new Promise((resolve) => already.resolve.push(resolve));
     if (this.queue.size >= (this.opts.maxQueued ?? 16)) {
       const [oldKey, old] = this.queue.entries().next().value!;
       this.queue.delete(oldKey);
+      this.opts.journal?.remove(oldKey);
       this.events.emit('event', { kind: 'dropped', hash: oldKey, reason: 'queue full' });
       for (const r of old.resolve) r({ accepted: false, reason: NODE_UNREACHABLE, hash: old.hash });
     }
@@ -87,6 +108,7 @@ export class BlockSubmitter {
         const r = await this.attempt(q.block, q.hash);
         if ('unreachable' in r) return;
         this.queue.delete(key);
+        this.opts.journal?.remove(key);
         this.events.emit('event', { kind: 'resubmitted', hash: key, outcome: r, waitedMs: Date.now() - q.since });
         for (const done of q.resolve) done(r);
       }
@@ -95,11 +117,11 @@ export class BlockSubmitter {
     }
   }
 
-  /** Every queued block is given up (reported as never having reached the node). */
+  /** Every queued block is given up for this run (reported as not having reached the node); a journal keeps it for the next. */
   close(): void {
     this.closed = true;
     for (const [key, q] of this.queue) {
-      this.events.emit('event', { kind: 'dropped', hash: key, reason: 'source closed' });
+      this.events.emit('event', { kind: 'dropped', hash: key, reason: this.opts.journal ? 'source closed; kept on disk for the next start' : 'source closed' });
       for (const r of q.resolve) r({ accepted: false, reason: NODE_UNREACHABLE, hash: q.hash });
     }
     this.queue.clear();

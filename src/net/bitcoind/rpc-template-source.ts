@@ -12,6 +12,7 @@ import { Emitter, type Unsubscribe } from '../../chain/events.js';
 import { candidateFromGbt, type GbtResult } from '../../chain/gbt.js';
 import { DEFAULT_CONSTRAINTS, type BlockTemplate, type CoinbaseConstraints } from '../../chain/template.js';
 import { HubTemplateSource, type SubmitOutcome, type TemplateHubOptions } from '../../chain/template-source.js';
+import { BlockJournal } from './block-journal.js';
 import { BlockSubmitter, type SubmitEvent } from './block-submitter.js';
 import { RpcError, RpcTransportError, type RpcClient } from './rpc-client.js';
 
@@ -33,6 +34,8 @@ export interface RpcTemplateSourceOptions extends TemplateHubOptions {
   backoffMaxMs?: number;
   /** Found blocks kept while the node is away (default 16). */
   maxQueuedBlocks?: number;
+  /** Found blocks are written here before they are submitted, and those left by an earlier run go again (default: memory only). */
+  foundBlocksDir?: string;
 }
 
 /** Connection state changes; `downForMs` on a return: how long the node did not answer. */
@@ -51,7 +54,8 @@ export class RpcTemplateSource extends HubTemplateSource {
   constructor(private readonly opts: RpcTemplateSourceOptions) {
     super(opts);
     this.client = opts.client;
-    this.submitter = new BlockSubmitter({ client: opts.client, timeoutMs: opts.requestTimeoutMs, maxQueued: opts.maxQueuedBlocks });
+    const journal = opts.foundBlocksDir === undefined ? undefined : new BlockJournal(opts.foundBlocksDir);
+    this.submitter = new BlockSubmitter({ client: opts.client, timeoutMs: opts.requestTimeoutMs, maxQueued: opts.maxQueuedBlocks, journal });
   }
 
   /** Connection state changes: the node answered again, or a call failed (the source keeps retrying). */
@@ -74,7 +78,10 @@ export class RpcTemplateSource extends HubTemplateSource {
   }
 
   async start(): Promise<void> {
-    if (!this.loop) this.loop = this.run();
+    if (!this.loop) {
+      this.submitter.restore();
+      this.loop = this.run();
+    }
     if (this.hub.ready) return;
     await new Promise<void>((resolve, reject) => {
       const off = this.events.on('ready', () => {

@@ -23,6 +23,8 @@ export const nodeLinkKeys = {
   reconnect_max_secs: z.number().positive().max(3600).default(2),
   /** Found blocks kept while the node does not answer; beyond it the oldest is given up. */
   max_queued_blocks: z.number().int().min(1).max(1024).default(16),
+  /** Found blocks are written here before submitblock and kept until the node answers; those left go again at start (the pool's default: found-blocks/ beside its accounting_db). */
+  found_blocks_dir: z.string().min(1).optional(),
 };
 
 export interface NodeLinkConfig {
@@ -38,10 +40,12 @@ export interface NodeLinkConfig {
   request_timeout_secs: number;
   reconnect_max_secs: number;
   max_queued_blocks: number;
+  found_blocks_dir?: string;
 }
 
 /** The source for a validated `BitcoinCoreRpc` table (auth was checked by the config); logs outages and queued blocks. */
-export function nodeLinkSource(r: NodeLinkConfig, log: Logger, templates: TemplateHubOptions = {}): RpcTemplateSource {
+export function nodeLinkSource(r: NodeLinkConfig, log: Logger, templates: TemplateHubOptions = {}, defaultFoundBlocksDir?: string): RpcTemplateSource {
+  const foundBlocksDir = r.found_blocks_dir ?? defaultFoundBlocksDir;
   const auth = r.cookie_file !== undefined ? { cookieFile: r.cookie_file } : { user: r.user!, password: r.password! };
   const s = (secs: number): number => Math.round(secs * 1000);
   const source = new RpcTemplateSource({
@@ -55,6 +59,7 @@ export function nodeLinkSource(r: NodeLinkConfig, log: Logger, templates: Templa
     requestTimeoutMs: s(r.request_timeout_secs),
     backoffMaxMs: s(r.reconnect_max_secs),
     maxQueuedBlocks: r.max_queued_blocks,
+    ...(foundBlocksDir === undefined ? {} : { foundBlocksDir }),
   });
   source.onConnection((ev) => {
     if (!ev.connected) log.warn({ url: r.url, err: ev.error, queuedBlocks: source.queuedBlocks }, 'node down: bitcoind does not answer; retrying');
@@ -64,7 +69,8 @@ export function nodeLinkSource(r: NodeLinkConfig, log: Logger, templates: Templa
   source.onSubmitEvent((ev) => {
     if (ev.kind === 'queued') log.warn({ blockHash: ev.hash, err: ev.error, queued: ev.queued }, 'block kept: the node did not answer submitblock; it goes again when the node is back');
     else if (ev.kind === 'resubmitted') log.info({ blockHash: ev.hash, accepted: ev.outcome.accepted, stale: ev.outcome.stale ?? false, reason: ev.outcome.reason, waitedSecs: Math.round(ev.waitedMs / 100) / 10 }, 'kept block resubmitted');
-    else log.error({ blockHash: ev.hash, reason: ev.reason }, 'kept block given up: it never reached the node');
+    else if (ev.kind === 'restored') log.warn({ blocks: ev.hashes, dir: foundBlocksDir }, 'found blocks left by an earlier run: they go to the node when it answers');
+    else log.error({ blockHash: ev.hash, reason: ev.reason }, 'kept block given up: it did not reach the node');
   });
   return source;
 }

@@ -1,4 +1,5 @@
 /** Builds the pool's template feed from `[template_provider_type]`. */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../common/config.js';
 import { nodeLinkSource } from '../common/node-link.js';
@@ -28,7 +29,7 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
   if ('BitcoinCoreRpc' in tp) {
     const r = tp.BitcoinCoreRpc;
     if (r.cookie_file === undefined && (r.user === undefined || r.password === undefined)) throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
-    const source = nodeLinkSource(r, log);
+    const source = nodeLinkSource(r, log, {}, path.join(path.dirname(path.resolve(cfg.accounting_db)), 'found-blocks'));
     return { feed: new SourceTemplateFeed(source, undefined, () => source.isConnected) };
   }
   return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };

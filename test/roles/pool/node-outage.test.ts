@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashToDisplay } from '../../../src/bitcoin/index.js';
 import { EmbeddedChain } from '../../../src/chain/chain.js';
@@ -61,6 +63,9 @@ describe('pool on a bitcoind JSON-RPC node that goes away while miners find bloc
       await kept;
     }
     expect(source.queuedBlocks).toBe(2);
+    // On disk beside the accounting database until the node has answered.
+    const journal = path.join(path.dirname(config.accounting_db), 'found-blocks');
+    expect(readdirSync(journal)).toHaveLength(2);
     expect(pool.health()).toMatchObject({ status: 'degraded', blocks_waiting: 2 });
     expect(poolGlobal(pool)).toMatchObject({ blocks_found: 2, blocks_accepted: 0, blocks_rejected: 0, blocks_pending: 2 });
 
@@ -80,6 +85,7 @@ describe('pool on a bitcoind JSON-RPC node that goes away while miners find bloc
     await expect.poll(() => pool.blocks().pending).toBe(0);
     expect(poolGlobal(pool)).toMatchObject({ blocks_found: 2, blocks_accepted: 1, blocks_rejected: 1, blocks_pending: 0 });
     expect(pool.health()).toMatchObject({ status: 'ok', blocks_waiting: 0 });
+    expect(readdirSync(journal)).toEqual([]);
     const msgs = lines().map((l) => l.msg as string);
     expect(msgs.filter((m) => m.startsWith('node down'))).toHaveLength(1);
     expect(msgs.filter((m) => m.startsWith('node up'))).toHaveLength(2); // the first answer, and the return
