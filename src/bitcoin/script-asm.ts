@@ -3,6 +3,7 @@
  * longer ones as hex, opcodes by name; in a scriptSig a pushed signature's sighash byte is shown
  * as `[ALL]` etc. A push that runs past the end shows `[error]`, as Core.
  */
+import { bytesToHex as hex } from '../codec/hex.js';
 import { OP_PUSHDATA1, OP_PUSHDATA2, OP_PUSHDATA4, scriptNumDecode } from './script.js';
 
 const NAMES: Record<number, string> = { 0x00: '0', 0x4f: '-1', 0x50: 'OP_RESERVED' };
@@ -23,7 +24,6 @@ for (const [op, name] of NAMED) NAMES[op] = `OP_${name}`;
 
 const SIGHASH_NAMES: Record<number, string> = { 0x01: 'ALL', 0x02: 'NONE', 0x03: 'SINGLE', 0x81: 'ALL|ANYONECANPAY', 0x82: 'NONE|ANYONECANPAY', 0x83: 'SINGLE|ANYONECANPAY' };
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 /** A DER signature with a known sighash byte (the shape Core's sighash decode accepts, loosely checked). */
 function sighashSuffix(data: Uint8Array): string | undefined {
