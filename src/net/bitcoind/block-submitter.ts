@@ -28,7 +28,8 @@ export type SubmitEvent =
   | { kind: 'queued'; hash: string; error: string; queued: number }
   /** Blocks left on disk by an earlier run, queued for the node. */
   | { kind: 'restored'; hashes: string[] }
-  | { kind: 'resubmitted'; hash: string; outcome: SubmitOutcome; waitedMs: number }
+  /** `restored`: the block came from the journal (an earlier run), so nobody in this run waits for it. */
+  | { kind: 'resubmitted'; hash: string; outcome: SubmitOutcome; waitedMs: number; restored: boolean }
   | { kind: 'dropped'; hash: string; reason: string };
 
 /** The reason a queued block reports when it never reached the node (queue full, source closed). */
@@ -40,6 +41,7 @@ interface Queued {
   since: number;
   /** Everyone who submitted this block (the same block twice waits once). */
   resolve: ((o: SubmitOutcome) => void)[];
+  restored: boolean;
 }
 
 type Attempt = SubmitOutcome | { unreachable: string };
@@ -58,7 +60,7 @@ export class BlockSubmitter {
     const max = this.opts.maxQueued ?? 16;
     for (const { hash } of left.slice(0, Math.max(0, left.length - max))) this.opts.journal!.remove(hash);
     const kept = left.slice(-max);
-    for (const { hash, block } of kept) this.queue.set(hash, { block, hash: headerHash(block), since: Date.now(), resolve: [] });
+    for (const { hash, block } of kept) this.queue.set(hash, { block, hash: headerHash(block), since: Date.now(), resolve: [], restored: true });
     if (kept.length > 0) this.events.emit('event', { kind: 'restored', hashes: kept.map((k) => k.hash) });
   }
 
@@ -93,7 +95,7 @@ export class BlockSubmitter {
       for (const r of old.resolve) r({ accepted: false, reason: NODE_UNREACHABLE, hash: old.hash });
     }
     return new Promise((resolve) => {
-      this.queue.set(key, { block, hash, since: Date.now(), resolve: [resolve] });
+      this.queue.set(key, { block, hash, since: Date.now(), resolve: [resolve], restored: false });
       this.events.emit('event', { kind: 'queued', hash: key, error: first.unreachable, queued: this.queue.size });
     });
   }
@@ -109,7 +111,7 @@ export class BlockSubmitter {
         if ('unreachable' in r) return;
         this.queue.delete(key);
         this.opts.journal?.remove(key);
-        this.events.emit('event', { kind: 'resubmitted', hash: key, outcome: r, waitedMs: Date.now() - q.since });
+        this.events.emit('event', { kind: 'resubmitted', hash: key, outcome: r, waitedMs: Date.now() - q.since, restored: q.restored });
         for (const done of q.resolve) done(r);
       }
     } finally {

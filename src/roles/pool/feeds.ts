@@ -1,6 +1,7 @@
 /** Builds the pool's template feed from `[template_provider_type]`. */
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { SubmitOutcome } from '../../chain/template-source.js';
 import { ConfigError } from '../common/config.js';
 import { nodeLinkSource } from '../common/node-link.js';
 import { embeddedDifficulty, startNode } from '../common/embedded-node.js';
@@ -24,13 +25,17 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
       { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'template_provider_type.Embedded'), txPerSecond: e.tx_per_second },
       { info: (m) => log.info(m), warn: (m) => log.warn(m) },
     );
-    return { feed: new SourceTemplateFeed(node.source, () => node.close()), node };
+    return { feed: new SourceTemplateFeed(node.source, { onClose: () => node.close() }), node };
   }
   if ('BitcoinCoreRpc' in tp) {
     const r = tp.BitcoinCoreRpc;
     if (r.cookie_file === undefined && (r.user === undefined || r.password === undefined)) throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
     const source = nodeLinkSource(r, log, {}, path.join(path.dirname(path.resolve(cfg.accounting_db)), 'found-blocks'));
-    return { feed: new SourceTemplateFeed(source, undefined, () => source.isConnected) };
+    const lateVerdicts = (listener: (hash: string, o: SubmitOutcome) => void) =>
+      source.onSubmitEvent((e) => {
+        if (e.kind === 'resubmitted' && e.restored) listener(e.hash, e.outcome);
+      });
+    return { feed: new SourceTemplateFeed(source, { connected: () => source.isConnected, lateVerdicts }) };
   }
   return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };
 }

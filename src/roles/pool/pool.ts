@@ -6,6 +6,8 @@
 import type { Logger } from 'pino';
 import { submitSolution } from '../../channels/share-result.js';
 import { hashToDisplay } from '../../bitcoin/bytes.js';
+import type { SubmitOutcome } from '../../chain/template-source.js';
+import { NODE_UNREACHABLE } from '../../net/bitcoind/block-submitter.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
 import { MiningSetupFlags } from '../../messages/mining.js';
@@ -138,6 +140,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     const identity = ServerIdentity.create({ authority: authorityKeyPairOf(cfg), validitySeconds: cfg.cert_validity_sec });
 
     await this.opts.feed.start(this.manager.coinbaseOutputSize, {
+      lateVerdict: (hash, o) => this.onLateVerdict(hash, o),
       newTemplate: (m) => this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update'),
       setNewPrevHash: (m) => {
         this.confirmIfOurs(hashToDisplay(m.prevHash));
@@ -254,6 +257,12 @@ export class Pool implements DownstreamHandler<PoolPeer> {
           this.unconfirmed.add(blockHash);
           return;
         }
+        if (outcome.reason === NODE_UNREACHABLE) {
+          // Not a verdict: the pool stopped with the node away. The block waits on disk for the next start.
+          if (!this.closed) this.store.updateBlock(blockHash, 'submitted', NODE_UNREACHABLE);
+          this.log.warn({ blockHash }, 'block not yet taken by the node: it is unreachable; the block is kept for the next start');
+          return;
+        }
         const status = outcome.accepted ? 'accepted' : outcome.stale ? 'stale' : 'rejected';
         this.blockCounts[status]++;
         this.metrics.blocks.inc({ status });
@@ -330,14 +339,25 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.scheduleFlush();
   }
 
-  /** Stops listening, drops every miner, waits for block submissions in flight, and commits every accepted share. */
+  /**
+   * Stops listening, drops every miner, and closes the feed while block submissions in flight
+   * finish (a block still waiting for the node stays on disk for the next start), then commits
+   * every accepted share.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
     await this.server?.close('pool shutting down');
-    await Promise.all([...this.pendingBlocks]);
+    await Promise.all([...this.pendingBlocks, this.opts.feed.close()]);
     this.closed = true;
     this.store.close();
-    await this.opts.feed.close();
+  }
+
+  /** A block an earlier run found and kept on disk has reached the node: its record gets the verdict. */
+  private onLateVerdict(blockHash: string, o: SubmitOutcome): void {
+    if (this.closed) return;
+    const status = o.accepted ? 'accepted' : o.stale ? 'stale' : 'rejected';
+    this.store.updateBlock(blockHash, status, o.reason ?? null);
+    this.log.info({ blockHash, status, reason: o.reason }, 'block from an earlier run: the node has answered');
   }
 }

@@ -11,6 +11,7 @@ import type { SourceTemplateFeed } from '../../../src/roles/common/template-feed
 import { loadPoolConfig } from '../../../src/roles/pool/config.js';
 import { templateFeedFor } from '../../../src/roles/pool/feeds.js';
 import { Pool } from '../../../src/roles/pool/pool.js';
+import { ShareStore } from '../../../src/roles/pool/share-store.js';
 import { AuthorityKeyPair } from '../../../src/noise/authority-key.js';
 import { fastLinkEnv, nextConnection, nextSubmitEvent } from '../../support/node-link.js';
 import { testPoolEnv } from '../../support/pool.js';
@@ -91,4 +92,60 @@ describe('pool on a bitcoind JSON-RPC node that goes away while miners find bloc
     expect(msgs.filter((m) => m.startsWith('node up'))).toHaveLength(2); // the first answer, and the return
     expect(lines().find((l) => l.msg === 'block rejected by the node')).toMatchObject({ blockHash: resubmitted[1], reason: 'inconclusive-not-best-prevblk' });
   });
+
+  it('a pool stopped while a found block waits for the node keeps it on disk; the next start submits it and records the verdict', async () => {
+    const node = new EmbeddedChain();
+    const rpc = new RpcServer({ chain: node, auth, longpollMempoolSeconds: 0 });
+    const { url, port } = await rpc.listen();
+    const authority = AuthorityKeyPair.generate();
+    const env = testPoolEnv(authority, {
+      POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC__URL: url,
+      POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC__USER: auth.user,
+      POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC__PASSWORD: auth.password,
+      ...fastLinkEnv('POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC'),
+    });
+    const config = loadPoolConfig(undefined, env);
+    const { feed } = await templateFeedFor(config, capturingLogger().logger);
+    const source = (feed as SourceTemplateFeed).source as RpcTemplateSource;
+    const pool = await Pool.start({ config, feed });
+    const miner = await TestClient.connect(pool.port, authority.publicKey.toString());
+    expect((await miner.setup(MiningSetupFlags.RequiresStandardJobs)).name).toBe('SetupConnectionSuccess');
+    const ch = await miner.openStandard('alice.rig1', 1e3);
+    const down = nextConnection(source, false);
+    await rpc.close();
+    await down;
+    const kept = nextSubmitEvent(source, 'queued');
+    const s = grind(ch, (x) => x.isBlock);
+    await miner.send('SubmitSharesStandard', { channelId: ch.channelId, sequenceNumber: 1, jobId: s.jobId, nonce: s.nonce, ntime: s.ntime, version: s.version });
+    const hash = (await kept).hash;
+    await miner.close();
+    await pool.close(); // must not wait for the node
+    const journal = path.join(path.dirname(config.accounting_db), 'found-blocks');
+    expect(readdirSync(journal)).toEqual([`${hash}.block`]);
+    expect(blockRecord(config.accounting_db, hash)).toMatchObject({ status: 'submitted', rejectReason: 'node-unreachable' });
+
+    const again = new RpcServer({ chain: node, auth, port, longpollMempoolSeconds: 0 });
+    await again.listen();
+    cleanups.push(() => again.close());
+    const next = await templateFeedFor(config, capturingLogger().logger);
+    const nextSource = (next.feed as SourceTemplateFeed).source as RpcTemplateSource;
+    const resubmitted = nextSubmitEvent(nextSource, 'resubmitted');
+    const pool2 = await Pool.start({ config, feed: next.feed });
+    cleanups.push(() => pool2.close());
+    expect(await resubmitted).toMatchObject({ hash, restored: true, outcome: { accepted: true } });
+    expect(hashToDisplay(node.tip.hash)).toBe(hash);
+    expect(readdirSync(journal)).toEqual([]);
+    await pool2.close();
+    expect(blockRecord(config.accounting_db, hash)).toMatchObject({ status: 'accepted', rejectReason: null });
+  });
 });
+
+/** The pool's record of a block, read from its accounting database. */
+function blockRecord(db: string, hash: string) {
+  const store = new ShareStore(db);
+  try {
+    return store.blocks().find((b) => b.blockHash === hash);
+  } finally {
+    store.close();
+  }
+}
