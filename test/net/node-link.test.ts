@@ -80,6 +80,41 @@ describe('the link to a frozen node (SIGSTOP)', () => {
   });
 });
 
+describe('the link to a node process that is killed', () => {
+  it('keeps a block found while `sv2 node` is dead (SIGKILL) and hands it over when it is back on its data directory', async () => {
+    const datadir = tempPath('node-data');
+    const args = (port: string) => ['node', '--datadir', datadir, '--rpc-port', port, '--rpc-user', AUTH.user, '--rpc-password', AUTH.password, '--tx-rate', '0'];
+    const first = spawnRole(args('0'), {});
+    cleanups.push(async () => {
+      first.child.kill('SIGKILL');
+      await first.exited;
+    });
+    const url = (await first.waitFor(/bitcoind-compatible RPC on (http:\/\/\S+)/))[1]!;
+    const source = fastSource(url);
+    await source.start();
+    const t = await source.currentTemplate();
+
+    const down = nextConnection(source, false);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await down;
+    const kept = nextSubmitEvent(source, 'queued');
+    const outcome = source.submitSolution(mine(t));
+    const hash = (await kept).hash;
+
+    const second = spawnRole(args(new URL(url).port), {});
+    cleanups.push(async () => {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    });
+    expect(await outcome).toMatchObject({ accepted: true });
+    const client = new RpcClient({ url, auth: AUTH });
+    cleanups.push(() => client.close());
+    expect(await client.call('getbestblockhash')).toBe(hash);
+    expect(await client.call('getblockcount')).toBe(1);
+  });
+});
+
 describe('found blocks on disk', () => {
   it('a block kept when the source stops with the node away is submitted by the next start, then its file is gone', async () => {
     const chain = new EmbeddedChain();
