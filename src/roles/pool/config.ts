@@ -22,6 +22,8 @@ const templateProviderType = z.union([
       /** Retarget so a block comes about every this many seconds. */
       target_block_interval_secs: z.number().positive().optional(),
       tx_per_second: z.number().nonnegative().default(2),
+      /** First height where segwit is active (default 0): a chain where it activates late. */
+      segwit_height: z.number().int().nonnegative().optional(),
     }),
   }),
   /** Any node that speaks bitcoind JSON-RPC: Bitcoin Core, Knots, btcd (ours). */

@@ -22,7 +22,7 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
   if ('Embedded' in tp) {
     const e = tp.Embedded;
     const node = await startNode(
-      { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'template_provider_type.Embedded'), txPerSecond: e.tx_per_second },
+      { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'template_provider_type.Embedded'), txPerSecond: e.tx_per_second, segwitHeight: e.segwit_height },
       { info: (m) => log.info(m), warn: (m) => log.warn(m) },
     );
     return { feed: new SourceTemplateFeed(node.source, { onClose: () => node.close() }), node };
