@@ -1,4 +1,5 @@
 import { ConfigError } from '../roles/common/config.js';
+import { ListenError } from '../net/errors.js';
 
 /**
  * Runs a long-lived role from the command line: a config problem is one line and exit code 2,
@@ -33,4 +34,21 @@ export async function runRole(name: string, start: () => Promise<{ close(): Prom
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Which config key chose each address a role listens on, for naming the key when a port is taken. */
+export type ListenKeys = Record<string, string | undefined>;
+
+/**
+ * Runs `start`; a listener that cannot bind becomes a ConfigError naming the key that gave its
+ * address (`keys` maps key → `host:port`; the port alone decides, as hosts are spelt many ways).
+ */
+export async function listenKeyed<T>(keys: ListenKeys, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    const key = Object.entries(keys).find(([, address]) => address !== undefined && Number(address.slice(address.lastIndexOf(':') + 1)) === e.port)?.[0] ?? 'listen_address';
+    throw new ConfigError(key, `${e.message}; change ${key}`);
+  }
 }

@@ -1,24 +1,22 @@
 /** `sv2 translator`: Sv1 mining firmware in, a Stratum V2 pool out (SRI tProxy config keys). */
 import type { Command } from 'commander';
 import { startMonitor } from '../monitor/server.js';
-import { createLogger } from '../roles/common/logger.js';
+import { roleLogger, withLogOptions, type LogFlags } from './log-options.js';
 import { loadTranslatorConfig } from '../roles/translator/config.js';
 import { startTranslator } from '../roles/translator/translator.js';
-import { runRole } from './run-role.js';
+import { listenKeyed, runRole } from './run-role.js';
 
 export function registerTranslatorCommand(program: Command): void {
-  program
-    .command('translator')
+  withLogOptions(program.command('translator'))
     .description('run the translator proxy: Sv1 miners to a Stratum V2 pool (SRI tproxy-config.toml keys; TPROXY__KEY environment overrides)')
     .option('-c, --config <file>', 'TOML config file (optional when TPROXY__ variables give every required key)')
-    .option('-f, --log-file <file>', 'write JSON logs to this file instead of standard error')
-    .action((opts: { config?: string; logFile?: string }) =>
+    .action((opts: { config?: string } & LogFlags) =>
       runRole('translator', async () => {
         const settings = loadTranslatorConfig(opts.config);
-        const logger = createLogger('translator', { file: opts.logFile ?? settings.logFile ?? undefined });
-        const translator = await startTranslator({ settings, logger });
+        const logger = roleLogger('translator', opts, { log_file: settings.logFile, log_level: settings.logLevel, log_format: settings.logFormat });
+        const translator = await listenKeyed({ downstream_port: `${settings.downstreamAddress}:${settings.downstreamPort}` }, () => startTranslator({ settings, logger }));
         const monitor =
-          settings.monitoringAddress === null ? undefined : await startMonitor({ ...settings.monitoringAddress, routes: translator.routes, registry: translator.registry });
+          settings.monitoringAddress === null ? undefined : await listenKeyed({ monitoring_address: `${settings.monitoringAddress.host}:${settings.monitoringAddress.port}` }, () => startMonitor({ ...settings.monitoringAddress!, routes: translator.routes, registry: translator.registry }));
         process.stderr.write(
           `sv2 translator: Sv1 miners on ${settings.downstreamAddress}:${translator.sv1Port}, ${settings.aggregateChannels ? 'aggregated' : 'non-aggregated'}, ` +
             `upstream ${settings.upstreams.map((u) => `${u.host}:${u.port}`).join(', then ')}${monitor ? `, monitoring on ${monitor.url}` : ''}\n`,

@@ -1,6 +1,6 @@
 import { bytesToHex, hexToBytes, Sv2EncodeError } from '../codec/index.js';
 import type { Json, MessageDecl, Tlv } from '../codec/index.js';
-import { declarationOf, encodeFrame } from './registry.js';
+import { declarationOf, declarationsNamed, encodeFrame, protocolOf, specNameOf } from './registry.js';
 import type { AnyMessage, MessageName, Messages } from './registry.js';
 
 /** The JSON form of a decoded frame, as `sv2 decode` prints it. */
@@ -8,6 +8,9 @@ export interface FrameJson {
   extensionType: number;
   channelMsg: boolean;
   msgType: number;
+  /** The sub-protocol, as the spec names it (`Template Distribution`). */
+  protocol: string;
+  /** The spec's name (`SetNewPrevHash`, `SubmitShares.Success`). */
   name: string;
   message: { [key: string]: Json };
   tlvs?: { extensionType: number; fieldType: number; value: string }[];
@@ -19,7 +22,8 @@ export function frameToJson(m: AnyMessage): FrameJson {
     extensionType: m.extensionType,
     channelMsg: m.channelMsg,
     msgType: m.msgType,
-    name: m.name,
+    protocol: protocolOf(m.name),
+    name: specNameOf(m.name),
     message: d.toJson(m.message),
   };
   if (m.tlvs.length > 0) {
@@ -33,13 +37,13 @@ export function frameFromJson(json: unknown): Uint8Array {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Sv2EncodeError('frame', 'must be a JSON object');
   const j = json as Partial<Record<keyof FrameJson, unknown>>;
   if (typeof j.name !== 'string') throw new Sv2EncodeError('name', 'must name a message');
-  let d: MessageDecl<string, unknown>;
-  try {
-    d = declarationOf(j.name as MessageName) as MessageDecl<string, unknown>;
-    if (d === undefined) throw new Error();
-  } catch {
-    throw new Sv2EncodeError('name', `unknown message ${j.name}`);
-  }
+  // The spec's name or ours; the protocol or msg_type tells apart names two protocols share.
+  const named = declarationsNamed(j.name).filter(
+    (c) => (j.protocol === undefined || protocolOf(c.name as MessageName) === j.protocol) && (j.msgType === undefined || j.msgType === c.msgType),
+  );
+  if (named.length === 0) throw new Sv2EncodeError('name', `unknown message ${j.name}${j.protocol !== undefined ? ` in protocol ${String(j.protocol)}` : ''}`);
+  if (named.length > 1) throw new Sv2EncodeError('protocol', `${j.name} is in ${named.map((c) => protocolOf(c.name as MessageName)).join(' and ')}: say which`);
+  const d = named[0] as MessageDecl<string, unknown>;
   if (j.extensionType !== undefined && j.extensionType !== d.extensionType) throw new Sv2EncodeError('extensionType', `${d.name} has extension ${d.extensionType}`);
   if (j.msgType !== undefined && j.msgType !== d.msgType) throw new Sv2EncodeError('msgType', `${d.name} has msg_type ${d.msgType}`);
   if (j.channelMsg !== undefined && j.channelMsg !== d.channelMsg) throw new Sv2EncodeError('channelMsg', `${d.name} has channel_msg ${d.channelMsg}`);

@@ -36,6 +36,32 @@ export type AnyMessage = {
   };
 }[MessageName];
 
+/** The sub-protocol each message belongs to, by the spec's names for them. */
+export const PROTOCOLS = ['Common', 'Mining', 'Job Declaration', 'Template Distribution', 'Extensions Negotiation'] as const;
+export type ProtocolName = (typeof PROTOCOLS)[number];
+const protocolByName = new Map<string, ProtocolName>();
+for (const [protocol, decls] of [
+  ['Common', commonMessages],
+  ['Mining', miningMessages],
+  ['Job Declaration', jobDeclarationMessages],
+  ['Template Distribution', templateDistributionMessages],
+  ['Extensions Negotiation', extensionMessages],
+] as const) {
+  for (const d of decls as readonly MessageDecl[]) protocolByName.set(d.name, protocol);
+}
+
+export function protocolOf(name: MessageName): ProtocolName {
+  return protocolByName.get(name)!;
+}
+
+/**
+ * The spec's name of a message: `SetupConnection.Success`, and Template Distribution's
+ * `SetNewPrevHash` (ours is SetNewPrevHashTdp, as TypeScript needs one name per message).
+ */
+export function specNameOf(name: MessageName): string {
+  return name.replace(/Tdp$/, '').replace(/(Success|Error)$/, '.$1');
+}
+
 const byKey = new Map<number, MessageDecl>();
 const byName = new Map<string, MessageDecl>();
 for (const d of allMessages as readonly MessageDecl[]) {
@@ -47,6 +73,11 @@ for (const d of allMessages as readonly MessageDecl[]) {
 
 export function declarationOf(name: MessageName): MessageDecl {
   return byName.get(name)!;
+}
+
+/** Every declaration whose name, ours or the spec's, is `name`. */
+export function declarationsNamed(name: string): MessageDecl[] {
+  return (allMessages as readonly MessageDecl[]).filter((d) => d.name === name || specNameOf(d.name as MessageName) === name);
 }
 
 /** The declaration for an (extension, msg_type) pair, or undefined when this project does not know it. */

@@ -1,3 +1,4 @@
+import { ListenError } from '../net/errors.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -62,7 +63,7 @@ export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer>
     send(404, { error: 'not found' });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => reject(ListenError.from(e, opts.host, opts.port)));
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

@@ -12,6 +12,8 @@ import { parsePoolUrl, type PoolUrl } from './pool-url.js';
 interface CommonClientOptions extends ConnectionOptions {
   host: string;
   port: number;
+  /** the local address to connect from (a machine with several) */
+  localAddress?: string;
 }
 
 export type ClientOptions =
@@ -33,7 +35,7 @@ export type ClientOptions =
 /** Connects, runs the handshake and resolves with the open connection; rejects with a typed error. */
 export async function connect(options: ClientOptions): Promise<Connection> {
   const resolved = resolveOptions(options);
-  const socket = netConnect({ host: options.host, port: options.port });
+  const socket = netConnect({ host: options.host, port: options.port, ...(options.localAddress !== undefined && { localAddress: options.localAddress }) });
   socket.pause();
   const cancelTimer = armHandshakeTimer(socket, resolved.handshakeTimeoutMs);
   try {

@@ -77,6 +77,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private waiter: ((result: IteratorResult<AnyMessage>) => void) | undefined;
   private waiterReject: ((err: Error) => void) | undefined;
   private pausedForQueue = false;
+  /** A received chunk is being taken a slice per turn: reading stays paused until it is done. */
+  private slicing = false;
 
   /** @internal Built by Sv2Server and connect() once the handshake is done. */
   constructor(
@@ -239,11 +241,31 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private startReading(leftover: Uint8Array): void {
     if (this.closeInfo) return;
     if (leftover.length > 0) this.consume(leftover);
-    if (this.isOpen && !this.pausedForQueue) this.socket.resume();
+    if (this.isOpen && !this.pausedForQueue && !this.slicing) this.socket.resume();
   }
 
   private onData(chunk: Buffer): void {
-    this.consume(chunk);
+    const slice = this.options.maxBytesPerTurn;
+    if (chunk.length <= slice) {
+      this.consume(chunk);
+      return;
+    }
+    // Fairness: the rest waits for the next turn, with reading paused so bytes stay in order.
+    this.slicing = true;
+    this.socket.pause();
+    this.consumeSlices(chunk, 0);
+  }
+
+  private consumeSlices(chunk: Buffer, from: number): void {
+    if (this.closeInfo) return;
+    const to = Math.min(chunk.length, from + this.options.maxBytesPerTurn);
+    this.consume(chunk.subarray(from, to));
+    if (to < chunk.length) {
+      setImmediate(() => this.consumeSlices(chunk, to));
+      return;
+    }
+    this.slicing = false;
+    if (this.isOpen && !this.pausedForQueue) this.socket.resume();
   }
 
   private consume(chunk: Uint8Array): void {
@@ -341,7 +363,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private maybeResume(): void {
     if (this.pausedForQueue && this.queue.length <= this.options.maxQueuedMessages / 2) {
       this.pausedForQueue = false;
-      if (this.isOpen) this.socket.resume();
+      if (this.isOpen && !this.slicing) this.socket.resume();
     }
   }
 

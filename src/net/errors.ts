@@ -65,3 +65,27 @@ export class SendBufferOverflowError extends ConnectionError {
 export class PoolUrlError extends ConnectionError {
   override readonly code = 'SV2_ERR_POOL_URL' as const;
 }
+
+/** A listener could not bind: the port is taken (EADDRINUSE) or not ours to use (EACCES, EADDRNOTAVAIL). */
+export class ListenError extends ConnectionError {
+  override readonly code = 'SV2_ERR_LISTEN' as const;
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly errno: string,
+  ) {
+    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${errno}${LISTEN_HINT[errno] ?? ''}`);
+  }
+
+  /** Node's listen error as a ListenError; anything else unchanged. */
+  static from(e: unknown, host: string, port: number): unknown {
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
+    return typeof code === 'string' ? new ListenError(host, port, code) : e;
+  }
+}
+
+const LISTEN_HINT: Record<string, string> = {
+  EADDRINUSE: ' (another program holds the port)',
+  EACCES: ' (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: ' (no interface of this machine has that address)',
+};

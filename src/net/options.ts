@@ -18,6 +18,11 @@ export interface ConnectionOptions {
   maxSendBuffer?: number;
   /** received messages an iterator may hold before reading from the socket pauses (default 1024) */
   maxQueuedMessages?: number;
+  /**
+   * bytes of received data handled per event-loop turn (default 8 KiB): a chunk beyond it is taken
+   * a slice per turn, so one peer that sends fast cannot hold the loop from every other peer
+   */
+  maxBytesPerTurn?: number;
   /** tolerated clock skew when checking a server certificate, in seconds (default 10) */
   clockLeewaySeconds?: number;
   /** wall clock in ms since the epoch, for certificate windows (default Date.now) */
@@ -33,6 +38,7 @@ export interface ResolvedConnectionOptions {
   frameTimeoutMs: number;
   maxSendBuffer: number;
   maxQueuedMessages: number;
+  maxBytesPerTurn: number;
   clockLeewaySeconds: number;
   clock: () => number;
   closeTimeoutMs: number;
@@ -54,6 +60,7 @@ export function resolveOptions(options: ConnectionOptions): ResolvedConnectionOp
     frameTimeoutMs: nonNegative('frameTimeoutMs', options.frameTimeoutMs ?? 30_000),
     maxSendBuffer: nonNegative('maxSendBuffer', options.maxSendBuffer ?? 16 << 20),
     maxQueuedMessages: Math.max(1, options.maxQueuedMessages ?? 1024),
+    maxBytesPerTurn: Math.max(256, options.maxBytesPerTurn ?? 8192),
     clockLeewaySeconds: nonNegative('clockLeewaySeconds', options.clockLeewaySeconds ?? 10),
     clock: options.clock ?? Date.now,
     closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs ?? 2_000),

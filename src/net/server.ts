@@ -5,8 +5,9 @@ import { NoiseResponder } from '../noise/handshake.js';
 import { EphemeralKeyPool } from '../noise/ephemeral.js';
 import type { ServerIdentity } from '../noise/server-identity.js';
 import { AddressLimit } from './address-limit.js';
+import { HandshakeRate } from './handshake-rate.js';
 import { Connection } from './connection.js';
-import { ConnectionClosedError } from './errors.js';
+import { ConnectionClosedError, ListenError } from './errors.js';
 import { armHandshakeTimer, respond, type HandshakeOutcome } from './handshake.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './options.js';
 
@@ -25,9 +26,11 @@ interface CommonServerOptions extends ConnectionOptions {
    * connected miners need.
    */
   maxHandshakesPerSecond?: number;
+  /** handshakes started per second from one peer address, with as many in one burst (default: no limit) */
+  maxHandshakesPerSecondPerIp?: number;
 }
 
-export type RefusedReason = 'per-ip-limit' | 'handshake-rate';
+export type RefusedReason = 'per-ip-limit' | 'handshake-rate' | 'handshake-rate-per-ip';
 
 export type ServerOptions =
   | (CommonServerOptions & {
@@ -64,8 +67,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   private readonly options: ResolvedConnectionOptions;
   /** open or handshaking sockets per peer address */
   private readonly perIp: AddressLimit;
-  private tokens: number;
-  private tokensAt = performance.now();
+  private readonly handshakeRate: HandshakeRate;
 
   private constructor(
     private readonly server: Server,
@@ -73,7 +75,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.options = resolveOptions(config);
-    this.tokens = config.maxHandshakesPerSecond ?? Infinity;
+    this.handshakeRate = new HandshakeRate(config.maxHandshakesPerSecond, config.maxHandshakesPerSecondPerIp, performance.now());
     this.perIp = new AddressLimit(config.maxConnectionsPerIp ?? 0);
     if (!config.plaintext) {
       this.pool = new EphemeralKeyPool(config.ephemeralPoolSize ?? 8);
@@ -87,9 +89,10 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     const server = createServer({ pauseOnConnect: true });
     if (config.maxConnections !== undefined) server.maxConnections = config.maxConnections;
     const sv2 = new Sv2Server(server, config);
+    const host = config.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host ?? '127.0.0.1', () => {
+      server.once('error', (e) => reject(ListenError.from(e, host, config.port)));
+      server.listen(config.port, host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -125,21 +128,10 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     this.emit('close');
   }
 
-  /** Token bucket: a handshake costs one token; tokens come back at the configured rate. */
-  private admitHandshake(): boolean {
-    const rate = this.config.maxHandshakesPerSecond;
-    if (rate === undefined) return true;
-    const now = performance.now();
-    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) / 1000) * rate);
-    this.tokensAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens--;
-    return true;
-  }
-
   private accept(socket: Socket): void {
     const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    const refused: RefusedReason | undefined = !this.perIp.admit(socket) ? 'per-ip-limit' : !this.admitHandshake() ? 'handshake-rate' : undefined;
+    const rate = this.perIp.admit(socket) ? this.handshakeRate.admit(peer.address, performance.now()) : undefined;
+    const refused: RefusedReason | undefined = rate === undefined ? 'per-ip-limit' : rate === 'per-ip' ? 'handshake-rate-per-ip' : rate === 'total' ? 'handshake-rate' : undefined;
     if (refused !== undefined) {
       socket.destroy();
       this.emit('refused', refused, peer);

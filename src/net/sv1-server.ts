@@ -6,6 +6,7 @@
  * past a cap, and a peer that sends nothing for too long are all cut off with a reason.
  * Protocol decisions (what to answer) belong to the role that owns the connection.
  */
+import { ListenError } from './errors.js';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { AddressLimit } from './address-limit.js';
@@ -57,6 +58,8 @@ export interface Sv1ServerOptions {
   /** a new miner; set its handler before returning */
   onConnection(connection: Sv1DownstreamConnection): void;
 }
+
+const BYTES_PER_TURN = 8192;
 
 const NO_HANDLER: Sv1DownstreamHandler = { onMessage: () => undefined, onClose: () => undefined };
 
@@ -134,7 +137,26 @@ export class Sv1DownstreamConnection {
     this.handler.onClose(reason, detail);
   }
 
+  /**
+   * Fairness: at most BYTES_PER_TURN of a miner's data per event-loop turn; the rest of a bigger
+   * chunk waits for the next turn with reading paused, so lines stay in order.
+   */
   private onData(chunk: Buffer): void {
+    if (chunk.length <= BYTES_PER_TURN) {
+      this.take(chunk);
+      return;
+    }
+    this.socket.pause();
+    const next = (from: number): void => {
+      if (this.closed) return;
+      this.take(chunk.subarray(from, from + BYTES_PER_TURN));
+      if (from + BYTES_PER_TURN < chunk.length) setImmediate(() => next(from + BYTES_PER_TURN));
+      else if (!this.closed) this.socket.resume();
+    };
+    next(0);
+  }
+
+  private take(chunk: Buffer): void {
     if (this.closed) return;
     this.bytesIn += chunk.length;
     let lines: string[];
@@ -200,7 +222,7 @@ export class Sv1Server {
   static async listen(options: Sv1ServerOptions): Promise<Sv1Server> {
     const s = new Sv1Server(options);
     await new Promise<void>((resolve, reject) => {
-      s.server.once('error', reject);
+      s.server.once('error', (e) => reject(ListenError.from(e, options.host, options.port)));
       s.server.listen({ host: options.host, port: options.port, backlog: 4096 }, () => {
         s.server.off('error', reject);
         resolve();

@@ -7,7 +7,7 @@ import type { StackSummary } from '../../src/cli/stack/stack.js';
 import { spawnRole } from '../support/spawn-role.js';
 
 describe('the local stack, end to end', () => {
-  it('started as a user starts it, finds blocks the chain accepts, and the pool database agrees with what miners were told', async () => {
+  it('started as a user starts it, finds blocks the chain accepts, the pool database agrees with what miners were told, and a second run carries on', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sv2-stack-'));
     const config = path.join(dir, 'stack.toml');
     writeFileSync(
@@ -20,31 +20,47 @@ describe('the local stack, end to end', () => {
         '[pool]', 'shares_per_minute = 60', 'share_batch_size = 1',
       ].join('\n') + '\n',
     );
-    const stack = spawnRole(['stack', '--config', config], {}, 'stdout');
-    await stack.waitFor(/pool API \+ \/metrics\s+(\S+)/, 60_000);
-    // Non-TTY output: a status line with the chain's progress; wait for three blocks this run.
-    await stack.waitFor(/\((?:[3-9]|\d{2,}) blocks this run\)/, 120_000);
-    // On a loaded machine three blocks can come before a miner's first acknowledged share: wait for both miners'.
-    await stack.waitFor(/sv2 miner \(standard channel\)[^|]*accepted\s+[1-9][^|]*\|[^\n]*sv1 miner \(via translator\)[^|]*accepted\s+[1-9]/, 120_000);
-    stack.child.kill('SIGINT');
-    const exit = await stack.exited;
-    expect(exit.code).toBe(0);
-    expect(stack.output()).toMatch(/stack stopped after/);
+    const run = async (blocks: RegExp): Promise<{ summary: StackSummary; output: string }> => {
+      const stack = spawnRole(['stack', '--config', config], {}, 'stdout');
+      await stack.waitFor(/pool API \+ \/metrics\s+(\S+)/, 60_000);
+      // Non-TTY output: a status line with the chain's progress.
+      await stack.waitFor(blocks, 120_000);
+      // On a loaded machine blocks can come before a miner's first acknowledged share: wait for both miners'.
+      await stack.waitFor(/sv2 miner [^|]*ok\s+[1-9][^|]*\|[^\n]*sv1 miner [^|]*ok\s+[1-9]/, 120_000);
+      stack.child.kill('SIGINT');
+      const exit = await stack.exited;
+      expect(exit.code).toBe(0);
+      expect(stack.output()).toMatch(/stack stopped after/);
+      return { summary: JSON.parse(readFileSync(path.join(dir, 'data', 'last-run.json'), 'utf8')) as StackSummary, output: stack.output() };
+    };
+    const accounting = (db: string) => {
+      const store = new ShareStore(db);
+      const result = { byUser: new Map(store.sharesByUser().map((u) => [u.userIdentity, u.shares])), accepted: store.blocks().filter((b) => b.status === 'accepted').map((b) => b.blockHash) };
+      store.close();
+      return result;
+    };
 
-    const summary = JSON.parse(readFileSync(path.join(dir, 'data', 'last-run.json'), 'utf8')) as StackSummary;
-    expect(summary.blocksThisRun).toBeGreaterThanOrEqual(3);
-    const store = new ShareStore(summary.pool.accountingDb);
-    const byUser = new Map(store.sharesByUser().map((u) => [u.userIdentity, u.shares]));
-    const accepted = store.blocks().filter((b) => b.status === 'accepted').length;
-    store.close();
-    expect(accepted).toBeGreaterThanOrEqual(3);
-    expect(summary.toldAccepted['stack.sv2-miner']).toBeGreaterThan(0);
-    for (const [user, told] of Object.entries(summary.toldAccepted)) {
+    const first = await run(/, (?:[3-9]|\d{2,}) blocks this run/);
+    expect(first.summary.blocksThisRun).toBeGreaterThanOrEqual(3);
+    const db1 = accounting(first.summary.pool.accountingDb);
+    expect(db1.accepted.length).toBeGreaterThanOrEqual(3);
+    expect(first.summary.toldAccepted['stack.sv2-miner']).toBeGreaterThan(0);
+    for (const [user, told] of Object.entries(first.summary.toldAccepted)) {
       // Everything a miner was told is accepted is in the database (a share committed just before
       // the stop may not have been acknowledged yet, so the database may hold a few more).
-      expect(byUser.get(user) ?? 0, user).toBeGreaterThanOrEqual(told);
+      expect(db1.byUser.get(user) ?? 0, user).toBeGreaterThanOrEqual(told);
     }
-  }, 240_000);
+    // Every role logged to the data directory; a warning would also have been on screen.
+    for (const role of ['pool', 'translator', 'template-provider']) expect(readFileSync(path.join(dir, 'data', 'logs', `${role}.log`), 'utf8')).toMatch(/"msg"/);
+
+    // The second run on the same data directory carries on: same chain, same blocks, same shares.
+    const second = await run(/, [1-9]\d* blocks this run/);
+    expect(second.output.split('\n').filter((l) => / (WARN|ERROR) /.test(l))).toEqual([]);
+    expect(second.summary.chainHeight - second.summary.blocksThisRun).toBe(first.summary.chainHeight);
+    const db2 = accounting(second.summary.pool.accountingDb);
+    expect(db2.accepted).toEqual(expect.arrayContaining(db1.accepted));
+    for (const [user, shares] of db1.byUser) expect(db2.byUser.get(user) ?? 0, user).toBeGreaterThan(shares);
+  }, 480_000);
 });
 
 describe('stack config', () => {

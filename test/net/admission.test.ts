@@ -1,6 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect } from '../../src/net/client.js';
+import { encodeFrame } from '../../src/messages/index.js';
 import type { CloseInfo, Connection } from '../../src/net/connection.js';
 import { Sv2Server, type RefusedReason } from '../../src/net/server.js';
 import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
@@ -61,6 +62,18 @@ describe('admission limits', () => {
     await ok.close('done');
   });
 
+  it('one address flooding handshakes is held to its own rate; another address still gets in', async () => {
+    const authority = AuthorityKeyPair.generate();
+    const { server, refused } = await listen({ plaintext: false, identity: ServerIdentity.create({ authority }), maxHandshakesPerSecond: 100, maxHandshakesPerSecondPerIp: 2 } as never);
+    await Promise.all(Array.from({ length: 6 }, () => rawSocket(server.port)));
+    await expect.poll(() => refused.length).toBeGreaterThanOrEqual(3);
+    expect(refused.every((r) => r === 'handshake-rate-per-ip')).toBe(true);
+    // Linux routes all of 127.0.0.0/8 to loopback: a second address, with its own bucket.
+    const other = await connect({ host: '127.0.0.1', port: server.port, authority: authority.publicKey.toString(), localAddress: '127.0.0.2' });
+    expect(other.encrypted).toBe(true);
+    await other.close('done');
+  });
+
   it('cuts a peer that begins a frame and never finishes it, and not one that sends whole frames', async () => {
     const { server } = await listen({ frameTimeoutMs: 300 });
     const closes: CloseInfo[] = [];
@@ -77,5 +90,29 @@ describe('admission limits', () => {
     expect(closes[0]!.error).toMatchObject({ code: 'SV2_ERR_FRAME_TIMEOUT' });
     expect(honest.isOpen).toBe(true);
     await honest.close('done');
+  });
+});
+
+describe('fairness', () => {
+  it('takes a big burst from one peer a slice per turn, in order, so other peers get the loop between slices', async () => {
+    const { server } = await listen({ maxBytesPerTurn: 4096 });
+    const got: number[] = [];
+    let atFirstTurnEnd: number | undefined;
+    server.on('connection', (c) =>
+      c.on('message', (m) => {
+        if (m.name !== 'SetupConnectionSuccess') return;
+        if (got.length === 0) setImmediate(() => (atFirstTurnEnd = got.length));
+        got.push(m.message.flags);
+      }),
+    );
+    const frames = Array.from({ length: 3000 }, (_, i) => encodeFrame('SetupConnectionSuccess', { usedVersion: 2, flags: i }));
+    const burst = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    frames.reduce((at, f) => (burst.set(f, at), at + f.length), 0);
+    const s = await rawSocket(server.port);
+    s.write(burst);
+    await expect.poll(() => got.length).toBe(3000);
+    expect(got).toEqual(frames.map((_, i) => i));
+    // 4 KiB of 12-byte frames is ~341 a turn: never the whole 36 KB burst in one.
+    expect(atFirstTurnEnd).toBeLessThanOrEqual(342);
   });
 });

@@ -99,6 +99,31 @@ describe('Sv1Server', () => {
     expect(a.connection.remoteAddress).toBe('127.0.0.1');
   });
 
+  it('takes a big burst from one miner a slice per turn, in order', async () => {
+    const { server, nextConnection } = await setup();
+    const next = nextConnection();
+    const c = await rawClient(server.port, false);
+    track(c.socket);
+    const a = await next;
+    let atFirstTurnEnd: number | undefined;
+    const lines = Array.from({ length: 2000 }, (_, i) => `{"id":${i},"method":"mining.extranonce.subscribe","params":[]}\n`);
+    const total = lines.join('');
+    const firstTurn = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (a.messages.length === 0) return void setImmediate(check);
+        atFirstTurnEnd = a.messages.length;
+        resolve();
+      };
+      check();
+    });
+    c.socket.write(total);
+    await firstTurn;
+    await vi.waitFor(() => expect(a.messages).toHaveLength(2000), { timeout: 5_000 });
+    expect(a.messages.map((m) => (m as { id: number }).id)).toEqual(lines.map((_, i) => i));
+    // ~57 bytes a line: an 8 KiB turn is ~144 lines, never the whole 114 KB burst.
+    expect(atFirstTurnEnd).toBeLessThan(300);
+  });
+
   it('answers a bad line that has an id with an error; a flood of bad lines cuts only that miner', async () => {
     const { server, nextConnection } = await setup({ maxBadLines: 3, badLineWindow: 10 });
     const nextA = nextConnection();

@@ -9,13 +9,15 @@ import { Pool } from '../../src/roles/pool/pool.js';
 import { tempPath } from './temp.js';
 
 /** The POOL__ environment of a test pool signed by `authority` and paying a regtest address; `env` adds or overrides keys. */
-export function testPoolEnv(authority: AuthorityKeyPair, env: Record<string, string> = {}): Record<string, string> {
+export function testPoolEnv(authority: AuthorityKeyPair, env: Record<string, string> = {}, sourceElsewhere = false): Record<string, string> {
   return {
     POOL__LISTEN_ADDRESS: '127.0.0.1:0',
     POOL__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
     POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
     POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
     POOL__SHARE_BATCH_SIZE: '1',
+    // its own embedded chain, unless the test names another template source
+    ...(!sourceElsewhere && !Object.keys(env).some((k) => k.startsWith('POOL__TEMPLATE_PROVIDER_TYPE') || k === 'POOL__TP_ADDRESS') && { POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '2' }),
     ...env,
     POOL__ACCOUNTING_DB: env.POOL__ACCOUNTING_DB ?? tempPath('pool.sqlite'),
   };
@@ -34,7 +36,7 @@ export interface TestPool {
 
 /** A pool in this process on its own embedded regtest chain; `env` and `base` add config keys. */
 export async function startTestPool(authority: AuthorityKeyPair, env: Record<string, string> = {}, base?: Record<string, unknown>): Promise<TestPool> {
-  const config = loadPoolConfig(undefined, testPoolEnv(authority, env), base);
+  const config = loadPoolConfig(undefined, testPoolEnv(authority, env, base?.template_provider_type !== undefined), base);
   const { feed, node } = await templateFeedFor(config, silentLogger());
   if (node === undefined) throw new Error('startTestPool runs the embedded chain: use testPoolEnv for another template source');
   const pool = await Pool.start({ config, feed });

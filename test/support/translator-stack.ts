@@ -31,6 +31,7 @@ export async function startPool(authority: AuthorityKeyPair, env: Record<string,
     POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
     POOL__SHARE_BATCH_SIZE: '1',
     POOL__ACCOUNTING_DB: db,
+    POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '2',
     ...env,
   });
   const feed = await templateFeedFor(cfg, silentLogger());

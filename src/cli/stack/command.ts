@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { LOG_LEVELS, resolveLogLevel } from '../../roles/common/logger.js';
 import { runRole } from '../run-role.js';
 import { loadStackConfig } from './config.js';
 import { startStack } from './stack.js';
@@ -9,11 +10,14 @@ export function registerStackCommand(program: Command): void {
     .command('stack')
     .description('run a whole local Stratum V2 system: embedded regtest chain, template provider, pool, translator, an Sv2 and an Sv1 CPU miner')
     .option('-c, --config <file>', 'stack TOML file (optional; see config-examples/stack.toml)')
-    .action((opts: { config?: string }) =>
+    .option('-l, --log-level <level>', `level of the log files in the data directory: ${LOG_LEVELS.join(', ')} (default: log_level, else SV2_LOG_LEVEL, else info)`)
+    .action((opts: { config?: string; logLevel?: string }) =>
       runRole('stack', async () => {
-        const cfg = loadStackConfig(opts.config);
+        const file = loadStackConfig(opts.config);
+        const cfg = { ...file, log_level: resolveLogLevel(opts.logLevel, file.log_level) };
         process.stdout.write('starting the local stack (embedded regtest chain, template provider, pool, translator, miners)…\n');
-        const stack = await startStack(cfg);
+        // Without a terminal there is no view to show warnings under: they go to standard error.
+        const stack = await startStack(cfg, process.stdout.isTTY ? {} : { onWarning: (line) => process.stderr.write(`${line}\n`) });
         for (const e of stack.endpoints) process.stdout.write(`  ${e.name.padEnd(32)} ${e.value}\n`);
         for (const m of stack.monitors) process.stdout.write(`  ${`${m.name} API + /metrics`.padEnd(32)} ${m.url}/api/v1/global\n`);
         process.stdout.write('\n');

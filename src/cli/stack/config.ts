@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { hostPort, loadConfig } from '../../roles/common/config.js';
+import { LOG_LEVELS } from '../../roles/common/logger.js';
 
 const roleTable = z.record(z.string(), z.unknown()).default({});
 
@@ -30,8 +31,10 @@ export const stackConfigSchema = z.strictObject({
   template_provider: roleTable,
   pool: roleTable,
   translator: roleTable,
-  /** Extra log file for every role's JSON logs (the terminal shows the live view instead). */
+  /** One file for every role's JSON logs, instead of `<data_dir>/logs/<role>.log`. */
   log_file: z.string().optional(),
+  /** Level of the log files; warnings and errors are also shown on screen, under the live view. */
+  log_level: z.enum(LOG_LEVELS).optional(),
   monitoring_host: hostPort.optional(),
 });
 

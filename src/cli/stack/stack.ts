@@ -6,10 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from 'pino';
 import { AuthorityKeyPair } from '../../noise/authority-key.js';
 import { ConfigError } from '../../roles/common/config.js';
-import { createLogger, silentLogger } from '../../roles/common/logger.js';
 import { estimateHashrate, Miner } from '../../roles/miner/miner.js';
 import { TdpTemplateFeed } from '../../roles/common/tdp-client.js';
 import { loadPoolConfig } from '../../roles/pool/config.js';
@@ -27,6 +25,9 @@ import { poolRoutes } from '../../monitor/pool-routes.js';
 import { poolGlobal } from '../../monitor/pool-views.js';
 import { tpRoutes } from '../../monitor/tp-routes.js';
 import type { StackConfig } from './config.js';
+import { StackLogs } from './stack-logs.js';
+import { resolveLogLevel } from '../../roles/common/logger.js';
+import { listenKeyed } from '../run-role.js';
 
 /** The pool's payout address on regtest (a well-known test vector address; regtest coins only). */
 const REGTEST_REWARD = 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)';
@@ -48,6 +49,7 @@ export interface Stack {
   readonly sv1Miner: Miner | undefined;
   readonly monitors: { name: string; url: string }[];
   readonly endpoints: { name: string; value: string }[];
+  readonly logs: StackLogs;
   /** Blocks the chain accepted since this run started. */
   readonly startHeight: number;
   height(): number;
@@ -91,9 +93,15 @@ function roleError(role: string, fn: () => unknown): void {
   }
 }
 
-export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {}): Promise<Stack> {
-  const log = opts.logger ?? (cfg.log_file !== undefined ? createLogger('stack', { file: cfg.log_file }) : silentLogger());
+export interface StackOptions {
+  /** Where warnings and errors go when there is no live view to show them under. */
+  onWarning?: (line: string) => void;
+}
+
+export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Promise<Stack> {
   const dataDir = path.resolve(cfg.data_dir);
+  const logs = new StackLogs(path.join(dataDir, 'logs'), cfg.log_level ?? resolveLogLevel(undefined, undefined), opts.onWarning, cfg.log_file);
+  const log = logs.logger('stack');
   mkdirSync(dataDir, { recursive: true });
   const keys = stackKeys(dataDir);
   const host = cfg.host;
@@ -107,6 +115,7 @@ export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {
   };
   const closeAll = async (): Promise<void> => {
     for (const c of closers.splice(0).reverse()) await c().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'error while stopping'));
+    logs.flush();
   };
 
   try {
@@ -128,8 +137,9 @@ export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {
         ...cfg.template_provider,
       });
     });
-    const backend = await startBackend(tpCfg, log.child({ role: 'template-provider' }));
-    const tp = await TemplateProvider.start({ config: tpCfg, backend, logger: log.child({ role: 'template-provider' }) });
+    const tpLog = logs.logger('template-provider');
+    const backend = await startBackend(tpCfg, tpLog);
+    const tp = await listenKeyed({ template_provider_port: tpCfg.listen_address }, () => TemplateProvider.start({ config: tpCfg, backend, logger: tpLog }));
     closers.push(() => tp.close());
     const chainHeight = (): number => backend.node?.chain.height ?? tp.source.tip()?.height ?? 0;
     const startHeight = chainHeight();
@@ -151,8 +161,9 @@ export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {
       });
     });
     const tpAddress = 'Sv2Tp' in poolCfg.template_provider_type ? poolCfg.template_provider_type.Sv2Tp : undefined;
-    const feed = new TdpTemplateFeed({ address: tpAddress!.address, authorityPublicKey: tpAddress!.public_key, logger: log.child({ role: 'pool' }) });
-    const pool = await Pool.start({ config: poolCfg, feed, logger: log.child({ role: 'pool' }) });
+    const poolLog = logs.logger('pool');
+    const feed = new TdpTemplateFeed({ address: tpAddress!.address, authorityPublicKey: tpAddress!.public_key, logger: poolLog });
+    const pool = await listenKeyed({ pool_port: poolCfg.listen_address }, () => Pool.start({ config: poolCfg, feed, logger: poolLog }));
     closers.push(() => pool.close());
 
     // 3. Translator for Sv1 miners, upstream to the pool.
@@ -173,13 +184,15 @@ export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {
       });
       tSettings = resolveTranslatorConfig(raw);
     });
-    const translator = await startTranslator({ settings: tSettings, logger: log.child({ role: 'translator' }) });
+    const translator = await listenKeyed({ translator_port: `${host}:${tSettings.downstreamPort}` }, () => startTranslator({ settings: tSettings, logger: logs.logger('translator') }));
     closers.push(() => translator.close());
 
     // 4. Monitoring: pool, translator, template provider.
-    addMonitor(await startMonitor({ host, port: monitorPort(0), routes: poolRoutes(pool), registry: pool.metrics.registry }), 'pool');
-    addMonitor(await startMonitor({ host, port: monitorPort(1), routes: translator.routes, registry: translator.registry }), 'translator');
-    addMonitor(await startMonitor({ host, port: monitorPort(2), routes: tpRoutes(tp), registry: tp.metrics.registry }), 'template-provider');
+    const monitorOn = (i: number, make: () => Promise<MonitorServer>): Promise<MonitorServer> =>
+      listenKeyed({ monitoring_port: `${host}:${monitorPort(i)}` }, make);
+    addMonitor(await monitorOn(0, () => startMonitor({ host, port: monitorPort(0), routes: poolRoutes(pool), registry: pool.metrics.registry })), 'pool');
+    addMonitor(await monitorOn(1, () => startMonitor({ host, port: monitorPort(1), routes: translator.routes, registry: translator.registry })), 'translator');
+    addMonitor(await monitorOn(2, () => startMonitor({ host, port: monitorPort(2), routes: tpRoutes(tp), registry: tp.metrics.registry })), 'template-provider');
 
     // 5. Miners.
     const sv2Miner =
@@ -198,6 +211,7 @@ export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {
       { name: 'pool (Sv2, Noise)', value: `stratum2+tcp://${host}:${pool.port}/${keys.public_key}` },
       { name: 'translator (Sv1)', value: `stratum+tcp://${host}:${translator.sv1Port}` },
       { name: 'data directory', value: dataDir },
+      { name: 'logs', value: cfg.log_file ?? logs.dir },
     ];
     return {
       cfg,
@@ -209,6 +223,7 @@ export async function startStack(cfg: StackConfig, opts: { logger?: Logger } = {
       sv1Miner,
       monitors,
       endpoints,
+      logs,
       startHeight,
       height,
       async close(): Promise<StackSummary> {

@@ -17,19 +17,24 @@ function rate(hs: number): string {
 export function renderView(stack: Stack): string[] {
   const g = poolGlobal(stack.pool);
   const miners = [
-    ...(stack.sv2Miner ? [{ name: 'sv2 miner (standard channel)', s: stack.sv2Miner.stats() }] : []),
-    ...(stack.sv1Miner ? [{ name: 'sv1 miner (via translator)', s: stack.sv1Miner.stats() }] : []),
+    ...(stack.sv2Miner ? [{ name: 'sv2 miner', s: stack.sv2Miner.stats() }] : []),
+    ...(stack.sv1Miner ? [{ name: 'sv1 miner', s: stack.sv1Miner.stats() }] : []),
   ];
+  // Every line fits 80 columns with figures of any likely size.
   const lines = [
-    `stratum-v2 local stack — chain height ${stack.height()} (${stack.height() - stack.startHeight} blocks this run), pool hashrate ${rate(g.estimated_hashrate)}`,
-    `pool: ${g.connections} connections, ${g.channels} channels, shares ${g.shares_accepted} accepted / ${g.shares_rejected} rejected, blocks found ${g.blocks_found}`,
-    `translator: ${stack.translator.core.minerCount} Sv1 miners connected`,
+    `stratum-v2 local stack: chain height ${stack.height()}, ${stack.height() - stack.startHeight} blocks this run`,
+    `pool ${rate(g.estimated_hashrate)}: ${g.connections} connections, ${g.channels} channels, ${g.blocks_found} blocks found`,
+    `  shares ${g.shares_accepted} accepted, ${g.shares_rejected} rejected; translator: ${stack.translator.core.minerCount} Sv1 miners`,
   ];
   for (const m of miners) {
+    lines.push(`${m.name}  ${rate(m.s.hashrate).padStart(10)}  diff ${m.s.difficulty.toPrecision(3).padStart(9)}  ok ${String(m.s.accepted).padStart(6)}  rejected ${String(m.s.rejected).padStart(4)}  blocks ${m.s.blocks}`);
     const reasons = Object.entries(m.s.rejectReasons).map(([k, v]) => `${k} ${v}`).join(', ');
-    lines.push(
-      `${m.name.padEnd(30)} ${rate(m.s.hashrate).padStart(11)}  diff ${m.s.difficulty.toPrecision(3).padStart(9)}  accepted ${String(m.s.accepted).padStart(6)}  rejected ${String(m.s.rejected).padStart(4)}${reasons ? ` (${reasons})` : ''}  blocks ${m.s.blocks}`,
-    );
+    if (reasons) lines.push(`  rejected: ${reasons}`);
+  }
+  const warnings = stack.logs.warnings();
+  if (warnings.length > 0) {
+    lines.push(`warnings and errors (${stack.logs.count}; every log in ${stack.cfg.log_file ?? stack.logs.dir}):`);
+    for (const w of warnings) lines.push(`  ${w}`);
   }
   lines.push('Ctrl-C stops everything cleanly.');
   return lines;
@@ -55,9 +60,11 @@ export class LiveView {
 
   draw(lines: string[]): void {
     if (this.out.isTTY) {
-      const width = this.out.columns ?? 120;
+      const width = this.out.columns ?? 80;
       let text = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
       for (const l of lines) text += `\x1b[2K${l.length > width ? l.slice(0, width - 1) : l}\n`;
+      // A shorter view than the last one: clear what is left below it.
+      text += '\x1b[J';
       this.out.write(text);
       this.drawn = lines.length;
     } else if (this.frames++ % this.logEvery === 0) {

@@ -33,9 +33,9 @@ export function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>): z.i
   applyEnv(raw, opts.envPrefix, opts.env ?? process.env, opts.schema);
   const result = opts.schema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = innermost(result.error.issues[0]!);
     const key = issue.path.map(String).join('.') || '(root)';
-    throw new ConfigError(key, describeIssue(issue, raw));
+    throw new ConfigError(key, issue.code === 'invalid_union' ? describeUnion(issue) : describeIssue(issue, raw));
   }
   return result.data;
 }
@@ -132,7 +132,28 @@ function parseEnvValue(value: string): unknown {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: Table): string {
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union of tables (`[template_provider_type.Sv2Tp]` or `.Embedded`…) fails as a whole; the useful
+ * problem is inside the one branch whose table name matched. Its issue gets the full path.
+ */
+function innermost(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union') return issue;
+  const matched = issue.errors.filter((branch) => branch.length > 0 && !branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0));
+  if (matched.length !== 1) return issue;
+  const inner = innermost(matched[0]![0]!);
+  return { ...inner, path: [...issue.path, ...inner.path] } as Issue;
+}
+
+/** No branch matched: name the tables it may be. */
+function describeUnion(issue: Issue & { code: 'invalid_union' }): string {
+  const names = new Set<string>();
+  for (const branch of issue.errors) for (const i of branch) if (i.code === 'invalid_type' && i.path.length === 1) names.add(String(i.path[0]));
+  return names.size > 0 ? `must be one table of ${[...names].map((n) => `[${[...issue.path, n].join('.')}]`).join(', ')}` : issue.message;
+}
+
+function describeIssue(issue: Issue, raw: Table): string {
   let v: unknown = raw;
   for (const p of issue.path) v = isTable(v) ? v[String(p)] : undefined;
   if (v === undefined && issue.code === 'invalid_type') return 'is missing';

@@ -172,7 +172,10 @@ export class DownstreamServer<S> {
     peer.state = state;
     peer.setup = s;
     this.send(peer, 'SetupConnectionSuccess', { usedVersion: PROTOCOL_VERSION, flags });
-    this.opts.log.info({ client: peer.id, peer: peer.peer, vendor: s.vendor, protocol: s.protocol }, 'downstream set up');
+    this.opts.log.info(
+      { client: peer.id, peer: peer.peer, protocol: s.protocol, vendor: s.vendor, hardware: s.hardwareVersion, firmware: s.firmware, device: s.deviceId, flags },
+      'downstream set up',
+    );
   }
 
   /** Carries out the action the error carries; a non-RoleError is our bug and costs only this peer. */

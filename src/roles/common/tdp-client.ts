@@ -10,6 +10,7 @@ import type { SubmitOutcome } from '../../chain/template-source.js';
 import { Protocol, PROTOCOL_VERSION } from '../../messages/common.js';
 import type { AnyMessage, Messages } from '../../messages/registry.js';
 import { connect } from '../../net/client.js';
+import { ConnectFailedError } from '../../net/errors.js';
 import type { Connection } from '../../net/connection.js';
 import { splitHostPort } from './config.js';
 import { silentLogger } from './logger.js';
@@ -47,6 +48,8 @@ export class TdpTemplateFeed implements TemplateFeed {
   private closed = false;
   private backoff: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Set while the provider cannot be reached: one warning when it goes, one line when it is back. */
+  private unreachableSince: number | undefined;
   private readonly log: Logger;
   private readonly pendingTx = new Map<bigint, { resolve: (r: TransactionDataAnswer) => void; reject: (e: Error) => void }[]>();
 
@@ -55,11 +58,22 @@ export class TdpTemplateFeed implements TemplateFeed {
     this.log = opts.logger ?? silentLogger();
   }
 
-  /** Resolves once the first connection is set up; the first templates follow on the wire. */
+  /**
+   * Resolves once the first connection is set up, or at once when the provider is not reachable
+   * yet (started after us): then it keeps trying, and templates come when it answers. A provider
+   * that answers but refuses us (wrong key, setup refused) is a configuration problem: that throws.
+   */
   async start(maxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void> {
     this.maxAdditionalSize = maxAdditionalSize;
     this.handlers = handlers;
-    await this.connectOnce();
+    try {
+      await this.connectOnce();
+    } catch (e) {
+      if (!(e instanceof ConnectFailedError)) throw e;
+      this.log.warn({ address: this.opts.address, err: e.message }, 'Template Provider not reachable yet; retrying until it answers');
+      this.unreachableSince = Date.now();
+      this.scheduleReconnect();
+    }
   }
 
   get connected(): boolean {
@@ -133,19 +147,27 @@ export class TdpTemplateFeed implements TemplateFeed {
       for (const w of waiting) w.reject(new TdpError(`Template Provider connection closed before it answered RequestTransactionData: ${info.reason}`));
       if (this.closed) return;
       this.log.warn({ reason: info.reason }, 'Template Provider connection lost; reconnecting');
+      this.unreachableSince = Date.now();
       this.scheduleReconnect();
     });
     await conn.send('CoinbaseOutputConstraints', { coinbaseOutputMaxAdditionalSize: this.maxAdditionalSize, coinbaseOutputMaxAdditionalSigops: 400 });
-    this.log.info({ address: this.opts.address }, 'connected to the Template Provider');
+    const downMs = this.unreachableSince === undefined ? undefined : Date.now() - this.unreachableSince;
+    this.unreachableSince = undefined;
+    this.log.info({ address: this.opts.address, ...(downMs !== undefined && { after_secs: Math.round(downMs / 1000) }) }, 'connected to the Template Provider');
   }
 
   private scheduleReconnect(): void {
     if (this.closed) return;
     const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.opts.backoffMaxMs ?? 30_000);
+    // Capped low: every second without templates is stale work for the whole pool.
+    this.backoff = Math.min(this.backoff * 2, this.opts.backoffMaxMs ?? 5_000);
     this.reconnectTimer = setTimeout(() => {
       this.connectOnce().catch((e: unknown) => {
-        this.log.warn({ err: (e as Error).message, retryInMs: this.backoff }, 'Template Provider unreachable');
+        // One warning per outage; the attempts after it at debug.
+        if (this.unreachableSince === undefined) {
+          this.unreachableSince = Date.now();
+          this.log.warn({ address: this.opts.address, err: (e as Error).message }, 'Template Provider unreachable; retrying');
+        } else this.log.debug({ err: (e as Error).message, retryInMs: this.backoff }, 'Template Provider still unreachable');
         this.scheduleReconnect();
       });
     }, delay);

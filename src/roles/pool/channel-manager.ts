@@ -80,6 +80,9 @@ export interface ChannelManagerHooks {
   shareAccepted(credit: ShareCredit): void;
   /** Counted by the channel (see `totals`); the hook is for a role that acts on rejects. */
   shareRejected?(connectionId: number, channelId: number, code: string): void;
+  /** For the log: a channel opened, or closed by its CloseChannel (not by its connection's end). */
+  channelOpened?(connectionId: number, channel: Channel): void;
+  channelClosed?(connectionId: number, channel: Channel, reason: string): void;
 }
 
 
@@ -187,6 +190,7 @@ export class ChannelManager {
           conn.channels.delete(id);
           left = conn.group?.remove(id) === true || left;
           this.releaseChannel(conn, ch);
+          this.hooks.channelClosed?.(connectionId, ch, m.message.reasonCode);
         }
         // The group's membership changed: say who is in it now.
         if (left && conn.group !== null && conn.group.size > 0) this.hooks.send(connectionId, 'SetGroupChannel', conn.group.setGroupChannel());
@@ -328,6 +332,7 @@ export class ChannelManager {
     conn.group?.add(ch);
     if (ch instanceof StandardChannel) this.hooks.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
     else this.hooks.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
+    this.hooks.channelOpened?.(connId, ch);
     this.jobs.firstJob(connId, ch);
   }
 

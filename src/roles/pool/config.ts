@@ -8,6 +8,7 @@ import type { NetworkName } from '../../bitcoin/network.js';
 import { ConfigError, hostPort, loadConfig } from '../common/config.js';
 import { limitKeys } from '../common/limits.js';
 import { nodeLinkKeys } from '../common/node-link.js';
+import { logKeys } from '../common/logger.js';
 
 
 const templateProviderType = z.union([
@@ -26,6 +27,8 @@ const templateProviderType = z.union([
       segwit_height: z.number().int().nonnegative().optional(),
     }),
   }),
+  /** SRI's Bitcoin Core IPC (multiprocess) link: recognised so that it is refused with what to use instead. */
+  z.strictObject({ BitcoinCoreIpc: z.record(z.string(), z.unknown()) }),
   /** Any node that speaks bitcoind JSON-RPC: Bitcoin Core, Knots, btcd (ours). */
   z.strictObject({
     BitcoinCoreRpc: z.strictObject({
@@ -57,11 +60,19 @@ export const poolConfigSchema = z.strictObject({
   supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([2]),
   required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
   monitoring_address: hostPort.optional(),
+  /** SRI's Job Declarator Server inside the pool: read, not served yet (one warning at start). */
+  jds: z
+    .strictObject({
+      listen_address: hostPort,
+      supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
+      required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
+    })
+    .optional(),
   /** Accepted for SRI compatibility; our API reads live state, so there is no cache to refresh. */
   monitoring_cache_refresh_secs: z.number().int().positive().optional(),
   /** Jobs of the current prev hash a channel keeps for late shares. */
   max_past_jobs: z.number().int().min(1).max(1024).default(16),
-  log_file: z.string().optional(),
+  ...logKeys,
   /** SRI's (misspelled) key for an unencrypted listener on a trusted link. */
   test_only_listen_adress_plain: hostPort.optional(),
   /** Network the reward address belongs to; inferred from the address when absent (ours). */
@@ -93,8 +104,12 @@ export const poolConfigSchema = z.strictObject({
   job_refresh_secs: z.number().nonnegative().default(60),
 });
 
+type TemplateProviderType = Exclude<z.infer<typeof templateProviderType>, { BitcoinCoreIpc: unknown }>;
+
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {
-  template_provider_type: z.infer<typeof templateProviderType>;
+  template_provider_type: TemplateProviderType;
+  /** Keys read but not acted on, and other things an operator should hear at start (logged once). */
+  warnings?: string[];
 };
 
 export function loadPoolConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, base?: Record<string, unknown>): PoolConfig {
@@ -103,27 +118,56 @@ export function loadPoolConfig(file: string | undefined, env: NodeJS.ProcessEnv 
   if (tp_address !== undefined && template_provider_type !== undefined) {
     throw new ConfigError('tp_address', 'give either tp_address or [template_provider_type], not both');
   }
-  const cfg: PoolConfig = {
-    ...rest,
-    template_provider_type:
-      template_provider_type ??
-      (tp_address !== undefined ? { Sv2Tp: { address: tp_address, public_key: tp_authority_public_key } } : { Embedded: { tx_per_second: 2 } }),
-  };
-  rewardScriptOf(cfg); // fail at load time, naming the key
+  const source = template_provider_type ?? (tp_address !== undefined ? { Sv2Tp: { address: tp_address, public_key: tp_authority_public_key } } : undefined);
+  if (source === undefined) {
+    throw new ConfigError(
+      'template_provider_type',
+      'is missing: set [template_provider_type.Sv2Tp] address (a Template Provider), [template_provider_type.BitcoinCoreRpc] url (a node over RPC), or [template_provider_type.Embedded] for a private regtest chain',
+    );
+  }
+  if ('BitcoinCoreIpc' in source) {
+    throw new ConfigError(
+      'template_provider_type.BitcoinCoreIpc',
+      "Bitcoin Core's IPC interface is not supported; run a Template Provider (sv2 template-provider, or Bitcoin Core's sv2-tp) and use [template_provider_type.Sv2Tp], or reach the node over JSON-RPC with [template_provider_type.BitcoinCoreRpc]",
+    );
+  }
+  const warnings: string[] = [];
+  if (rest.jds !== undefined) warnings.push(`[jds] is read but not served yet: this pool has no Job Declarator, so nothing listens on ${rest.jds.listen_address}`);
+  if (rest.monitoring_cache_refresh_secs !== undefined) warnings.push('monitoring_cache_refresh_secs is not acted on: the API reads live state');
+  const cfg: PoolConfig = { ...rest, template_provider_type: source, warnings };
+  const network = networkOfReward(cfg); // fail at load time, naming the key
+  if ('Embedded' in source && network !== undefined && network !== 'regtest') {
+    throw new ConfigError('coinbase_reward_script', `is a ${network} address, but [template_provider_type.Embedded] is a regtest chain: use a regtest (bcrt1…) address`);
+  }
   return cfg;
 }
 
 /** The payout script; the network is the configured one, or the first whose address format fits. */
 export function rewardScriptOf(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network'>): Uint8Array {
+  return rewardOf(cfg).script;
+}
+
+/**
+ * The network the payout belongs to: the configured one, or the one whose address format fits;
+ * undefined for a raw script or descriptor that names no address (it pays on any chain).
+ */
+export function networkOfReward(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network'>): NetworkName | undefined {
+  return rewardOf(cfg).network;
+}
+
+function rewardOf(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network'>): { script: Uint8Array; network: NetworkName | undefined } {
   const networks: NetworkName[] = cfg.network !== undefined ? [cfg.network] : ['mainnet', 'testnet', 'regtest'];
   let last: unknown;
+  const found: { script: Uint8Array; network: NetworkName }[] = [];
   for (const n of networks) {
     try {
-      return outputScriptFrom(cfg.coinbase_reward_script, n);
+      found.push({ script: outputScriptFrom(cfg.coinbase_reward_script, n), network: n });
     } catch (e) {
       if (!(e instanceof AddressError)) throw e;
       last = e;
     }
   }
-  throw new ConfigError('coinbase_reward_script', (last as Error).message);
+  if (found.length === 0) throw new ConfigError('coinbase_reward_script', (last as Error).message);
+  // A script every network accepts (raw, or a key) belongs to none of them.
+  return { script: found[0]!.script, network: found.length === 1 || cfg.network !== undefined ? found[0]!.network : undefined };
 }

@@ -89,10 +89,14 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         send: (connId, name, message) => this.queue(connId, name, message),
         blockFound: (c) => this.onBlock(c),
         shareAccepted: (c) => this.onShare(c),
-        shareRejected: (connId) => {
+        shareRejected: (connId, channelId, code) => {
           const r = this.server?.get(connId)?.state?.rejects;
           if (r !== undefined) r.count++;
+          this.log.debug({ client: connId, channel: channelId, reason: code }, 'share rejected');
         },
+        channelOpened: (connId, ch) =>
+          this.log.info({ client: connId, channel: ch.channelId, kind: ch.kind, user: ch.userIdentity, difficulty: Number(ch.difficulty.toPrecision(4)) }, 'channel opened'),
+        channelClosed: (connId, ch, reason) => this.log.info({ client: connId, channel: ch.channelId, user: ch.userIdentity, reason }, 'channel closed'),
       },
     );
     this.metrics = new PoolMetrics({
@@ -156,6 +160,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     );
     this.timer = setInterval(() => this.tick(), cfg.vardiff_interval_secs * 1000);
     this.timer.unref();
+    for (const w of cfg.warnings ?? []) this.log.warn(w);
     this.log.info({ port: this.port, plaintextPort: this.plaintextPort }, 'pool listening');
   }
 
@@ -347,6 +352,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
+    this.log.info({ connections: this.server?.size ?? 0 }, 'pool stopping');
     await this.server?.close('pool shutting down');
     await Promise.all([...this.pendingBlocks, this.opts.feed.close()]);
     this.closed = true;

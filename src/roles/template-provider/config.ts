@@ -5,6 +5,7 @@
  */
 import { limitKeys } from '../common/limits.js';
 import { nodeLinkKeys } from '../common/node-link.js';
+import { logKeys } from '../common/logger.js';
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import type { AuthorityKeyPair } from '../../noise/authority-key.js';
@@ -54,7 +55,7 @@ export const tpConfigSchema = z.strictObject({
   /** No encryption: refused unless listen_address is a loopback address. */
   plaintext: z.boolean().default(false),
   monitoring_address: hostPort.optional(),
-  log_file: z.string().min(1).optional(),
+  ...logKeys,
   /** Templates kept for RequestTransactionData and SubmitSolution (ours). */
   template_cache_size: z.number().int().min(8).max(4096).default(64),
   /** Largest frame payload accepted from a client (ours; SubmitSolution needs ~64 KiB). */

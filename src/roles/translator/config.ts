@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AuthorityPublicKey } from '../../noise/authority-key.js';
 import { KeyFormatError } from '../../noise/errors.js';
 import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
+import { logKeys } from '../common/logger.js';
 
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().positive().finite();
@@ -31,7 +32,7 @@ export const translatorConfigSchema = z
     user_identity: z.string().max(255).optional(),
     aggregate_channels: z.boolean().default(true),
     verify_payout: z.literal(false, { message: 'payout verification is not supported by this translator; set it to false' }).default(false),
-    log_file: z.string().min(1).optional(),
+    ...logKeys,
     supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
     required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
     monitoring_address: hostPort.optional(),
@@ -99,9 +100,19 @@ export interface TranslatorSettings {
   maxConnections: number;
   maxConnectionsPerIp: number;
   logFile: string | null;
+  logLevel?: string | undefined;
+  logFormat?: string | undefined;
   /** keys accepted for SRI compatibility that this translator does not act on (logged at start) */
   ignored: string[];
+  /** defaults chosen for what the file left out that an operator should know about (logged at start) */
+  warnings?: string[];
 }
+
+/**
+ * SRI's translators before per-upstream identities opened every channel under a fixed name, so
+ * their files have no user_identity: those load with this one, and a warning says so.
+ */
+export const LEGACY_USER_IDENTITY = 'sv2-translator';
 
 export const DEFAULT_EXTRANONCE2_SIZE = 4;
 export const DEFAULT_MAX_PAST_JOBS = 16;
@@ -140,10 +151,16 @@ function resolveUpstream(raw: z.infer<typeof upstreamSchema>, index: number, fal
 /** Turns a validated file into settings; throws ConfigError for what the schema alone cannot see. */
 export function resolveTranslatorConfig(c: TranslatorConfigFile): TranslatorSettings {
   const ignored: string[] = [];
+  const warnings: string[] = [];
+  let fallbackIdentity = c.user_identity;
+  if (c.upstreams === undefined && fallbackIdentity === undefined) {
+    fallbackIdentity = LEGACY_USER_IDENTITY;
+    warnings.push(`user_identity is not set: channels open as "${LEGACY_USER_IDENTITY}"; set user_identity to your pool account`);
+  }
   const rawUpstreams = c.upstreams ?? [
     { address: c.upstream_address!, port: c.upstream_port, authority_pubkey: c.upstream_authority_pubkey, user_identity: undefined },
   ];
-  const upstreams = rawUpstreams.map((u, i) => resolveUpstream(u, i, c.user_identity));
+  const upstreams = rawUpstreams.map((u, i) => resolveUpstream(u, i, fallbackIdentity));
   if (c.upstreams !== undefined && c.upstream_address !== undefined) ignored.push('upstream_address (upstreams is set)');
   if (c.supported_extensions.length > 0) ignored.push('supported_extensions');
   if (c.required_extensions.length > 0) {
@@ -171,7 +188,10 @@ export function resolveTranslatorConfig(c: TranslatorConfigFile): TranslatorSett
     maxConnections: c.max_connections,
     maxConnectionsPerIp: c.max_connections_per_ip,
     logFile: c.log_file ?? null,
+    logLevel: c.log_level,
+    logFormat: c.log_format,
     ignored,
+    warnings,
   };
 }
 

@@ -95,6 +95,7 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
     },
   };
   log.info({ sv1: `${settings.downstreamAddress}:${sv1.port}`, mode: settings.aggregateChannels ? 'aggregated' : 'non-aggregated', upstreams: settings.upstreams.length }, 'translator started');
+  for (const w of settings.warnings ?? []) log.warn(w);
   if (settings.ignored.length > 0) log.warn({ keys: settings.ignored }, 'config keys accepted for SRI compatibility but not acted on');
   return running;
 }

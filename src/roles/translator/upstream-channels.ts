@@ -19,6 +19,9 @@ import type { MinerSession } from './miner.js';
 import type { UpstreamAction, UpstreamLink } from './upstream.js';
 
 /** Bytes of every upstream channel's extranonce the translator keeps for extranonce1: 65 536 miners per channel. */
+/** The close reason of the translator's own stop. */
+export const TRANSLATOR_STOPPING = 'translator shutting down';
+
 export const EXTRANONCE1_SIZE = 2;
 /** A pool that leaves OpenExtendedMiningChannel unanswered this long is treated as refusing it. */
 export const OPEN_CHANNEL_TIMEOUT_MS = 10_000;
@@ -147,7 +150,9 @@ export class UpstreamChannels {
   /** The connection is gone: its channels become orphans that keep miners fed with keep-alive jobs. */
   disconnect(reason: string): void {
     if (this.upstream === null) return;
-    this.log.warn({ upstream: this.upstream.label, reason }, 'upstream lost');
+    // Our own stop is not news for an operator's warnings.
+    if (reason === TRANSLATOR_STOPPING) this.log.info({ upstream: this.upstream.label }, 'upstream closed');
+    else this.log.warn({ upstream: this.upstream.label, reason }, 'upstream lost');
     this.upstream = null;
     for (const channel of this.open.values()) channel.orphaned = true;
     this.open.clear();

@@ -11,6 +11,7 @@ import type { AnyMessage } from '../../messages/index.js';
 import type { UpstreamEndpoint } from './config.js';
 import type { TranslatorCore } from './core.js';
 import type { UpstreamAction, UpstreamLink } from './upstream.js';
+import { TRANSLATOR_STOPPING } from './upstream-channels.js';
 
 /** A set-up pool connection (handshake and SetupConnection.Success done). */
 export interface UpstreamConnection extends UpstreamLink {
@@ -77,7 +78,7 @@ export class UpstreamManager {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    this.current?.close('translator shutting down');
+    this.current?.close(TRANSLATOR_STOPPING);
     await this.running;
   }
 
@@ -133,7 +134,7 @@ export class UpstreamManager {
         continue;
       }
       if (this.stopped) {
-        connection.close('translator shutting down');
+        connection.close(TRANSLATOR_STOPPING);
         return;
       }
       delay = this.backoff.initialMs;

@@ -14,6 +14,7 @@ pool_signature = "Stratum V2 SRI Pool"
 shares_per_minute = 1.0
 share_batch_size = 10
 `;
+const TP = 'tp_address = "127.0.0.1:8442"\n';
 
 describe('pool config', () => {
   it("reads an SRI pool config with the current [template_provider_type.Sv2Tp] table", () => {
@@ -29,19 +30,40 @@ describe('pool config', () => {
     expect(cfg.test_only_listen_adress_plain).toBe('0.0.0.0:34250');
   });
 
-  it('defaults to the embedded chain and takes POOL__ overrides', () => {
-    const cfg = loadPoolConfig(tomlFile(KEYS), { POOL__SHARES_PER_MINUTE: '12', POOL__LISTEN_ADDRESS: '127.0.0.1:0' });
-    expect(cfg.template_provider_type).toEqual({ Embedded: { tx_per_second: 2 } });
+  it('takes POOL__ overrides, a template source included', () => {
+    const cfg = loadPoolConfig(tomlFile(KEYS), { POOL__SHARES_PER_MINUTE: '12', POOL__LISTEN_ADDRESS: '127.0.0.1:0', POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__ADDRESS: '10.0.0.9:8442' });
+    expect(cfg.template_provider_type).toEqual({ Sv2Tp: { address: '10.0.0.9:8442' } });
     expect(cfg.shares_per_minute).toBe(12);
     expect(cfg.listen_address).toBe('127.0.0.1:0');
   });
 
+  it('refuses a config with no template source rather than mine a private chain', () => {
+    const e = configError(() => loadPoolConfig(tomlFile(KEYS), {}));
+    expect(e.key).toBe('template_provider_type');
+    expect(e.message).toMatch(/Sv2Tp.*BitcoinCoreRpc.*Embedded/);
+  });
+
+  it('refuses a payout address of another network on the embedded regtest chain', () => {
+    const e = configError(() => loadPoolConfig(tomlFile(`${KEYS}[template_provider_type.Embedded]\n`), {}));
+    expect(e.message).toMatch(/^coinbase_reward_script: is a testnet address, but \[template_provider_type.Embedded\] is a regtest chain/);
+    const regtest = KEYS.replace('addr(tb1qa0sm0hxzj0x25rh8gw5xlzwlsfvvyz8u96w3p8)', 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)');
+    expect(loadPoolConfig(tomlFile(`${regtest}[template_provider_type.Embedded]\n`), {}).template_provider_type).toEqual({ Embedded: { tx_per_second: 2 } });
+  });
+
+  it('names the key inside a template source table, and the tables when none fits', () => {
+    expect(configError(() => loadPoolConfig(tomlFile(`${KEYS}[template_provider_type.BitcoinCoreRpc]\nurl = "not a url"\n`), {})).key).toBe('template_provider_type.BitcoinCoreRpc.url');
+    expect(configError(() => loadPoolConfig(tomlFile(`${KEYS}[template_provider_type.Sv2Tp]\n`), {})).message).toBe('template_provider_type.Sv2Tp.address: is missing');
+    expect(configError(() => loadPoolConfig(tomlFile(`${KEYS}[template_provider_type.Bogus]\nx = 1\n`), {})).message).toMatch(
+      /^template_provider_type: must be one table of \[template_provider_type.Sv2Tp\], \[template_provider_type.Embedded\]/,
+    );
+  });
+
   it('names the bad key', () => {
-    expect(configError(() => loadPoolConfig(tomlFile(KEYS.replace('addr(tb1q', 'addr(xx1q')), {})).key).toBe('coinbase_reward_script');
-    expect(configError(() => loadPoolConfig(tomlFile(KEYS.replace('listen_address = "0.0.0.0:34254"', 'listen_address = "nowhere"')), {})).message).toBe(
+    expect(configError(() => loadPoolConfig(tomlFile(TP + KEYS.replace('addr(tb1q', 'addr(xx1q')), {})).key).toBe('coinbase_reward_script');
+    expect(configError(() => loadPoolConfig(tomlFile(TP + KEYS.replace('listen_address = "0.0.0.0:34254"', 'listen_address = "nowhere"')), {})).message).toBe(
       'listen_address: must be host:port',
     );
-    expect(configError(() => loadPoolConfig(tomlFile(KEYS.replace(/authority_secret_key.*\n/, '')), {})).message).toBe('authority_secret_key: is missing');
+    expect(configError(() => loadPoolConfig(tomlFile(TP + KEYS.replace(/authority_secret_key.*\n/, '')), {})).message).toBe('authority_secret_key: is missing');
   });
 });
 

@@ -20,7 +20,7 @@ import { testPoolEnv } from '../../support/pool.js';
 import { grind, TestClient } from '../../support/sv2-test-client.js';
 import { poolGlobal } from '../../../src/monitor/pool-views.js';
 import { tpClients, tpGlobal, tpHealth } from '../../../src/monitor/tp-views.js';
-import { authority, fundedChain, nextBlock, solve, startTp, tdpClient, tpConfig } from '../../support/template-provider.js';
+import { authority, capturingLogger, fundedChain, nextBlock, solve, startTp, tdpClient, tpConfig } from '../../support/template-provider.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -77,6 +77,40 @@ describe('the pool mines through the template provider', () => {
     expect(bytesToHex(prev.message.prevHash)).toBe(bytesToHex(chain.tip.hash));
     // TDP gives the pool no verdict: the block counts as accepted once the TP's new tip builds on it.
     expect(poolGlobal(pool)).toMatchObject({ blocks_found: 1, blocks_accepted: 1, blocks_rejected: 0, blocks_pending: 0 });
+  });
+});
+
+describe('a pool started before its template provider', () => {
+  it('says so, keeps trying, and serves miners once the provider answers', async () => {
+    const { chain, gen } = fundedChain(30);
+    gen.generate(5);
+    // A port nothing listens on yet, where the provider will come up.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    const { logger, lines } = capturingLogger();
+    const poolAuthority = AuthorityKeyPair.generate();
+    const cfg = loadPoolConfig(
+      undefined,
+      testPoolEnv(poolAuthority, { POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__ADDRESS: `127.0.0.1:${port}`, POOL__TEMPLATE_PROVIDER_TYPE__SV2TP__PUBLIC_KEY: authority.publicKey.toString() }),
+    );
+    const { feed } = await templateFeedFor(cfg, logger);
+    const pool = await Pool.start({ config: cfg, feed, logger });
+    cleanups.push(() => pool.close());
+    expect(lines()).toContainEqual(expect.objectContaining({ level: 40, msg: 'Template Provider not reachable yet; retrying until it answers', address: `127.0.0.1:${port}` }));
+
+    // A miner that comes during the outage is served, and gets its first job when the provider answers.
+    const miner = await TestClient.connect(pool.port, poolAuthority.publicKey.toString());
+    cleanups.push(() => miner.close());
+    await miner.setup(MiningSetupFlags.RequiresStandardJobs);
+    const opening = miner.openStandard('early.bird', 1e3);
+    const tp = await startTp(chain, { TP__LISTEN_ADDRESS: `127.0.0.1:${port}` });
+    cleanups.push(() => tp.close());
+    const ch = await opening;
+    expect(bytesToHex(ch.tip!.prevHash)).toBe(bytesToHex(chain.tip.hash));
+    expect(lines()).toContainEqual(expect.objectContaining({ level: 30, msg: 'connected to the Template Provider' }));
   });
 });
 

@@ -47,13 +47,15 @@ describe('translator config', () => {
       downstreamPort: 34255,
       extranonce2Size: 4,
       aggregateChannels: true,
-      minIndividualMinerHashrate: 1e12,
+      // a CPU miner's rate: vardiff moves real devices up from there
+      minIndividualMinerHashrate: 1e6,
       sharesPerMinute: 6,
       enableVardiff: true,
       jobKeepaliveIntervalSecs: 60,
       maxPastJobs: 16,
       monitoringAddress: { host: '127.0.0.1', port: 9092 },
-      upstreams: [{ host: '127.0.0.1', port: 34254, authorityPubkey: KEY, userIdentity: 'your_username_here' }],
+      // the key of the pool examples, so the two connect
+      upstreams: [{ host: '127.0.0.1', port: 34254, authorityPubkey: '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72', userIdentity: 'your_username_here' }],
     });
     const hosted = loadTranslatorConfig(path.join(EXAMPLES, 'tproxy-config-hosted-pool-example.toml'), {});
     expect(hosted.upstreams).toEqual([

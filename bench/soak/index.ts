@@ -1,0 +1,142 @@
+/**
+ * `npm run soak`: the pool under attack. A real `sv2 pool` process; 50 honest miners in another
+ * process (a share a second each, every ack timed); each attacker in a third. Honest ack latency
+ * p50/p99 alone and under each attack, and the pool's memory per held connection. Writes
+ * bench/soak-results.json. argv: [seconds per phase, default 15].
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
+
+const SECONDS = Number(process.argv[2] ?? 15);
+const HONEST = 50;
+const MAIN = path.resolve('src/cli/main.ts');
+const here = (f: string): string => new URL(f, import.meta.url).pathname;
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; lines: AsyncIterableIterator<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const queue: string[] = [];
+  const wakers: (() => void)[] = [];
+  let buf = '';
+  let ended = false;
+  const wake = (): void => void wakers.splice(0).forEach((w) => w());
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      queue.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+    wake();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    if (/Error|error/.test(d) && !/^sv2 pool: listening/.test(d)) process.stderr.write(`[${args.at(-3) ?? ''}] ${d}`);
+  });
+  child.on('exit', () => {
+    ended = true;
+    wake();
+  });
+  const lines = (async function* () {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (ended) return;
+      await new Promise<void>((r) => wakers.push(r));
+    }
+  })();
+  return { child, lines };
+}
+
+async function lineMatching(lines: AsyncIterableIterator<string>, re: RegExp): Promise<string> {
+  for await (const l of lines) if (re.test(l)) return l;
+  throw new Error(`process ended before ${re}`);
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface Honest {
+  p50: number;
+  p99: number;
+  max: number;
+  acked: number;
+  sent: number;
+  unanswered: number;
+  retries: number;
+}
+
+async function honest(port: number, key: string): Promise<Honest> {
+  const h = run([here('./honest.ts'), String(port), key, String(HONEST), String(SECONDS)]);
+  return JSON.parse(await lineMatching(h.lines, /^\{/)) as Honest;
+}
+
+async function main(): Promise<void> {
+  const authority = AuthorityKeyPair.generate();
+  const key = authority.publicKey.toString();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sv2-soak-'));
+  const pool = run([MAIN, 'pool'], {
+    POOL__LISTEN_ADDRESS: '127.0.0.1:0',
+    POOL__AUTHORITY_PUBLIC_KEY: key,
+    POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
+    POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
+    POOL__SHARE_BATCH_SIZE: '1',
+    POOL__SHARES_PER_MINUTE: '60',
+    POOL__ACCOUNTING_DB: path.join(dir, 'pool.sqlite'),
+    // Hard enough that the easiest-target shares never make a block: the tip stays put.
+    POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__NBITS: '"1d00ffff"',
+    POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
+    POOL__LOG_LEVEL: 'warn',
+  });
+  pool.child.stderr!.setEncoding('utf8');
+  const port = await new Promise<number>((resolve) =>
+    pool.child.stderr!.on('data', (d: string) => {
+      const m = /listening on [^:]+:(\d+)/.exec(d);
+      if (m) resolve(Number(m[1]));
+    }),
+  );
+  const pid = pool.child.pid!;
+  const rows: { phase: string; honest: Honest; attacker: unknown; rssMb: number }[] = [];
+  const phase = async (name: string, mode?: string, count?: number): Promise<void> => {
+    const attacker = mode === undefined ? undefined : run([here('./attack.ts'), String(port), key, mode, String(count ?? 500)]);
+    if (attacker) await new Promise((r) => setTimeout(r, 2000)); // let the attack reach its pace
+    const h = await honest(port, key);
+    const rss = rssMb(pid);
+    let attackerSaid: unknown;
+    if (attacker) {
+      attacker.child.kill('SIGTERM');
+      attackerSaid = JSON.parse((await lineMatching(attacker.lines, /^\{/).catch(() => '{}')) || '{}');
+    }
+    rows.push({ phase: name, honest: h, attacker: attackerSaid, rssMb: Math.round(rss) });
+    console.log(`${name.padEnd(26)} p50 ${h.p50.toFixed(2).padStart(8)} ms  p99 ${h.p99.toFixed(2).padStart(8)} ms  max ${h.max.toFixed(1).padStart(8)} ms  acked ${h.acked}/${h.sent}${h.retries > 0 ? ` (${h.retries} connect retries)` : ''}  pool RSS ${Math.round(rss)} MB  ${attackerSaid ? JSON.stringify(attackerSaid) : ''}`);
+    await new Promise((r) => setTimeout(r, 2000)); // the pool settles before the next phase
+  };
+
+  await phase('baseline (honest only)');
+  await phase('handshake flood', 'handshake');
+  await phase('slowloris (500)', 'slowloris', 500);
+  await phase('share flood', 'share-flood');
+  await phase('channel flood', 'channel-flood');
+  await phase('close storm (500)', 'close-storm', 500);
+
+  // Memory per held connection (set up, one channel): the pool's RSS before and while 900 are held.
+  const before = rssMb(pid);
+  const holder = run([here('./attack.ts'), String(port), key, 'hold', '900']);
+  await lineMatching(holder.lines, /^held$/);
+  await new Promise((r) => setTimeout(r, 1000));
+  const held = rssMb(pid);
+  holder.child.kill('SIGTERM');
+  const perConnKb = ((held - before) * 1024) / 900;
+  console.log(`memory per held connection (1 channel): ${perConnKb.toFixed(1)} KB (pool RSS ${before.toFixed(0)} → ${held.toFixed(0)} MB for 900)`);
+  pool.child.kill('SIGTERM');
+
+  const base = rows[0]!.honest.p99;
+  const worst = Math.max(...rows.slice(1).map((r) => r.honest.p99));
+  console.log(`worst p99 under attack ${worst.toFixed(2)} ms = ${(worst / base).toFixed(2)}× baseline (goal ≤ 2×)`);
+  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, date: new Date().toISOString() };
+  writeFileSync(new URL('../soak-results.json', import.meta.url), JSON.stringify({ machine, secondsPerPhase: SECONDS, honestMiners: HONEST, rows, perHeldConnectionKb: perConnKb }, null, 2) + '\n');
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,62 @@
+/** SRI's own example files load as they are, or are refused with a sentence that says what to use. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPoolConfig } from '../../../src/roles/pool/config.js';
+import { LEGACY_USER_IDENTITY, loadTranslatorConfig } from '../../../src/roles/translator/config.js';
+import { configError, tomlFile } from '../../support/config.js';
+
+const ROOT = path.resolve('test/fixtures/sri-configs');
+const files = (prefix: string): string[] =>
+  ['sv2-apps-2025-08', 'sv2-apps-2026'].flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir))
+      .filter((f) => f.startsWith(prefix))
+      .map((f) => path.join(dir, f)),
+  );
+
+describe("SRI's translator examples", () => {
+  const tproxy = files('tproxy-');
+  it('are all here (both layouts)', () => expect(tproxy.length).toBeGreaterThanOrEqual(4));
+  for (const f of tproxy) {
+    it(`${f} loads`, () => {
+      const s = loadTranslatorConfig(path.join(ROOT, f), {});
+      expect(s.upstreams.length).toBeGreaterThan(0);
+      for (const u of s.upstreams) expect(u.userIdentity.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('the older layout, with no user_identity, opens channels under a named default and says so', () => {
+    const s = loadTranslatorConfig(path.join(ROOT, 'sv2-apps-2025-08/tproxy-config-local-pool-example.toml'), {});
+    expect(s.upstreams).toEqual([{ host: '127.0.0.1', port: 34254, authorityPubkey: '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72', userIdentity: LEGACY_USER_IDENTITY }]);
+    expect(s.warnings).toEqual([expect.stringMatching(/^user_identity is not set: .*set user_identity to your pool account$/)]);
+    expect(s.ignored).toContain('upstream_difficulty_config');
+  });
+});
+
+describe("SRI's pool examples", () => {
+  for (const f of files('pool-').filter((n) => !n.includes('bitcoin-core-ipc'))) {
+    it(`${f} loads`, () => {
+      const cfg = loadPoolConfig(path.join(ROOT, f), {});
+      expect(Object.keys(cfg.template_provider_type)).toEqual(['Sv2Tp']);
+    });
+  }
+
+  it('BitcoinCoreIpc is refused with what to use instead', () => {
+    const e = configError(() => loadPoolConfig(path.join(ROOT, 'sv2-apps-2026/pool-jds-config-bitcoin-core-ipc-example.toml'), {}));
+    expect(e.key).toBe('template_provider_type.BitcoinCoreIpc');
+    expect(e.message).toMatch(/not supported; run a Template Provider .* \[template_provider_type.Sv2Tp\], or .* \[template_provider_type.BitcoinCoreRpc\]$/);
+  });
+
+  it('[jds] is read, and one warning says it is not served', () => {
+    const text = readFileSync(path.join(ROOT, 'sv2-apps-2026/pool-jds-config-bitcoin-core-ipc-example.toml'), 'utf8').replace(
+      /\[template_provider_type\.BitcoinCoreIpc\][^[]*/,
+      '[template_provider_type.Sv2Tp]\naddress = "127.0.0.1:8442"\n\n',
+    );
+    const cfg = loadPoolConfig(tomlFile(text), {});
+    expect(cfg.jds?.listen_address).toBe('0.0.0.0:3334');
+    expect(cfg.warnings).toEqual([
+      expect.stringMatching(/^\[jds\] is read but not served yet/),
+      expect.stringMatching(/^monitoring_cache_refresh_secs is not acted on/),
+    ]);
+  });
+});
