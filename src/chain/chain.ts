@@ -422,6 +422,7 @@ export class EmbeddedChain {
       minTime,
       subsidy: blockSubsidy(this.height + 1, this.params.subsidyHalvingInterval),
       candidates,
+      segwit: this.height + 1 >= this.params.segwitHeight,
     };
   }
 

@@ -6,6 +6,7 @@ import { Sv2Error } from '../codec/sv2-error.js';
 import { fromHex, hashFromDisplay, hashToDisplay } from '../bitcoin/bytes.js';
 import { bytesToHex } from '../codec/hex.js';
 import { parseTransaction } from '../bitcoin/tx.js';
+import { findWitnessCommitment } from '../bitcoin/witness.js';
 import { targetFromBigInt, targetToBigInt } from '../bitcoin/target.js';
 import type { BlockTemplate, TemplateCandidate, TemplateTransaction } from './template.js';
 
@@ -102,15 +103,19 @@ export function candidateFromGbt(r: unknown): TemplateCandidate {
     candidates,
     weightLimit: isInt(g.weightlimit) ? g.weightlimit : undefined,
     sigopLimit: isInt(g.sigoplimit) ? g.sigoplimit : undefined,
+    // The node's rules say whether this block may carry witnesses; a node without `rules` is taken as segwit.
+    segwit: Array.isArray(g.rules) ? g.rules.some((x) => x === 'segwit' || x === '!segwit') : true,
   };
 }
 
-/** Our template as bitcoind answers getblocktemplate (rules: segwit). */
+/** Our template as bitcoind answers getblocktemplate (rules with segwit once it is active, as Core). */
 export function gbtFromTemplate(t: BlockTemplate, longpollid: string): GbtResult {
+  const commitment = findWitnessCommitment(t.coinbaseOutputs);
+  const segwit = commitment >= 0;
   return {
     capabilities: ['proposal'],
     version: t.version,
-    rules: ['csv', '!segwit', 'taproot'],
+    rules: segwit ? ['csv', '!segwit', 'taproot'] : ['csv'],
     vbavailable: {},
     vbrequired: 0,
     previousblockhash: hashToDisplay(t.prevHash),
@@ -136,6 +141,6 @@ export function gbtFromTemplate(t: BlockTemplate, longpollid: string): GbtResult
     curtime: t.time,
     bits: t.bits.toString(16).padStart(8, '0'),
     height: t.height,
-    default_witness_commitment: bytesToHex(t.coinbaseOutputs[0]!.script),
+    ...(segwit ? { default_witness_commitment: bytesToHex(t.coinbaseOutputs[commitment]!.script) } : {}),
   };
 }

@@ -17,7 +17,10 @@ export interface ChainTip {
 }
 
 export interface SubmitOutcome {
+  /** The node has the block on its best chain. */
   accepted: boolean;
+  /** Valid, but the node keeps it off its best chain (another block at that height won). */
+  stale?: boolean;
   /** The node's reject reason (Bitcoin Core's strings) when not accepted. */
   reason?: string;
   /** Block hash, internal order. */

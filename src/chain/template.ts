@@ -9,7 +9,8 @@ import { buildCoinbase, type CoinbaseParts } from '../bitcoin/coinbase.js';
 import { coinbaseMerklePath } from '../bitcoin/merkle.js';
 import { bitsToTarget, type Target } from '../bitcoin/target.js';
 import { serializeOutputs, type TxOut } from '../bitcoin/tx.js';
-import { witnessCommitmentOutput, ZERO_WITNESS_RESERVED_VALUE } from '../bitcoin/witness.js';
+import { equalBytes } from '../bitcoin/bytes.js';
+import { findWitnessCommitment, witnessCommitmentOutput, ZERO_WITNESS_RESERVED_VALUE } from '../bitcoin/witness.js';
 
 /** TDP CoinbaseOutputConstraints: room the client needs for its own coinbase outputs. */
 export interface CoinbaseConstraints {
@@ -57,6 +58,8 @@ export interface TemplateCandidate {
   /** Node limits (getblocktemplate's weightlimit/sigoplimit); consensus maximums by default. */
   weightLimit?: number;
   sigopLimit?: number;
+  /** Segwit is active for this block (getblocktemplate `rules` has segwit); default true. */
+  segwit?: boolean;
 }
 
 export interface BlockTemplate {
@@ -99,7 +102,8 @@ export function templateOutputs(t: BlockTemplate): { count: number; bytes: Uint8
 /**
  * Applies coinbase constraints to a candidate: keeps transactions in order while they fit the
  * weight and sigop budget (a transaction whose parent was left out is left out too), then
- * computes fees, the witness commitment and the coinbase merkle path.
+ * computes fees, the witness commitment and the coinbase merkle path. Where segwit is not active
+ * there is no commitment and no transaction with a witness (else "unexpected-witness").
  */
 export function finishTemplate(c: TemplateCandidate, constraints: CoinbaseConstraints, id: bigint): BlockTemplate {
   const weightBudget = Math.min(c.weightLimit ?? MAX_BLOCK_WEIGHT, MAX_BLOCK_WEIGHT) - reservedWeight(constraints);
@@ -109,7 +113,9 @@ export function finishTemplate(c: TemplateCandidate, constraints: CoinbaseConstr
   let weight = 0;
   let sigops = 0;
   let fees = 0n;
+  const segwit = c.segwit ?? true;
   c.candidates.forEach((tx, i) => {
+    if (!segwit && !equalBytes(tx.txid, tx.wtxid)) return;
     if (weight + tx.weight > weightBudget || sigops + tx.sigops > sigopBudget) return;
     const deps: number[] = [];
     for (const d of tx.depends) {
@@ -138,7 +144,7 @@ export function finishTemplate(c: TemplateCandidate, constraints: CoinbaseConstr
     coinbaseSequence: 0xfffffffe,
     coinbaseValue: c.subsidy + fees,
     fees,
-    coinbaseOutputs: [witnessCommitmentOutput(kept.map((t) => t.wtxid))],
+    coinbaseOutputs: segwit ? [witnessCommitmentOutput(kept.map((t) => t.wtxid))] : [],
     coinbaseLocktime: Math.max(0, c.height - 1),
     merklePath: coinbaseMerklePath(kept.map((t) => t.txid)),
     transactions: kept,
@@ -155,7 +161,7 @@ export interface CoinbaseFor {
   extranonceSize: number;
 }
 
-/** The coinbase parts for a template (segwit form, reserved value zero). */
+/** The coinbase parts for a template (segwit form, reserved value zero, when the template commits to witnesses). */
 export function templateCoinbase(t: BlockTemplate, f: CoinbaseFor): CoinbaseParts {
   return buildCoinbase({
     txVersion: t.coinbaseTxVersion,
@@ -165,6 +171,6 @@ export function templateCoinbase(t: BlockTemplate, f: CoinbaseFor): CoinbasePart
     sequence: t.coinbaseSequence,
     outputs: [...f.outputs, ...t.coinbaseOutputs],
     locktime: t.coinbaseLocktime,
-    witnessReservedValue: ZERO_WITNESS_RESERVED_VALUE,
+    witnessReservedValue: findWitnessCommitment(t.coinbaseOutputs) >= 0 ? ZERO_WITNESS_RESERVED_VALUE : null,
   });
 }

@@ -37,13 +37,15 @@ export function registerNodeCommand(program: Command): void {
     .option('--difficulty-bits <hex>', 'fixed nBits for every block (default: regtest minimum)', bitsOption)
     .option('--block-interval <seconds>', 'retarget so blocks come this often at the attached hashrate', intOption('block-interval', 1, 86_400))
     .option('--initial-hashrate <hps>', 'with --block-interval: expected hashrate for the first target', numberOption('initial-hashrate'))
-    .action(async (o: LogFlags & { datadir?: string; rpcBind: string; rpcPort: number; rpcUser?: string; rpcPassword?: string; txRate: number; difficultyBits?: number; blockInterval?: number; initialHashrate?: number }) => {
+    .option('--segwit-height <n>', 'first height where segwit is active (default 0); templates before it carry no witness commitment', intOption('segwit-height', 0, 0x7fffffff))
+    .action(async (o: LogFlags & { segwitHeight?: number; datadir?: string; rpcBind: string; rpcPort: number; rpcUser?: string; rpcPassword?: string; txRate: number; difficultyBits?: number; blockInterval?: number; initialHashrate?: number }) => {
       if ((o.rpcUser === undefined) !== (o.rpcPassword === undefined)) throw new Error('--rpc-user and --rpc-password go together');
       if (o.difficultyBits !== undefined && o.blockInterval !== undefined) throw new Error('use either --difficulty-bits or --block-interval, not both');
       const cfg: NodeConfig = {
         dataDir: o.datadir,
         rpc: { host: o.rpcBind, port: o.rpcPort, credentials: o.rpcUser ? { user: o.rpcUser, password: o.rpcPassword! } : undefined },
         txPerSecond: o.txRate,
+        segwitHeight: o.segwitHeight,
         difficulty:
           o.difficultyBits !== undefined
             ? { mode: 'fixed', bits: o.difficultyBits }

@@ -5,7 +5,7 @@ import type { RouteHandler } from './server.js';
 /** The pool's JSON API on SRI's paths. */
 export function poolRoutes(pool: Pool): Record<string, RouteHandler> {
   return {
-    '/api/v1/health': () => ({ status: 'ok' }),
+    '/api/v1/health': () => pool.health(),
     '/api/v1/global': () => poolGlobal(pool),
     '/api/v1/server/channels': () => poolChannels(pool),
     '/api/v1/clients': () => poolClients(pool),

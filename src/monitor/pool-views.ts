@@ -19,9 +19,16 @@ export function poolGlobal(pool: Pool) {
     shares_accepted: totals.accepted,
     shares_rejected: rejectedTotal(totals),
     blocks_found: totals.blocksFound,
+    ...blockVerdicts(pool),
     estimated_hashrate: pool.hashrateNow(),
     prev_hash: tip === null ? null : hashToDisplay(tip.prevHash),
   };
+}
+
+/** What the node said about the blocks found (a TP feed: accepted once the chain builds on one). */
+function blockVerdicts(pool: Pool) {
+  const b = pool.blocks();
+  return { blocks_accepted: b.accepted, blocks_rejected: b.rejected, blocks_stale: b.stale, blocks_pending: b.pending };
 }
 
 export function poolClients(pool: Pool) {

@@ -14,6 +14,8 @@ export function tpGlobal(tp: TemplateProvider) {
     templates_sent: st.templatesSent,
     blocks_accepted: st.blocksAccepted,
     blocks_rejected: st.blocksRejected,
+    blocks_stale: st.blocksStale,
+    blocks_waiting_for_node: tp.queuedBlocks(),
     last_block: lastBlockView(st.lastBlock),
     fee_delta_sats: st.config.fee_delta_sats,
     template_interval_secs: st.config.template_interval_secs,
@@ -23,7 +25,7 @@ export function tpGlobal(tp: TemplateProvider) {
 function lastBlockView(last: ReturnType<TemplateProvider['stats']>['lastBlock']) {
   if (last === null) return null;
   const r = last.report;
-  return { at: last.at, client_id: r.clientId, template_id: String(r.templateId), accepted: r.accepted, reason: r.reason ?? null, hash: r.hash ?? null, height: r.height ?? null };
+  return { at: last.at, client_id: r.clientId, template_id: String(r.templateId), accepted: r.accepted, stale: r.stale ?? false, reason: r.reason ?? null, hash: r.hash ?? null, height: r.height ?? null };
 }
 
 /** /api/v1/health: ok once there is a tip and the backend answers. */

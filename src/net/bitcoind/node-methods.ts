@@ -1,23 +1,22 @@
 /**
- * bitcoind's mining-related RPC methods, answered by the embedded chain in Bitcoin Core's shapes:
+ * bitcoind's chain and mining RPC methods, answered by the embedded chain in Bitcoin Core's shapes:
  * getblocktemplate (with long polling), submitblock, getblockchaininfo, getbestblockhash,
  * getblockcount, getblockhash, getblock, getblockheader, getrawmempool, getmempoolentry,
- * getmempoolinfo, getrawtransaction, sendrawtransaction, generatetoaddress, getmininginfo,
- * getnetworkinfo, getdifficulty, validateaddress.
+ * getrawtransaction, sendrawtransaction, generatetoaddress, getdifficulty; the informational ones
+ * are in node-info-methods.ts, the block and transaction shapes in node-views.ts.
  */
-import { AddressError, outputScriptFrom, scriptToAddress } from '../../bitcoin/address.js';
+import { AddressError, outputScriptFrom } from '../../bitcoin/address.js';
 import { fromHex, hashFromDisplay, hashToDisplay } from '../../bitcoin/bytes.js';
 import { bytesToHex } from '../../codec/hex.js';
 import { serializeHeader } from '../../bitcoin/header.js';
 import type { NetworkName } from '../../bitcoin/network.js';
-import { classifyOutput } from '../../bitcoin/script.js';
-import { bitsToTargetBigInt, difficultyFromBits } from '../../bitcoin/target.js';
-import { isCoinbase, type ParsedTransaction } from '../../bitcoin/tx.js';
-import { parseBlock } from '../../bitcoin/block.js';
+import { difficultyFromBits } from '../../bitcoin/target.js';
 import type { BlockIndexEntry, EmbeddedChain } from '../../chain/chain.js';
 import { gbtFromTemplate } from '../../chain/gbt.js';
 import type { MempoolEntry } from '../../chain/mempool.js';
 import { RPC, RpcMethodError } from './jsonrpc.js';
+import { infoMethods, intParam, param, type Handler, type Params } from './node-info-methods.js';
+import { btc, NodeViews, targetHex } from './node-views.js';
 
 /** getblocktemplate reserves what Bitcoin Core reserves by default (-blockreservedweight=8000, 400 sigops). */
 const GBT_CONSTRAINTS = { maxAdditionalSize: (8000 - 1168) / 4, maxAdditionalSigops: 400 };
@@ -30,38 +29,11 @@ export interface NodeMethodsOptions {
   userAgent?: string;
 }
 
-type Params = unknown[] | Record<string, unknown>;
-
-function param<T>(params: Params, index: number, name: string): T | undefined {
-  const v = Array.isArray(params) ? params[index] : params[name];
-  return v === null ? undefined : (v as T | undefined);
-}
-
 function hashParam(params: Params, index: number, name: string): Uint8Array {
   const v = param<unknown>(params, index, name);
   if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v)) throw new RpcMethodError(RPC.INVALID_PARAMETER, `${name} must be of length 64 (not ${typeof v === 'string' ? v.length : 0}, for '${String(v)}')`);
   return hashFromDisplay(v);
 }
-
-function intParam(params: Params, index: number, name: string, fallback?: number): number {
-  const v = param<unknown>(params, index, name);
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new RpcMethodError(RPC.TYPE_ERROR, `${name}: expected an integer`);
-  return v;
-}
-
-const btc = (sats: bigint): number => Number(sats) / 1e8;
-
-const SCRIPT_TYPE_NAMES: Record<string, string> = {
-  p2pkh: 'pubkeyhash',
-  p2sh: 'scripthash',
-  p2wpkh: 'witness_v0_keyhash',
-  p2wsh: 'witness_v0_scripthash',
-  p2tr: 'witness_v1_taproot',
-  'witness-unknown': 'witness_unknown',
-  'op-return': 'nulldata',
-  nonstandard: 'nonstandard',
-};
 
 export class NodeMethods {
   readonly network: NetworkName;
@@ -69,6 +41,8 @@ export class NodeMethods {
   private readonly waiters = new Set<() => void>();
   private readonly longpollMempoolMs: number;
   private readonly startedAt: number;
+  private readonly views: NodeViews;
+  private readonly info: Record<string, Handler>;
 
   constructor(
     readonly chain: EmbeddedChain,
@@ -77,6 +51,8 @@ export class NodeMethods {
     this.network = opts.network ?? 'regtest';
     this.longpollMempoolMs = (opts.longpollMempoolSeconds ?? 60) * 1000;
     this.startedAt = chain.clock();
+    this.views = new NodeViews(chain, this.network);
+    this.info = infoMethods(chain, this.network, { userAgent: opts.userAgent, startedAt: this.startedAt });
     this.unsubscribe = [
       chain.onMempool(() => {
         this.mempoolUpdates++;
@@ -106,16 +82,16 @@ export class NodeMethods {
   }
 
   has(method: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.handlers, method);
+    return Object.prototype.hasOwnProperty.call(this.handlers, method) || Object.prototype.hasOwnProperty.call(this.info, method);
   }
 
   async call(method: string, params: Params, signal?: AbortSignal): Promise<unknown> {
-    const h = this.handlers[method];
+    const h = Object.prototype.hasOwnProperty.call(this.handlers, method) ? this.handlers[method] : Object.prototype.hasOwnProperty.call(this.info, method) ? this.info[method] : undefined;
     if (!h) throw new RpcMethodError(RPC.METHOD_NOT_FOUND, 'Method not found');
     return h(params, signal);
   }
 
-  private readonly handlers: Record<string, (p: Params, signal?: AbortSignal) => unknown> = {
+  private readonly handlers: Record<string, Handler> = {
     getbestblockhash: () => hashToDisplay(this.chain.tip.hash),
     getblockcount: () => this.chain.height,
     getdifficulty: () => difficultyFromBits(this.chain.tip.header.bits),
@@ -145,49 +121,11 @@ export class NodeMethods {
         warnings: [],
       };
     },
-    getmininginfo: () => ({
-      blocks: this.chain.height,
-      currentblockweight: this.chain.tip.weight,
-      currentblocktx: this.chain.tip.txids.length - 1,
-      difficulty: difficultyFromBits(this.chain.tip.header.bits),
-      networkhashps: 0,
-      pooledtx: this.chain.mempool.size,
-      chain: this.network,
-      warnings: [],
-    }),
-    getnetworkinfo: () => ({
-      version: 290000,
-      subversion: `/${this.opts.userAgent ?? 'stratum-v2-embedded:0.1.0'}/`,
-      protocolversion: 70016,
-      localservices: '0000000000000000',
-      localrelay: true,
-      timeoffset: 0,
-      networkactive: true,
-      connections: 0,
-      connections_in: 0,
-      connections_out: 0,
-      networks: [],
-      relayfee: this.chain.minRelayFeeRate / 1e5,
-      incrementalfee: 0.00001,
-      localaddresses: [],
-      warnings: [],
-    }),
-    uptime: () => this.chain.clock() - this.startedAt,
-    getblock: (p) => {
-      const entry = this.entry(hashParam(p, 0, 'blockhash'));
-      const verbosity = Number(param<number | boolean>(p, 1, 'verbosity') ?? 1);
-      const raw = this.chain.readBlock(entry);
-      if (verbosity === 0) return bytesToHex(raw);
-      const info = this.headerInfo(entry);
-      const base = { ...info, strippedsize: entry.strippedSize, size: entry.size, weight: entry.weight };
-      if (verbosity === 1) return { ...base, tx: entry.txids.map(hashToDisplay) };
-      const block = parseBlock(raw);
-      return { ...base, tx: block.transactions.map((t) => this.decodeTx(t)) };
-    },
+    getblock: (p) => this.views.block(this.entry(hashParam(p, 0, 'blockhash')), Number(param<number | boolean>(p, 1, 'verbosity') ?? 1)),
     getblockheader: (p) => {
       const entry = this.entry(hashParam(p, 0, 'blockhash'));
       if (param<boolean>(p, 1, 'verbose') === false) return bytesToHex(serializeHeader(entry.header));
-      return this.headerInfo(entry);
+      return this.views.headerInfo(entry);
     },
     getrawmempool: (p) => {
       const entries = [...this.chain.mempool.values()];
@@ -200,24 +138,13 @@ export class NodeMethods {
       if (!e) throw new RpcMethodError(RPC.INVALID_ADDRESS_OR_KEY, 'Transaction not in mempool');
       return this.mempoolEntry(e);
     },
-    getmempoolinfo: () => ({
-      loaded: true,
-      size: this.chain.mempool.size,
-      bytes: [...this.chain.mempool.values()].reduce((s, e) => s + e.vsize, 0),
-      usage: this.chain.mempool.totalWeight,
-      total_fee: btc([...this.chain.mempool.values()].reduce((s, e) => s + e.fee, 0n)),
-      maxmempool: this.chain.mempool.maxWeight,
-      mempoolminfee: this.chain.minRelayFeeRate / 1e5,
-      minrelaytxfee: this.chain.minRelayFeeRate / 1e5,
-      unbroadcastcount: 0,
-    }),
     getrawtransaction: (p) => {
       const txid = hashParam(p, 0, 'txid');
       const verbosity = Number(param<number | boolean>(p, 1, 'verbose') ?? 0);
       const found = this.chain.findTransaction(txid);
       if (!found) throw new RpcMethodError(RPC.INVALID_ADDRESS_OR_KEY, 'No such mempool or blockchain transaction. Use gettransaction for wallet transactions.');
       if (verbosity === 0) return bytesToHex(found.tx.raw);
-      const out: Record<string, unknown> = this.decodeTx(found.tx);
+      const out: Record<string, unknown> = this.views.decodeTx(found.tx);
       if (found.entry) {
         out.blockhash = hashToDisplay(found.entry.hash);
         out.confirmations = this.chain.height - found.entry.height + 1;
@@ -269,74 +196,12 @@ export class NodeMethods {
       }
       return this.chain.generate(n, script, maxTries).map(hashToDisplay);
     },
-    validateaddress: (p) => {
-      const address = String(param<string>(p, 0, 'address') ?? '');
-      try {
-        const script = outputScriptFrom(address, this.network);
-        const type = classifyOutput(script);
-        return { isvalid: true, address, scriptPubKey: bytesToHex(script), isscript: type === 'p2sh' || type === 'p2wsh', iswitness: type.startsWith('p2w') || type === 'p2tr' };
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        return { isvalid: false, error: 'Invalid address' };
-      }
-    },
   };
 
   private entry(hash: Uint8Array): BlockIndexEntry {
     const e = this.chain.entryByHash(hash);
     if (!e) throw new RpcMethodError(RPC.INVALID_ADDRESS_OR_KEY, 'Block not found');
     return e;
-  }
-
-  private headerInfo(e: BlockIndexEntry): Record<string, unknown> {
-    const next = this.chain.entryAt(e.height + 1);
-    return {
-      hash: hashToDisplay(e.hash),
-      confirmations: this.chain.height - e.height + 1,
-      height: e.height,
-      version: e.header.version | 0,
-      versionHex: e.header.version.toString(16).padStart(8, '0'),
-      merkleroot: hashToDisplay(e.header.merkleRoot),
-      time: e.header.time,
-      mediantime: e.medianTimePast,
-      nonce: e.header.nonce,
-      bits: e.header.bits.toString(16).padStart(8, '0'),
-      target: targetHex(e.header.bits),
-      difficulty: difficultyFromBits(e.header.bits),
-      chainwork: e.chainWork.toString(16).padStart(64, '0'),
-      nTx: e.txids.length,
-      ...(e.height > 0 ? { previousblockhash: hashToDisplay(e.header.prevHash) } : {}),
-      ...(next ? { nextblockhash: hashToDisplay(next.hash) } : {}),
-    };
-  }
-
-  private decodeTx(t: ParsedTransaction): Record<string, unknown> {
-    const cb = isCoinbase(t);
-    return {
-      txid: hashToDisplay(t.txid),
-      hash: hashToDisplay(t.wtxid),
-      version: t.version,
-      size: t.totalSize,
-      vsize: Math.ceil(t.weight / 4),
-      weight: t.weight,
-      locktime: t.locktime,
-      vin: t.inputs.map((i) =>
-        cb
-          ? { coinbase: bytesToHex(i.scriptSig), ...(i.witness.length ? { txinwitness: i.witness.map(bytesToHex) } : {}), sequence: i.sequence }
-          : {
-              txid: hashToDisplay(i.prevTxid),
-              vout: i.prevVout,
-              scriptSig: { asm: '', hex: bytesToHex(i.scriptSig) },
-              ...(i.witness.length ? { txinwitness: i.witness.map(bytesToHex) } : {}),
-              sequence: i.sequence,
-            },
-      ),
-      vout: t.outputs.map((o, n) => {
-        const address = scriptToAddress(o.script, this.network);
-        return { value: btc(o.value), n, scriptPubKey: { asm: '', hex: bytesToHex(o.script), ...(address ? { address } : {}), type: SCRIPT_TYPE_NAMES[classifyOutput(o.script)] } };
-      }),
-      hex: bytesToHex(t.raw),
-    };
   }
 
   private mempoolEntry(e: MempoolEntry): Record<string, unknown> {
@@ -426,8 +291,4 @@ export class NodeMethods {
       check();
     });
   }
-}
-
-function targetHex(bits: number): string {
-  return bitsToTargetBigInt(bits).toString(16).padStart(64, '0');
 }

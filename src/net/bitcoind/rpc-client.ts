@@ -22,6 +22,8 @@ export class RpcTransportError extends Sv2Error {
     readonly method: string,
     message: string,
     readonly status?: number,
+    /** No answer within the call's timeout: the node may still have acted on the call (a frozen or busy node). */
+    readonly timedOut = false,
   ) {
     super('SV2_ERR_RPC_TRANSPORT', `${method}: ${message}`);
   }
@@ -112,8 +114,13 @@ export class RpcClient {
           res.on('error', (e) => reject(new RpcTransportError(method, e.message)));
         },
       );
-      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (e) => reject(new RpcTransportError(method, e.message)));
+      let timedOut = false;
+      if (timeoutMs > 0)
+        req.setTimeout(timeoutMs, () => {
+          timedOut = true;
+          req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+        });
+      req.on('error', (e) => reject(new RpcTransportError(method, e.message, undefined, timedOut)));
       req.end(body);
     });
   }

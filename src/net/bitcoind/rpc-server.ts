@@ -110,12 +110,17 @@ export class RpcServer {
     } catch {
       return send(res, 500, { result: null, error: { code: RPC.PARSE_ERROR, message: 'Parse error' }, id: null });
     }
+    // A JSON-RPC 2.0 notification (no id) is run and gets no reply: 204 alone, left out of a batch (as Core).
     if (Array.isArray(parsed)) {
       const replies = [];
-      for (const r of parsed) replies.push((await this.dispatch(r as JsonRpcRequest, abort.signal)).body);
-      return send(res, 200, replies);
+      for (const r of parsed) {
+        const reply = (await this.dispatch(r as JsonRpcRequest, abort.signal)).body;
+        if (!isNotification(r)) replies.push(reply);
+      }
+      return replies.length === 0 && parsed.length > 0 ? noContent(res) : send(res, 200, replies);
     }
     const { status, body: reply } = await this.dispatch(parsed as JsonRpcRequest, abort.signal);
+    if (isNotification(parsed)) return noContent(res);
     send(res, status, reply);
   }
 
@@ -158,6 +163,16 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function isNotification(r: unknown): boolean {
+  return typeof r === 'object' && r !== null && (r as { jsonrpc?: unknown }).jsonrpc === '2.0' && !('id' in r);
+}
+
+function noContent(res: ServerResponse): void {
+  if (res.destroyed) return;
+  res.writeHead(204);
+  res.end();
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -12,6 +12,7 @@ import { FileBlockStore } from './file-block-store.js';
 import { EmbeddedChain } from '../../chain/chain.js';
 import type { DifficultyConfig } from '../../chain/difficulty.js';
 import { EmbeddedTemplateSource } from '../../chain/embedded-source.js';
+import { REGTEST_PARAMS } from '../../chain/params.js';
 import type { TemplateHubOptions } from '../../chain/template-source.js';
 import { TxGenerator } from '../../chain/tx-generator.js';
 import { RpcServer } from '../../net/bitcoind/rpc-server.js';
@@ -29,6 +30,8 @@ export interface NodeConfig {
   generatorSeed?: string;
   /** Blocks mined at start on an empty chain so the generator's coins mature (default 101). */
   bootstrapBlocks?: number;
+  /** First height where segwit rules apply (default 0, as regtest); a later one tests chains where segwit is not active yet. */
+  segwitHeight?: number;
   /** The template source's fee delta and template cache (a template provider sets them). */
   templates?: TemplateHubOptions;
 }
@@ -84,7 +87,8 @@ export async function startNode(cfg: NodeConfig, log: NodeLogger = { info() {}, 
   const configured =
     cfg.difficulty?.mode === 'retarget' && cfg.difficulty.easyBlocks === undefined && rate > 0 ? { ...cfg.difficulty, easyBlocks: bootstrap } : cfg.difficulty;
   const difficulty = cfg.dataDir ? chainDifficulty(cfg.dataDir, configured, log) : configured;
-  const chain = new EmbeddedChain({ store: cfg.dataDir ? new FileBlockStore(cfg.dataDir) : new MemoryBlockStore(), difficulty });
+  const params = cfg.segwitHeight === undefined ? REGTEST_PARAMS : { ...REGTEST_PARAMS, segwitHeight: cfg.segwitHeight };
+  const chain = new EmbeddedChain({ store: cfg.dataDir ? new FileBlockStore(cfg.dataDir) : new MemoryBlockStore(), difficulty, params });
   const report = chain.loadReport;
   if (report.droppedFrom) log.warn(`stored block at height ${report.droppedFrom.height} is invalid (${report.droppedFrom.reason}); it and later blocks were dropped`);
   if (report.blocksReplayed > 0) log.info(`loaded ${report.blocksReplayed} blocks from ${cfg.dataDir}: ${chain.describeTip()}`);

@@ -11,6 +11,17 @@ import type { Messages } from '../../messages/registry.js';
 export interface TemplateFeedHandlers {
   newTemplate(m: Messages['NewTemplate']): void;
   setNewPrevHash(m: Messages['SetNewPrevHashTdp']): void;
+  /** The node's verdict on a block found in an earlier run and kept on disk until the node answered (display-order hash). */
+  lateVerdict?(blockHash: string, outcome: SubmitOutcome): void;
+}
+
+export interface SourceFeedOptions {
+  /** Runs after the source is closed (e.g. to stop the node the source belongs to). */
+  onClose?: () => Promise<void>;
+  /** The link to the node (an in-process chain: always up). */
+  connected?: () => boolean;
+  /** Verdicts on blocks an earlier run left on disk. */
+  lateVerdicts?: (listener: (blockHash: string, outcome: SubmitOutcome) => void) => () => void;
 }
 
 export interface TemplateFeed {
@@ -18,20 +29,27 @@ export interface TemplateFeed {
   start(coinbaseOutputMaxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void>;
   /** Sends a found block on at once; resolves with the node's verdict when the feed can know it. */
   submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome | undefined>;
+  /** false while the node (or Template Provider) behind the feed does not answer. */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
 /** A TemplateSource in the same process: every new tip is a future template plus its prev hash. */
 export class SourceTemplateFeed implements TemplateFeed {
   private unsubscribe: (() => void) | undefined;
+  private offLate: (() => void) | undefined;
 
-  /** `onClose` runs after the source is closed (e.g. to stop the node the source belongs to). */
   constructor(
     readonly source: TemplateSource,
-    private readonly onClose?: () => Promise<void>,
+    private readonly opts: SourceFeedOptions = {},
   ) {}
 
+  get connected(): boolean {
+    return this.opts.connected?.() ?? true;
+  }
+
   async start(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
+    if (h.lateVerdict) this.offLate = this.opts.lateVerdicts?.((hash, o) => h.lateVerdict!(hash, o));
     await this.source.start();
     const constraints = { maxAdditionalSize, maxAdditionalSigops: 400 };
     const deliver = (t: Awaited<ReturnType<TemplateSource['currentTemplate']>>, newTip: boolean): void => {
@@ -50,7 +68,8 @@ export class SourceTemplateFeed implements TemplateFeed {
 
   async close(): Promise<void> {
     this.unsubscribe?.();
+    this.offLate?.();
     await this.source.close();
-    await this.onClose?.();
+    await this.opts.onClose?.();
   }
 }

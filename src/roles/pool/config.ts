@@ -7,6 +7,7 @@ import { AddressError, outputScriptFrom } from '../../bitcoin/address.js';
 import type { NetworkName } from '../../bitcoin/network.js';
 import { ConfigError, hostPort, loadConfig } from '../common/config.js';
 import { limitKeys } from '../common/limits.js';
+import { nodeLinkKeys } from '../common/node-link.js';
 import { logKeys } from '../common/logger.js';
 
 
@@ -22,6 +23,8 @@ const templateProviderType = z.union([
       /** Retarget so a block comes about every this many seconds. */
       target_block_interval_secs: z.number().positive().optional(),
       tx_per_second: z.number().nonnegative().default(2),
+      /** First height where segwit is active (default 0): a chain where it activates late. */
+      segwit_height: z.number().int().nonnegative().optional(),
     }),
   }),
   /** SRI's Bitcoin Core IPC (multiprocess) link: recognised so that it is refused with what to use instead. */
@@ -34,6 +37,7 @@ const templateProviderType = z.union([
       password: z.string().optional(),
       cookie_file: z.string().optional(),
       poll_interval_secs: z.number().positive().default(1),
+      ...nodeLinkKeys,
     }),
   }),
 ]);

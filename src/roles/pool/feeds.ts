@@ -1,8 +1,9 @@
 /** Builds the pool's template feed from `[template_provider_type]`. */
+import path from 'node:path';
 import type { Logger } from 'pino';
-import { RpcClient } from '../../net/bitcoind/rpc-client.js';
-import { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
+import type { SubmitOutcome } from '../../chain/template-source.js';
 import { ConfigError } from '../common/config.js';
+import { nodeLinkSource } from '../common/node-link.js';
 import { embeddedDifficulty, startNode } from '../common/embedded-node.js';
 import type { RunningNode } from '../common/embedded-node.js';
 import type { PoolConfig } from './config.js';
@@ -21,19 +22,20 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
   if ('Embedded' in tp) {
     const e = tp.Embedded;
     const node = await startNode(
-      { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'template_provider_type.Embedded'), txPerSecond: e.tx_per_second },
+      { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'template_provider_type.Embedded'), txPerSecond: e.tx_per_second, segwitHeight: e.segwit_height },
       { info: (m) => log.info(m), warn: (m) => log.warn(m) },
     );
-    return { feed: new SourceTemplateFeed(node.source, () => node.close()), node };
+    return { feed: new SourceTemplateFeed(node.source, { onClose: () => node.close() }), node };
   }
   if ('BitcoinCoreRpc' in tp) {
     const r = tp.BitcoinCoreRpc;
-    let auth: ConstructorParameters<typeof RpcClient>[0]['auth'];
-    if (r.cookie_file !== undefined) auth = { cookieFile: r.cookie_file };
-    else if (r.user !== undefined && r.password !== undefined) auth = { user: r.user, password: r.password };
-    else throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
-    const source = new RpcTemplateSource({ client: new RpcClient({ url: r.url, auth }), pollIntervalMs: r.poll_interval_secs * 1000 });
-    return { feed: new SourceTemplateFeed(source) };
+    if (r.cookie_file === undefined && (r.user === undefined || r.password === undefined)) throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
+    const source = nodeLinkSource(r, log, {}, path.join(path.dirname(path.resolve(cfg.accounting_db)), 'found-blocks'));
+    const lateVerdicts = (listener: (hash: string, o: SubmitOutcome) => void) =>
+      source.onSubmitEvent((e) => {
+        if (e.kind === 'resubmitted' && e.restored) listener(e.hash, e.outcome);
+      });
+    return { feed: new SourceTemplateFeed(source, { connected: () => source.isConnected, lateVerdicts }) };
   }
   return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };
 }

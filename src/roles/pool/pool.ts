@@ -6,6 +6,8 @@
 import type { Logger } from 'pino';
 import { submitSolution } from '../../channels/share-result.js';
 import { hashToDisplay } from '../../bitcoin/bytes.js';
+import type { SubmitOutcome } from '../../chain/template-source.js';
+import { NODE_UNREACHABLE } from '../../net/bitcoind/block-submitter.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
 import { MiningSetupFlags } from '../../messages/mining.js';
@@ -63,6 +65,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private readonly pendingBlocks = new Set<Promise<void>>();
   /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
   private readonly unconfirmed = new Set<string>();
+  private readonly blockCounts = { found: 0, accepted: 0, rejected: 0, stale: 0 };
 
   private constructor(private readonly opts: PoolOptions) {
     const cfg = opts.config;
@@ -141,6 +144,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     const identity = ServerIdentity.create({ authority: authorityKeyPairOf(cfg), validitySeconds: cfg.cert_validity_sec });
 
     await this.opts.feed.start(this.manager.coinbaseOutputSize, {
+      lateVerdict: (hash, o) => this.onLateVerdict(hash, o),
       newTemplate: (m) => this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update'),
       setNewPrevHash: (m) => {
         this.confirmIfOurs(hashToDisplay(m.prevHash));
@@ -232,9 +236,11 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.scheduleFlush();
   }
 
-  /** A block candidate goes to the node first, then is recorded; the node's answer updates the record. */
+  /**
+   * A block candidate is recorded (committed) first, then goes to the node; the node's verdict
+   * updates the record. A feed without verdicts (TDP) leaves it submitted until the chain builds on it.
+   */
   private onBlock(c: BlockCandidate): void {
-    const submitted = this.opts.feed.submitSolution(submitSolution(c.block));
     const blockHash = hashToDisplay(c.block.hash);
     this.store.recordBlock({
       timeMs: this.now(),
@@ -246,8 +252,9 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       status: 'submitted',
       rejectReason: null,
     });
+    this.blockCounts.found++;
     this.log.info({ blockHash, user: c.userIdentity }, 'block found');
-    const done = submitted.then(
+    const done = this.opts.feed.submitSolution(submitSolution(c.block)).then(
       (outcome) => {
         if (outcome === undefined) {
           this.metrics.blocks.inc({ status: 'submitted' });
@@ -255,12 +262,22 @@ export class Pool implements DownstreamHandler<PoolPeer> {
           this.unconfirmed.add(blockHash);
           return;
         }
-        const status = outcome.accepted ? 'accepted' : 'rejected';
+        if (outcome.reason === NODE_UNREACHABLE) {
+          // Not a verdict: the pool stopped with the node away. The block waits on disk for the next start.
+          if (!this.closed) this.store.updateBlock(blockHash, 'submitted', NODE_UNREACHABLE);
+          this.log.warn({ blockHash }, 'block not yet taken by the node: it is unreachable; the block is kept for the next start');
+          return;
+        }
+        const status = outcome.accepted ? 'accepted' : outcome.stale ? 'stale' : 'rejected';
+        this.blockCounts[status]++;
         this.metrics.blocks.inc({ status });
         if (!this.closed) this.store.updateBlock(blockHash, status, outcome.reason ?? null);
-        if (!outcome.accepted) this.log.warn({ blockHash, reason: outcome.reason }, 'block rejected by the node');
+        if (status === 'accepted') this.log.info({ blockHash }, 'block accepted by the node');
+        else if (status === 'stale') this.log.warn({ blockHash, reason: outcome.reason }, 'block stale: valid, but off the node\'s best chain');
+        else this.log.warn({ blockHash, reason: outcome.reason }, 'block rejected by the node');
       },
       (e: unknown) => {
+        this.blockCounts.rejected++;
         this.metrics.blocks.inc({ status: 'error' });
         this.log.error({ blockHash, err: (e as Error).message }, 'block submission failed');
       },
@@ -273,8 +290,21 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private confirmIfOurs(prevHash: string): void {
     if (!this.unconfirmed.delete(prevHash) || this.closed) return;
     this.store.updateBlock(prevHash, 'accepted');
+    this.blockCounts.accepted++;
     this.metrics.blocks.inc({ status: 'accepted' });
     this.log.info({ blockHash: prevHash }, 'block accepted: the chain builds on it');
+  }
+
+  /** Blocks found, and what became of them; found − the rest is still waiting for a verdict. */
+  blocks(): { found: number; accepted: number; rejected: number; stale: number; pending: number } {
+    const b = this.blockCounts;
+    return { ...b, pending: b.found - b.accepted - b.rejected - b.stale };
+  }
+
+  /** /api/v1/health: degraded while the node (or Template Provider) behind the feed does not answer. */
+  health(): { status: 'ok' | 'degraded'; template_source_connected: boolean; blocks_waiting: number } {
+    const connected = this.opts.feed.connected;
+    return { status: connected ? 'ok' : 'degraded', template_source_connected: connected, blocks_waiting: this.blocks().pending };
   }
 
   private queue<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
@@ -314,15 +344,26 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.scheduleFlush();
   }
 
-  /** Stops listening, drops every miner, waits for block submissions in flight, and commits every accepted share. */
+  /**
+   * Stops listening, drops every miner, and closes the feed while block submissions in flight
+   * finish (a block still waiting for the node stays on disk for the next start), then commits
+   * every accepted share.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
     this.log.info({ connections: this.server?.size ?? 0 }, 'pool stopping');
     await this.server?.close('pool shutting down');
-    await Promise.all([...this.pendingBlocks]);
+    await Promise.all([...this.pendingBlocks, this.opts.feed.close()]);
     this.closed = true;
     this.store.close();
-    await this.opts.feed.close();
+  }
+
+  /** A block an earlier run found and kept on disk has reached the node: its record gets the verdict. */
+  private onLateVerdict(blockHash: string, o: SubmitOutcome): void {
+    if (this.closed) return;
+    const status = o.accepted ? 'accepted' : o.stale ? 'stale' : 'rejected';
+    this.store.updateBlock(blockHash, status, o.reason ?? null);
+    this.log.info({ blockHash, status, reason: o.reason }, 'block from an earlier run: the node has answered');
   }
 }

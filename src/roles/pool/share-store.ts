@@ -17,7 +17,8 @@ export interface AcceptedShare {
   difficulty: number;
 }
 
-export type BlockStatus = 'submitted' | 'accepted' | 'rejected';
+/** submitted: no verdict yet (or a TP feed, until the chain builds on it); stale: valid, off the node's best chain. */
+export type BlockStatus = 'submitted' | 'accepted' | 'rejected' | 'stale';
 
 export interface FoundBlock {
   timeMs: number;

@@ -2,9 +2,8 @@
 import type { Logger } from 'pino';
 import { DifficultyConfigError } from '../../chain/difficulty.js';
 import type { TemplateHubOptions, TemplateSource } from '../../chain/template-source.js';
-import { RpcClient } from '../../net/bitcoind/rpc-client.js';
-import { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
 import { ConfigError } from '../common/config.js';
+import { nodeLinkSource } from '../common/node-link.js';
 import { embeddedDifficulty, startNode, type RunningNode } from '../common/embedded-node.js';
 import type { TpConfig } from './config.js';
 
@@ -15,6 +14,8 @@ export interface Backend {
   node?: RunningNode;
   /** false while the RPC node does not answer. */
   connected(): boolean;
+  /** Found blocks waiting for the RPC node to answer again. */
+  queuedBlocks?(): number;
   close(): Promise<void>;
 }
 
@@ -26,7 +27,7 @@ export async function startBackend(cfg: TpConfig, log: Logger): Promise<Backend>
     let node: RunningNode;
     try {
       node = await startNode(
-        { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'backend.Embedded'), txPerSecond: e.tx_per_second, templates },
+        { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'backend.Embedded'), txPerSecond: e.tx_per_second, segwitHeight: e.segwit_height, templates },
         { info: (m) => log.info(m), warn: (m) => log.warn(m) },
       );
     } catch (err) {
@@ -35,17 +36,6 @@ export async function startBackend(cfg: TpConfig, log: Logger): Promise<Backend>
     }
     return { kind: 'embedded', source: node.source, node, connected: () => true, close: () => node.close() };
   }
-  const r = b.BitcoinCoreRpc;
-  const auth = r.cookie_file !== undefined ? { cookieFile: r.cookie_file } : { user: r.user!, password: r.password! };
-  const source = new RpcTemplateSource({
-    ...templates,
-    client: new RpcClient({ url: r.url, auth }),
-    longPoll: r.long_poll,
-    pollIntervalMs: r.poll_interval_secs * 1000,
-  });
-  source.onConnection((ev) => {
-    if (ev.connected) log.info({ url: r.url }, 'bitcoind answered getblocktemplate');
-    else log.warn({ url: r.url, err: ev.error }, 'bitcoind unreachable; retrying');
-  });
-  return { kind: 'bitcoind-rpc', source, connected: () => source.isConnected, close: () => source.close() };
+  const source = nodeLinkSource(b.BitcoinCoreRpc, log, templates);
+  return { kind: 'bitcoind-rpc', source, connected: () => source.isConnected, queuedBlocks: () => source.queuedBlocks, close: () => source.close() };
 }

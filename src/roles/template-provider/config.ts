@@ -4,6 +4,7 @@
  * from the environment as TP__KEY (TP__BACKEND__BITCOINCORERPC__URL, ...).
  */
 import { limitKeys } from '../common/limits.js';
+import { nodeLinkKeys } from '../common/node-link.js';
 import { logKeys } from '../common/logger.js';
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
@@ -25,6 +26,8 @@ const embeddedBackend = z.strictObject({
   initial_hashrate: z.number().positive().optional(),
   /** Transactions the generator adds to the mempool per second (0: none, and no bootstrap blocks). */
   tx_per_second: z.number().nonnegative().default(2),
+  /** First height where segwit is active (default 0); before it templates carry no witness commitment (ours). */
+  segwit_height: z.number().int().nonnegative().optional(),
 });
 
 const bitcoinCoreRpcBackend = z.strictObject({
@@ -35,6 +38,7 @@ const bitcoinCoreRpcBackend = z.strictObject({
   /** Use getblocktemplate long polling (new tips at once); otherwise poll every poll_interval_secs. */
   long_poll: z.boolean().default(true),
   poll_interval_secs: z.number().positive().default(1),
+  ...nodeLinkKeys,
 });
 
 export const tpConfigSchema = z.strictObject({

@@ -23,6 +23,7 @@ export class TpMetrics {
     registers: [this.registry],
   });
   readonly transactionData = new Counter({ name: 'sv2_tp_transaction_data_requests_total', help: 'RequestTransactionData answered, by result', labelNames: ['result'], registers: [this.registry] });
-  readonly blocksAccepted = new Counter({ name: 'sv2_tp_blocks_accepted_total', help: 'Solutions whose block the node accepted', registers: [this.registry] });
+  readonly blocksAccepted = new Counter({ name: 'sv2_tp_blocks_accepted_total', help: 'Solutions whose block the node accepted as its new tip', registers: [this.registry] });
+  readonly blocksStale = new Counter({ name: 'sv2_tp_blocks_stale_total', help: "Solutions whose block was valid but is off the node's best chain", registers: [this.registry] });
   readonly blocksRejected = new Counter({ name: 'sv2_tp_blocks_rejected_total', help: "Solutions whose block was not accepted, by the node's reason", labelNames: ['reason'], registers: [this.registry] });
 }

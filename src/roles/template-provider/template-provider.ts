@@ -38,7 +38,10 @@ export interface TemplateProviderOptions {
 export interface BlockReport {
   clientId: number;
   templateId: bigint;
+  /** The node has the block on its best chain. */
   accepted: boolean;
+  /** Valid but off the node's best chain (another block at that height won). */
+  stale?: boolean;
   /** The node's reject reason, or ours (template-id-not-found, invalid-coinbase-tx). */
   reason?: string;
   /** Block hash, display order. */
@@ -102,6 +105,8 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> imple
   private templatesSent = 0;
   private blocksAccepted = 0;
   private blocksRejected = 0;
+  private blocksStale = 0;
+  private readonly reasons = new ReasonLabels();
   private lastBlock: { at: string; report: BlockReport } | null = null;
   private closed = false;
 
@@ -334,6 +339,7 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> imple
           clientId: s.id,
           templateId: m.templateId,
           accepted: o.accepted,
+          ...(o.stale ? { stale: true } : {}),
           reason: o.reason,
           hash: o.hash === undefined ? undefined : hashToDisplay(o.hash),
           height: t.height,
@@ -348,10 +354,14 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> imple
     if (r.accepted) {
       this.blocksAccepted++;
       this.metrics.blocksAccepted.inc();
-      this.log.info(fields, 'block accepted');
+      this.log.info(fields, 'block accepted: the node\'s new tip');
+    } else if (r.stale) {
+      this.blocksStale++;
+      this.metrics.blocksStale.inc();
+      this.log.warn({ ...fields, reason: r.reason }, 'block stale: valid, but off the node\'s best chain');
     } else {
       this.blocksRejected++;
-      this.metrics.blocksRejected.inc({ reason: reasonLabel(r.reason) });
+      this.metrics.blocksRejected.inc({ reason: this.reasons.label(r.reason) });
       this.log.warn({ ...fields, reason: r.reason }, 'block rejected');
     }
     this.lastBlock = { at: new Date().toISOString(), report: r };
@@ -378,11 +388,16 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> imple
     return this.backend.connected();
   }
 
-  stats() {
-    return { startedAt: this.startedAt, templatesSent: this.templatesSent, blocksAccepted: this.blocksAccepted, blocksRejected: this.blocksRejected, lastBlock: this.lastBlock, config: this.cfg };
+  /** Found blocks kept until the node answers again. */
+  queuedBlocks(): number {
+    return this.backend.queuedBlocks?.() ?? 0;
   }
 
-  /** Stops listening, drops every client, waits for block submissions in flight, then stops the backend. */
+  stats() {
+    return { startedAt: this.startedAt, templatesSent: this.templatesSent, blocksAccepted: this.blocksAccepted, blocksRejected: this.blocksRejected, blocksStale: this.blocksStale, lastBlock: this.lastBlock, config: this.cfg };
+  }
+
+  /** Stops listening, drops every client, then stops the backend while block submissions in flight finish (a block still waiting for the node is given up, and logged). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -390,13 +405,26 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> imple
     for (const g of this.groups.values()) g.unsubscribe();
     this.groups.clear();
     for (const u of this.unsubscribe.splice(0)) u();
-    await Promise.all([...this.pendingBlocks]);
-    await this.backend.close();
+    await Promise.all([...this.pendingBlocks, this.backend.close()]);
   }
 }
 
-/** A bounded Prometheus label from a reject reason ("bad-cb-amount", not a free-form message). */
-function reasonLabel(reason: string | undefined): string {
-  const head = (reason ?? 'unknown').split(/[:\s]/, 1)[0]!;
-  return head.length === 0 ? 'unknown' : head.slice(0, 48);
+/**
+ * Prometheus labels from reject reasons: the whole reason token ("bad-txns-inputs-missingorspent",
+ * "bad-cb-amount"), cleaned to a safe alphabet and cut at 64 characters; at most 32 distinct
+ * labels, later new reasons count as "other", so a node with free-form messages cannot grow the set.
+ */
+export class ReasonLabels {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max = 32) {}
+
+  label(reason: string | undefined): string {
+    const clean = (reason ?? '').trim().toLowerCase().replace(/[^a-z0-9_.:()-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+    const l = clean.length === 0 ? 'unknown' : clean;
+    if (this.seen.has(l)) return l;
+    if (this.seen.size >= this.max) return 'other';
+    this.seen.add(l);
+    return l;
+  }
 }

@@ -28,7 +28,7 @@ describe('template provider config', () => {
     expect(cfg).toMatchObject({ fee_delta_sats: 5000, template_interval_secs: 2, backend: { Embedded: { nbits: '1f00ffff', tx_per_second: 0.5, data_dir: '/var/lib/tp' } } });
     expect(embeddedDifficulty((cfg.backend as { Embedded: Parameters<typeof embeddedDifficulty>[0] }).Embedded, 'backend.Embedded')).toEqual({ mode: 'fixed', bits: 0x1f00ffff });
     const rpc = loadTpConfig(tomlFile(`${KEYS}\n[backend.BitcoinCoreRpc]\nurl = "http://127.0.0.1:8332"\ncookie_file = "/home/btc/.bitcoin/.cookie"\n`), {});
-    expect(rpc.backend).toEqual({ BitcoinCoreRpc: { url: 'http://127.0.0.1:8332', cookie_file: '/home/btc/.bitcoin/.cookie', long_poll: true, poll_interval_secs: 1 } });
+    expect(rpc.backend).toEqual({ BitcoinCoreRpc: { url: 'http://127.0.0.1:8332', cookie_file: '/home/btc/.bitcoin/.cookie', long_poll: true, poll_interval_secs: 1, liveness_interval_secs: 2, liveness_timeout_secs: 2, long_poll_timeout_secs: 60, request_timeout_secs: 10, reconnect_max_secs: 2, max_queued_blocks: 16 } });
   });
 
   it('plaintext needs no keys, and only listens on loopback', () => {

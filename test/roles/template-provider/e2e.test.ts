@@ -18,6 +18,7 @@ import { startBackend } from '../../../src/roles/template-provider/backend.js';
 import { TemplateProvider } from '../../../src/roles/template-provider/template-provider.js';
 import { testPoolEnv } from '../../support/pool.js';
 import { grind, TestClient } from '../../support/sv2-test-client.js';
+import { poolGlobal } from '../../../src/monitor/pool-views.js';
 import { tpClients, tpGlobal, tpHealth } from '../../../src/monitor/tp-views.js';
 import { authority, capturingLogger, fundedChain, nextBlock, solve, startTp, tdpClient, tpConfig } from '../../support/template-provider.js';
 
@@ -74,6 +75,8 @@ describe('the pool mines through the template provider', () => {
     // The TP's new tip travels through the pool to the miner.
     const prev = await miner.next('SetNewPrevHash');
     expect(bytesToHex(prev.message.prevHash)).toBe(bytesToHex(chain.tip.hash));
+    // TDP gives the pool no verdict: the block counts as accepted once the TP's new tip builds on it.
+    expect(poolGlobal(pool)).toMatchObject({ blocks_found: 1, blocks_accepted: 1, blocks_rejected: 0, blocks_pending: 0 });
   });
 });
 
