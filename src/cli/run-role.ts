@@ -6,7 +6,30 @@ import { ListenError } from '../net/errors.js';
  * any other start failure one line and exit code 1; SIGINT/SIGTERM stop it cleanly.
  */
 export async function runRole(name: string, start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
-  let role: { close(): Promise<void> };
+  let role: { close(): Promise<void> } | undefined;
+  let stopping: string | undefined;
+  const stopNow = (): void => {
+    role!.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`sv2 ${name}: error while stopping: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  // Installed before the role starts, so no signal is missed; one during the start says so and exits.
+  const onSignal = (signal: string): void => {
+    if (stopping !== undefined) {
+      process.stderr.write(`sv2 ${name}: ${signal} again, exiting now\n`);
+      process.exit(130);
+    }
+    stopping = signal;
+    if (role !== undefined) return stopNow();
+    process.stderr.write(`sv2 ${name}: ${signal} while starting: stopped before it was up\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   try {
     role = await start();
   } catch (e) {
@@ -17,23 +40,6 @@ export async function runRole(name: string, start: () => Promise<{ close(): Prom
     process.stderr.write(`sv2 ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      process.stderr.write(`sv2 ${name}: ${signal} again, exiting now\n`);
-      process.exit(130);
-    }
-    stopping = true;
-    role.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        process.stderr.write(`sv2 ${name}: error while stopping: ${(e as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 /** Which config key chose each address a role listens on, for naming the key when a port is taken. */

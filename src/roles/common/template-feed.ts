@@ -22,6 +22,12 @@ export interface SourceFeedOptions {
   connected?: () => boolean;
   /** Verdicts on blocks an earlier run left on disk. */
   lateVerdicts?: (listener: (blockHash: string, outcome: SubmitOutcome) => void) => () => void;
+  /**
+   * How long `start` waits for the first template (default: until it comes). A node that does not
+   * answer yet must not keep the role from listening: past this, `start` resolves and the first
+   * template is delivered whenever the node answers.
+   */
+  firstTemplateWaitMs?: number;
 }
 
 export interface TemplateFeed {
@@ -50,6 +56,21 @@ export class SourceTemplateFeed implements TemplateFeed {
 
   async start(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
     if (h.lateVerdict) this.offLate = this.opts.lateVerdicts?.((hash, o) => h.lateVerdict!(hash, o));
+    const first = this.firstTemplate(maxAdditionalSize, h);
+    const wait = this.opts.firstTemplateWaitMs;
+    if (wait === undefined) return first;
+    first.catch(() => undefined); // a source closed before its node answered: nothing to deliver
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([first, new Promise<void>((resolve) => (timer = setTimeout(resolve, wait)))]);
+    clearTimeout(timer);
+  }
+
+  /** True once the first template has been delivered. */
+  get hasTemplate(): boolean {
+    return this.unsubscribe !== undefined;
+  }
+
+  private async firstTemplate(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
     await this.source.start();
     const constraints = { maxAdditionalSize, maxAdditionalSigops: 400 };
     const deliver = (t: Awaited<ReturnType<TemplateSource['currentTemplate']>>, newTip: boolean): void => {

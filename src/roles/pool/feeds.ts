@@ -35,7 +35,8 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
       source.onSubmitEvent((e) => {
         if (e.kind === 'resubmitted' && e.restored) listener(e.hash, e.outcome);
       });
-    return { feed: new SourceTemplateFeed(source, { connected: () => source.isConnected, lateVerdicts }) };
+    // A node that is down at start: the pool listens (health degraded) and mines once it answers.
+    return { feed: new SourceTemplateFeed(source, { connected: () => source.isConnected, lateVerdicts, firstTemplateWaitMs: 3_000 }) };
   }
   return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };
 }

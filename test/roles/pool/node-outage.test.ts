@@ -149,3 +149,44 @@ function blockRecord(db: string, hash: string) {
     store.close();
   }
 }
+
+describe('pool started while its bitcoind is down', () => {
+  it('listens, says degraded, and serves miners once the node answers', async () => {
+    // A port nothing listens on yet, where the node will come up.
+    const probe = new RpcServer({ chain: new EmbeddedChain(), auth });
+    const { port } = await probe.listen();
+    await probe.close();
+    const authority = AuthorityKeyPair.generate();
+    const config = loadPoolConfig(
+      undefined,
+      testPoolEnv(authority, {
+        POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC__URL: `http://127.0.0.1:${port}/`,
+        POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC__USER: auth.user,
+        POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC__PASSWORD: auth.password,
+        ...fastLinkEnv('POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC'),
+      }),
+    );
+    const { logger, lines } = capturingLogger();
+    const { feed } = await templateFeedFor(config, logger);
+    const source = (feed as SourceTemplateFeed).source as RpcTemplateSource;
+    const pool = await Pool.start({ config, feed, logger });
+    cleanups.push(() => pool.close());
+    expect(pool.health()).toMatchObject({ status: 'degraded', template_source_connected: false });
+    expect(lines().some((l) => l.level === 40 && String(l.msg).startsWith('node down'))).toBe(true);
+
+    // A miner that comes meanwhile gets its first job when the node answers.
+    const miner = await TestClient.connect(pool.port, authority.publicKey.toString());
+    cleanups.push(() => miner.close());
+    await miner.setup(MiningSetupFlags.RequiresStandardJobs);
+    const opening = miner.openStandard('early.rig', 1e3);
+    const chain = new EmbeddedChain();
+    const up = nextConnection(source, true);
+    const rpc = new RpcServer({ chain, auth, port, longpollMempoolSeconds: 0 });
+    await rpc.listen();
+    cleanups.push(() => rpc.close());
+    await up;
+    const ch = await opening;
+    expect(hashToDisplay(ch.tip!.prevHash)).toBe(hashToDisplay(chain.tip.hash));
+    expect(pool.health()).toMatchObject({ status: 'ok' });
+  });
+});
