@@ -37,8 +37,12 @@ export interface SessionOptions {
 /** An established Noise session: encrypts outgoing frames and decrypts a byte stream into frames. */
 export class NoiseSession {
   private readonly inbox = new ByteQueue();
-  private pendingFrame: Uint8Array | undefined; // header decrypted, payload still arriving
-  private pendingOffset = 0;
+  // A frame whose header is decrypted and whose payload is still arriving. Its buffer is made only
+  // once every byte is in, so a peer that announces a large frame and stalls holds only what it sent.
+  private pendingHeader: Uint8Array | undefined;
+  private pendingLength = 0;
+  private pendingParts: Uint8Array[] = [];
+  private pendingReceived = 0;
   private failed: NoiseError | undefined;
   maxPayload: number;
 
@@ -101,26 +105,47 @@ export class NoiseSession {
 
   private nextFrame(): Uint8Array | undefined {
     for (;;) {
-      if (this.pendingFrame === undefined) {
+      if (this.pendingHeader === undefined) {
         if (this.inbox.length < ENCRYPTED_HEADER_SIZE) return undefined;
         const header = new Uint8Array(HEADER_SIZE);
         this.receiver.decryptInto(undefined, this.inbox.read(ENCRYPTED_HEADER_SIZE), header, 0);
         const length = payloadLength(header);
         if (length > this.maxPayload) throw new FrameTooLargeError(length, this.maxPayload);
         if (length === 0) return header;
-        this.pendingFrame = new Uint8Array(HEADER_SIZE + length);
-        this.pendingFrame.set(header);
-        this.pendingOffset = HEADER_SIZE;
+        this.pendingHeader = header;
+        this.pendingLength = length;
       }
-      const frame = this.pendingFrame;
-      const plain = Math.min(MAX_PLAINTEXT_CHUNK, frame.length - this.pendingOffset);
+      const plain = Math.min(MAX_PLAINTEXT_CHUNK, this.pendingLength - this.pendingReceived);
       if (this.inbox.length < plain + MAC_SIZE) return undefined;
-      this.pendingOffset += this.receiver.decryptInto(undefined, this.inbox.read(plain + MAC_SIZE), frame, this.pendingOffset);
-      if (this.pendingOffset === frame.length) {
-        this.pendingFrame = undefined;
+      const ciphertext = this.inbox.read(plain + MAC_SIZE);
+      if (this.pendingReceived === 0 && plain === this.pendingLength) {
+        // The common case, a payload in one AEAD chunk: decrypt it straight into the frame.
+        const frame = new Uint8Array(HEADER_SIZE + plain);
+        frame.set(this.pendingHeader);
+        this.receiver.decryptInto(undefined, ciphertext, frame, HEADER_SIZE);
+        this.pendingHeader = undefined;
         return frame;
       }
+      const part = new Uint8Array(plain);
+      this.receiver.decryptInto(undefined, ciphertext, part, 0);
+      this.pendingParts.push(part);
+      this.pendingReceived += plain;
+      if (this.pendingReceived === this.pendingLength) return this.assemblePending();
     }
+  }
+
+  private assemblePending(): Uint8Array {
+    const frame = new Uint8Array(HEADER_SIZE + this.pendingLength);
+    frame.set(this.pendingHeader!);
+    let at = HEADER_SIZE;
+    for (const p of this.pendingParts) {
+      frame.set(p, at);
+      at += p.length;
+    }
+    this.pendingHeader = undefined;
+    this.pendingParts = [];
+    this.pendingReceived = 0;
+    return frame;
   }
 
   /** Ciphertext bytes received but not yet part of a whole AEAD message. */
@@ -128,8 +153,13 @@ export class NoiseSession {
     return this.inbox.length;
   }
 
+  /** Bytes this session holds for frames not yet complete: what the peer sent, never what it announced. */
+  get heldBytes(): number {
+    return this.inbox.length + this.pendingReceived + (this.pendingHeader === undefined ? 0 : HEADER_SIZE);
+  }
+
   /** True while part of a frame has arrived and the rest has not. */
   get midFrame(): boolean {
-    return this.pendingFrame !== undefined || this.inbox.length > 0;
+    return this.pendingHeader !== undefined || this.inbox.length > 0;
   }
 }

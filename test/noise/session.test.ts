@@ -168,3 +168,24 @@ describe('streaming decryption', () => {
     expect(d.decryptChunk(c.encryptFrame(frame(1024))).length).toBe(1);
   });
 });
+
+describe('a frame announced large and sent slowly', () => {
+  it('holds only the bytes that arrived, never the size the header announced', () => {
+    const [a, b] = pair();
+    const wire = a.encryptFrame(frame(1 << 20));
+    // The header and 100 bytes of a 1 MiB frame.
+    expect(b.decryptChunk(wire.subarray(0, ENCRYPTED_HEADER_SIZE + 100))).toEqual([]);
+    expect(b.midFrame).toBe(true);
+    expect(b.heldBytes).toBeLessThan(200);
+    // Sixteen chunks in: what is held grows with what was sent, and the frame comes whole at the end.
+    const sixteen = ENCRYPTED_HEADER_SIZE + 16 * MAX_CIPHERTEXT_CHUNK;
+    expect(b.decryptChunk(wire.subarray(ENCRYPTED_HEADER_SIZE + 100, sixteen))).toEqual([]);
+    expect(b.heldBytes).toBeGreaterThan(16 * MAX_PLAINTEXT_CHUNK);
+    expect(b.heldBytes).toBeLessThan(17 * MAX_CIPHERTEXT_CHUNK);
+    const out = b.decryptChunk(wire.subarray(sixteen));
+    expect(out).toHaveLength(1);
+    expect(eq(out[0]!, frame(1 << 20))).toBe(true);
+    expect(b.heldBytes).toBe(0);
+    expect(b.midFrame).toBe(false);
+  });
+});
