@@ -17,7 +17,9 @@ export class FrameDecoder {
   private readonly headerBuf = new Uint8Array(HEADER_SIZE);
   private headerFill = 0;
   private header: FrameHeader | undefined;
-  private payload: Uint8Array | undefined;
+  // The payload's pieces as they arrive; its buffer is made only when it is whole, so a peer that
+  // announces a large frame and stalls holds only what it sent.
+  private parts: Uint8Array[] = [];
   private payloadFill = 0;
 
   constructor(opts: { maxPayload?: number } = {}) {
@@ -47,14 +49,14 @@ export class FrameDecoder {
       } else {
         const need = this.header.msgLength - this.payloadFill;
         const n = Math.min(need, chunk.length - i);
-        this.payload!.set(chunk.subarray(i, i + n), this.payloadFill);
+        // Copied: the caller may reuse its chunk once push returns.
+        this.parts.push(new Uint8Array(chunk.subarray(i, i + n)));
         this.payloadFill += n;
         i += n;
       }
       if (this.header !== undefined && this.payloadFill === this.header.msgLength) {
-        frames.push({ header: this.header, payload: this.payload! });
+        frames.push({ header: this.header, payload: this.takePayload() });
         this.header = undefined;
-        this.payload = undefined;
         this.headerFill = 0;
         this.payloadFill = 0;
       }
@@ -67,7 +69,25 @@ export class FrameDecoder {
       throw new Sv2DecodeError('frame-too-large', `payload of ${h.msgLength} bytes is over the limit of ${this.maxPayload}`);
     }
     this.header = h;
-    this.payload = new Uint8Array(h.msgLength);
+    this.parts = [];
     this.payloadFill = 0;
+  }
+
+  /** Bytes held for the frame not yet complete. */
+  get heldBytes(): number {
+    return this.header === undefined ? this.headerFill : HEADER_SIZE + this.payloadFill;
+  }
+
+  private takePayload(): Uint8Array {
+    const parts = this.parts;
+    this.parts = [];
+    if (parts.length === 1) return parts[0]!;
+    const payload = new Uint8Array(this.payloadFill);
+    let at = 0;
+    for (const p of parts) {
+      payload.set(p, at);
+      at += p.length;
+    }
+    return payload;
   }
 }

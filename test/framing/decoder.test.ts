@@ -73,3 +73,17 @@ describe('FrameDecoder', () => {
     }
   });
 });
+
+describe('a frame announced large and sent slowly', () => {
+  it('holds only the bytes that arrived, never the size the header announced', () => {
+    const d = new FrameDecoder();
+    // A header announcing 1 MiB - 1, then 10 bytes of it.
+    expect(d.push(Uint8Array.of(0, 0, 0x58, 0xff, 0xff, 0x0f, ...new Uint8Array(10)))).toEqual([]);
+    expect(d.bytesNeeded).toBe(0xfffff - 10);
+    expect(d.heldBytes).toBe(HEADER_SIZE + 10);
+    const frames = d.push(new Uint8Array(0xfffff - 10).fill(7));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.payload.length).toBe(0xfffff);
+    expect(d.heldBytes).toBe(0);
+  });
+});
