@@ -186,7 +186,7 @@ export function Chart({ data, series, format, small, testid, windowSecs, minSecs
       axes: [AXIS, { ...AXIS, size: 70, values: (_u, vals) => vals.map((v) => format(v)) }],
       series: [{}, ...series],
     };
-    plot.current = new uPlot(opts, data, el);
+    plot.current = new uPlot(opts, padded(data, least.current), el);
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: opts.height }));
     ro.observe(el);
     return () => {
@@ -196,9 +196,15 @@ export function Chart({ data, series, format, small, testid, windowSecs, minSecs
     };
   }, [series.length]);
   useEffect(() => {
-    plot.current?.setData(data);
+    plot.current?.setData(padded(data, least.current));
   }, [data]);
   return html`<div class=${`chart${small ? ' small' : ''}`} ref=${box} data-testid=${testid}></div>`;
+}
+
+/** uPlot finds no sensible time axis for one point: give it an empty point `secs` earlier. */
+function padded(data, secs) {
+  if (data[0].length !== 1) return data;
+  return data.map((col, i) => (i === 0 ? [col[0] - secs, col[0]] : [null, col[0]]));
 }
 
 export function Seg({ options, value, onChange }) {

@@ -104,3 +104,12 @@ export class HistoryRecorder {
     this.timer = undefined;
   }
 }
+
+const WEEK_MINUTES = 7 * 24 * 60;
+
+/** The answer to `/api/v1/history?minutes=N` (1..a week, default 60): the last N minutes' points, oldest first. */
+export function historyView(sink: HistorySink, minutesRaw: string | undefined, now: number): { minutes: number; points: HistoryPoint[] } {
+  const n = Number(minutesRaw ?? 60);
+  const minutes = Number.isFinite(n) && n >= 1 ? Math.min(Math.floor(n), WEEK_MINUTES) : 60;
+  return { minutes, points: sink.history(now - minutes * 60_000) };
+}
