@@ -36,7 +36,9 @@ interface CompiledRoute {
 
 /** The HTTP JSON API and Prometheus endpoint every role exposes (SRI's paths). Read-only: GET only. */
 export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer> {
-  const routes: CompiledRoute[] = Object.entries(opts.routes).map(([p, handler]) => ({ parts: p.split('/'), handler }));
+  // A dashboard asks which other dashboards to link (the local stack answers with all of them).
+  const given = opts.dashboard === undefined || '/api/v1/dashboards' in opts.routes ? opts.routes : { ...opts.routes, '/api/v1/dashboards': () => [] };
+  const routes: CompiledRoute[] = Object.entries(given).map(([p, handler]) => ({ parts: p.split('/'), handler }));
   // Read once at start: a missing file fails here, not on the first visit.
   const assets: Map<string, Asset> = opts.dashboard === undefined ? new Map() : dashboardAssets(opts.dashboard);
   const server = createServer((req, res) => {

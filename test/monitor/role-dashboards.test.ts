@@ -53,6 +53,8 @@ describe('role dashboards in Chromium', () => {
     await miner.locator('[data-testid=accepted]', { hasText: /^[1-9]/ }).waitFor({ timeout: 30_000 });
     expect(await page.locator('.card', { hasText: /^Upstream/ }).textContent()).toContain('connected');
     expect(await page.locator('[data-testid=channels] tbody tr').count()).toBeGreaterThan(0);
+    // The stack's pages link one another.
+    expect(await page.locator('[data-testid=sibling]').allTextContents()).toEqual(['pool', 'template-provider']);
     const box = await page.locator('[data-testid=hashrate-chart] canvas').boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     await page.screenshot({ path: 'docs/dashboard-translator.png', fullPage: true });

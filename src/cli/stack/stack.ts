@@ -189,11 +189,13 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
     closers.push(() => translator.close());
 
     // 4. Monitoring: pool, translator, template provider.
+    // Each page links the others: read when asked, so the list is complete once all three listen.
+    const linked = <T extends object>(routes: T) => ({ ...routes, '/api/v1/dashboards': () => monitors.map((m) => ({ name: m.name, url: m.dashboard })) });
     const monitorOn = (i: number, make: () => Promise<MonitorServer>): Promise<MonitorServer> =>
       listenKeyed({ monitoring_port: `${host}:${monitorPort(i)}` }, make);
-    addMonitor(await monitorOn(0, () => startMonitor({ host, port: monitorPort(0), routes: poolRoutes(pool), registry: pool.metrics.registry, dashboard: 'pool' })), 'pool');
-    addMonitor(await monitorOn(1, () => startMonitor({ host, port: monitorPort(1), routes: translator.routes, registry: translator.registry, dashboard: 'translator' })), 'translator');
-    addMonitor(await monitorOn(2, () => startMonitor({ host, port: monitorPort(2), routes: tpRoutes(tp), registry: tp.metrics.registry, dashboard: 'template-provider' })), 'template-provider');
+    addMonitor(await monitorOn(0, () => startMonitor({ host, port: monitorPort(0), routes: linked(poolRoutes(pool)), registry: pool.metrics.registry, dashboard: 'pool' })), 'pool');
+    addMonitor(await monitorOn(1, () => startMonitor({ host, port: monitorPort(1), routes: linked(translator.routes), registry: translator.registry, dashboard: 'translator' })), 'translator');
+    addMonitor(await monitorOn(2, () => startMonitor({ host, port: monitorPort(2), routes: linked(tpRoutes(tp)), registry: tp.metrics.registry, dashboard: 'template-provider' })), 'template-provider');
 
     // 5. Miners.
     const sv2Miner =

@@ -123,13 +123,23 @@ export function Unreachable({ poll, what }) {
   return html`<div class="banner" role="alert"><b>${what} unreachable</b> since ${new Date(poll.failedSince).toLocaleTimeString('en-GB', { hour12: false })} (${poll.error}). Retrying; the figures below are the last ones it gave.</div>`;
 }
 
-/** The page frame: title, status, links to the role's raw API. */
+/** The other roles' dashboards, when this server knows them (the local stack tells each). */
+function useSiblings() {
+  const [list, setList] = useState([]);
+  useEffect(() => {
+    getJson('/api/v1/dashboards').then(setList, () => setList([]));
+  }, []);
+  return list;
+}
+
+/** The page frame: title, status, links to the other roles and to the role's raw API. */
 export function Frame({ role, poll, children }) {
+  const siblings = useSiblings().filter((s) => s.name !== role && s.url);
   return html`<div class="wrap">
     <header class="top">
       <h1>stratum-v2 <span class="role">${role}</span></h1>
       <${Status} poll=${poll} what=${role} />
-      <nav class="links"><a href="#/">overview</a><a href="/api/v1/global">API</a><a href="/metrics">metrics</a></nav>
+      <nav class="links">${siblings.map((s) => html`<a href=${s.url} data-testid="sibling">${s.name}</a>`)}<a href="#/">overview</a><a href="/api/v1/global">API</a><a href="/metrics">metrics</a></nav>
     </header>
     <${Unreachable} poll=${poll} what=${role} />
     <div class=${poll.error !== null && poll.okAt !== null ? 'stale' : ''}>${children}</div>
