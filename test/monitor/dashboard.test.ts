@@ -1,11 +1,13 @@
 /**
  * The pool's dashboard in a real browser: a pool on its own regtest chain, a CPU miner, the
  * monitoring server, and headless Chromium (Debian's `chromium`; .ci/run installs it) looking
- * at the page as an operator would. Saves docs/dashboard.png (the README's screenshot).
+ * at the page as an operator would. Saves a screenshot (docs/dashboard.png, the README's, with
+ * UPDATE_SCREENSHOTS=1).
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshotPath } from '../support/screenshots.js';
 import { poolRoutes } from '../../src/monitor/pool-routes.js';
 import { startMonitor, type MonitorServer } from '../../src/monitor/server.js';
 import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
@@ -117,7 +119,7 @@ describe('pool dashboard in Chromium', () => {
     expect(box?.height).toBeGreaterThan(100);
     await page.waitForFunction(chartLineDrawn, 50, { timeout: 15_000 });
 
-    await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
+    await page.screenshot({ path: screenshotPath('dashboard.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 60_000);
 

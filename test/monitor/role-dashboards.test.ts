@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshotPath } from '../support/screenshots.js';
 import { loadStackConfig } from '../../src/cli/stack/config.js';
 import { startStack, type Stack } from '../../src/cli/stack/stack.js';
 
@@ -57,7 +58,7 @@ describe('role dashboards in Chromium', () => {
     expect(await page.locator('[data-testid=sibling]').allTextContents()).toEqual(['pool', 'template-provider']);
     const box = await page.locator('[data-testid=hashrate-chart] canvas').boundingBox();
     expect(box?.width).toBeGreaterThan(300);
-    await page.screenshot({ path: 'docs/dashboard-translator.png', fullPage: true });
+    await page.screenshot({ path: screenshotPath('dashboard-translator.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 70_000);
 
@@ -68,7 +69,7 @@ describe('role dashboards in Chromium', () => {
     await page.goto(dashboardOf('template-provider'));
     await page.locator('[data-testid=clients] tbody tr').first().waitFor({ timeout: 15_000 });
     expect(await page.locator('.card', { hasText: 'Tip height' }).textContent()).toMatch(/Tip height\d/);
-    await page.screenshot({ path: 'docs/dashboard-template-provider.png', fullPage: true });
+    await page.screenshot({ path: screenshotPath('dashboard-template-provider.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 30_000);
 });
