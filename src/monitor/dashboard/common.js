@@ -193,7 +193,7 @@ export function Chart({ data, series, format, small, testid, windowSecs, minSecs
       cursor: { drag: { x: false, y: false } },
       legend: { show: true },
       scales: { x: { time: true, range: xRange }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] } },
-      axes: [AXIS, { ...AXIS, size: 70, values: (_u, vals) => vals.map((v) => format(v)) }],
+      axes: [AXIS, { ...AXIS, size: 84, values: (_u, vals) => vals.map((v) => format(v)) }],
       series: [{}, ...series],
     };
     plot.current = new uPlot(opts, padded(data, least.current), el);

@@ -29,7 +29,8 @@ function Overview({ d }) {
   const hist = usePoll(() => getJson(`/api/v1/history?minutes=${minutes}`), Math.min(30_000, Math.max(POLL_MS, interval * 1000)), [minutes]);
   const points = hist.data?.points ?? [];
   const rateData = useMemo(() => historyColumns(points, interval, ['hashrate'], { t: g.now, hashrate: g.estimated_hashrate }), [hist.data, g.now]);
-  const shareData = useMemo(() => historyColumns(points, interval, ['accepted', 'rejected']), [hist.data]);
+  // Up to now, like the hashrate chart (the current interval has no count yet), so their time axes line up.
+  const shareData = useMemo(() => historyColumns(points, interval, ['accepted', 'rejected'], { t: g.now }), [hist.data, g.now]);
   const total = g.shares_accepted + g.shares_rejected;
   const per = interval === 60 ? 'minute' : `${interval} s`;
   return html`
