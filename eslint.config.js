@@ -14,6 +14,15 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page scripts run in the browser (uPlot is a global from its script tag).
+    files: ['src/monitor/dashboard/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'AbortSignal', 'setTimeout', 'clearTimeout', 'addEventListener', 'removeEventListener', 'ResizeObserver', 'uPlot'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { 'no-restricted-properties': ['error', { object: 'it', property: 'only' }, { object: 'describe', property: 'only' }] },
   },

@@ -19,10 +19,10 @@ export function registerTemplateProviderCommand(program: Command): void {
         const backend = await startBackend(cfg, log);
         // On a failed start the provider closes the backend itself.
         const tp = await listenKeyed({ listen_address: cfg.listen_address }, () => TemplateProvider.start({ config: cfg, backend, logger: log }));
-        const monitor = cfg.monitoring_address === undefined ? undefined : await listenKeyed({ monitoring_address: cfg.monitoring_address }, () => startMonitor({ ...splitHostPort(cfg.monitoring_address!), routes: tpRoutes(tp), registry: tp.metrics.registry }));
+        const monitor = cfg.monitoring_address === undefined ? undefined : await listenKeyed({ monitoring_address: cfg.monitoring_address }, () => startMonitor({ ...splitHostPort(cfg.monitoring_address!), routes: tpRoutes(tp), registry: tp.metrics.registry , dashboard: 'template-provider' }));
         const where = `${cfg.listen_address.replace(/:\d+$/, '')}:${tp.port}`;
         const security = cfg.plaintext ? 'plaintext' : `noise, authority ${cfg.authority_public_key}`;
-        process.stderr.write(`sv2 template-provider: listening on ${where} (${security}), backend ${backend.kind}${monitor ? `, monitoring on ${monitor.url}` : ''}\n`);
+        process.stderr.write(`sv2 template-provider: listening on ${where} (${security}), backend ${backend.kind}${monitor ? `, monitoring on ${monitor.url} (dashboard at ${monitor.url}/)` : ''}\n`);
         return {
           async close() {
             await monitor?.close();

@@ -16,10 +16,10 @@ export function registerTranslatorCommand(program: Command): void {
         const logger = roleLogger('translator', opts, { log_file: settings.logFile, log_level: settings.logLevel, log_format: settings.logFormat });
         const translator = await listenKeyed({ downstream_port: `${settings.downstreamAddress}:${settings.downstreamPort}` }, () => startTranslator({ settings, logger }));
         const monitor =
-          settings.monitoringAddress === null ? undefined : await listenKeyed({ monitoring_address: `${settings.monitoringAddress.host}:${settings.monitoringAddress.port}` }, () => startMonitor({ ...settings.monitoringAddress!, routes: translator.routes, registry: translator.registry }));
+          settings.monitoringAddress === null ? undefined : await listenKeyed({ monitoring_address: `${settings.monitoringAddress.host}:${settings.monitoringAddress.port}` }, () => startMonitor({ ...settings.monitoringAddress!, routes: translator.routes, registry: translator.registry, dashboard: 'translator' }));
         process.stderr.write(
           `sv2 translator: Sv1 miners on ${settings.downstreamAddress}:${translator.sv1Port}, ${settings.aggregateChannels ? 'aggregated' : 'non-aggregated'}, ` +
-            `upstream ${settings.upstreams.map((u) => `${u.host}:${u.port}`).join(', then ')}${monitor ? `, monitoring on ${monitor.url}` : ''}\n`,
+            `upstream ${settings.upstreams.map((u) => `${u.host}:${u.port}`).join(', then ')}${monitor ? `, monitoring on ${monitor.url} (dashboard at ${monitor.url}/)` : ''}\n`,
         );
         return {
           async close() {

@@ -1,5 +1,6 @@
 import type { Pool } from '../roles/pool/pool.js';
-import { poolChannels, poolClient, poolClients, poolGlobal } from './pool-views.js';
+import { historyRoute } from './history-route.js';
+import { poolBlocks, poolChannels, poolClient, poolClients, poolGlobal } from './pool-views.js';
 import type { RouteHandler } from './server.js';
 
 /** The pool's JSON API on SRI's paths. */
@@ -10,5 +11,7 @@ export function poolRoutes(pool: Pool): Record<string, RouteHandler> {
     '/api/v1/server/channels': () => poolChannels(pool),
     '/api/v1/clients': () => poolClients(pool),
     '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? poolClient(pool, Number(id)) : undefined),
+    '/api/v1/blocks': ({ limit }) => poolBlocks(pool, limit),
+    '/api/v1/history': historyRoute(pool.history.sink, pool.now),
   };
 }

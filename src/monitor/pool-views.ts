@@ -3,6 +3,7 @@
  * connections from the downstream server, channels and share counts from the channel manager.
  */
 import { hashToDisplay } from '../bitcoin/bytes.js';
+import { difficultyFromTarget } from '../bitcoin/target.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
 import type { ChannelManager } from '../roles/pool/channel-manager.js';
 import type { Pool } from '../roles/pool/pool.js';
@@ -12,6 +13,7 @@ type Channel = ReturnType<ChannelManager['channelsOf']>[number];
 export function poolGlobal(pool: Pool) {
   const tip = pool.manager.chainTip;
   const totals = pool.manager.totals();
+  const a = pool.activity;
   return {
     uptime_secs: Math.round((pool.now() - pool.startedAt) / 1000),
     connections: pool.downstreams.size,
@@ -22,6 +24,17 @@ export function poolGlobal(pool: Pool) {
     ...blockVerdicts(pool),
     estimated_hashrate: pool.hashrateNow(),
     prev_hash: tip === null ? null : hashToDisplay(tip.prevHash),
+    // beyond SRI's shape, for the dashboard
+    best_share_difficulty: totals.bestDifficulty,
+    rejected_by_reason: Object.fromEntries(totals.rejected),
+    blocks_recorded: pool.store.blockCount(),
+    tip_height: a.tipHeight,
+    network_difficulty: tip === null ? null : difficultyFromTarget(tip.networkTarget),
+    template_source: templateSource(pool),
+    templates_received: a.templatesReceived,
+    last_template_at: a.lastTemplateAt,
+    history_interval_secs: pool.history.intervalMs / 1000,
+    now: pool.now(),
   };
 }
 
@@ -29,6 +42,35 @@ export function poolGlobal(pool: Pool) {
 function blockVerdicts(pool: Pool) {
   const b = pool.blocks();
   return { blocks_accepted: b.accepted, blocks_rejected: b.rejected, blocks_stale: b.stale, blocks_pending: b.pending };
+}
+
+/** Where templates come from, without credentials. */
+function templateSource(pool: Pool): string {
+  const t = pool.config.template_provider_type;
+  if ('Sv2Tp' in t) return `Template Provider ${t.Sv2Tp.address}`;
+  if ('Embedded' in t) return 'embedded regtest chain';
+  try {
+    return `bitcoind RPC ${new URL(t.BitcoinCoreRpc.url).host}`;
+  } catch {
+    return 'bitcoind RPC';
+  }
+}
+
+/** Blocks found, newest first; `depth` counts the tip's confirmations of an accepted block. */
+export function poolBlocks(pool: Pool, limitRaw: string | undefined) {
+  const n = Number(limitRaw ?? 50);
+  const limit = Number.isInteger(n) && n >= 1 ? Math.min(n, 500) : 50;
+  const tip = pool.activity.tipHeight;
+  return pool.store.recentBlocks(limit).map((b) => ({
+    time_ms: b.timeMs,
+    height: b.height,
+    hash: b.blockHash,
+    user_identity: b.userIdentity,
+    channel_id: b.channelId,
+    status: b.status,
+    reject_reason: b.rejectReason,
+    confirmations: b.status === 'accepted' && b.height !== null && tip !== null && tip >= b.height ? tip - b.height + 1 : 0,
+  }));
 }
 
 export function poolClients(pool: Pool) {
@@ -39,24 +81,35 @@ export function poolClient(pool: Pool, id: number) {
   const d = pool.downstreams.get(id);
   if (d === undefined) return undefined;
   const totals = pool.manager.connectionTotals(id);
+  const channels = pool.manager.channelsOf(d.id).map((ch) => channelView(pool, d.id, ch));
   return {
     id: d.id,
     address: d.peer,
     vendor: d.setup?.vendor ?? null,
+    hardware_version: d.setup?.hardwareVersion ?? null,
+    firmware: d.setup?.firmware ?? null,
+    device_id: d.setup?.deviceId ?? null,
     flags: d.setup?.flags ?? null,
     extensions: d.state?.extensions ?? [],
     connected_secs: Math.round((pool.now() - d.connectedAt) / 1000),
     shares_accepted: totals?.accepted ?? 0,
     shares_rejected: totals === undefined ? 0 : rejectedTotal(totals),
-    channels: pool.manager.channelsOf(d.id).map(channelView),
+    rejected_by_reason: totals === undefined ? {} : Object.fromEntries(totals.rejected),
+    best_share_difficulty: totals?.bestDifficulty ?? 0,
+    blocks_found: totals?.blocksFound ?? 0,
+    hashrate: channels.reduce((sum, ch) => sum + ch.hashrate, 0),
+    last_share_at: channels.reduce<number | null>((last, ch) => (ch.last_share_at !== null && (last === null || ch.last_share_at > last) ? ch.last_share_at : last), null),
+    channels,
   };
 }
 
 export function poolChannels(pool: Pool) {
-  return pool.manager.connectionIds().flatMap((id) => pool.manager.channelsOf(id).map((ch) => ({ client_id: id, ...channelView(ch) })));
+  return pool.manager.connectionIds().flatMap((id) => pool.manager.channelsOf(id).map((ch) => ({ client_id: id, ...channelView(pool, id, ch) })));
 }
 
-function channelView(ch: Channel) {
+function channelView(pool: Pool, connId: number, ch: Channel) {
+  const now = pool.now();
+  const a = pool.activity.channel(connId, ch.channelId, now);
   return {
     channel_id: ch.channelId,
     kind: ch.kind,
@@ -69,5 +122,8 @@ function channelView(ch: Channel) {
     best_share_difficulty: ch.accounting.bestDifficulty,
     blocks_found: ch.accounting.blocksFound,
     rejected: Object.fromEntries(ch.accounting.rejected),
+    /** Measured from accepted shares (ten-minute window); nominal_hashrate is vardiff's estimate. */
+    hashrate: a.meter.hashrate(now) ?? 0,
+    last_share_at: a.lastShareAt,
   };
 }

@@ -2,6 +2,7 @@ import { ListenError } from '../net/errors.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { dashboardAssets, type Asset, type DashboardRole } from './dashboard.js';
 
 /** A JSON route: returns the body, or undefined for 404. `params` holds the `{name}` segments of the path and the query parameters. */
 export type RouteHandler = (params: Record<string, string>) => unknown;
@@ -13,11 +14,18 @@ export interface MonitorOptions {
   routes: Record<string, RouteHandler>;
   /** Served as Prometheus text at /metrics. */
   registry?: Registry;
+  /** Serve this role's web dashboard at `/` (its files under /dashboard/ and /vendor/). */
+  dashboard?: DashboardRole;
 }
+
+/** The page may load only what this server serves. */
+const PAGE_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
 export interface MonitorServer {
   readonly port: number;
   readonly url: string;
+  /** The dashboard's address, when this server has one. */
+  readonly dashboardUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -28,7 +36,11 @@ interface CompiledRoute {
 
 /** The HTTP JSON API and Prometheus endpoint every role exposes (SRI's paths). Read-only: GET only. */
 export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer> {
-  const routes: CompiledRoute[] = Object.entries(opts.routes).map(([p, handler]) => ({ parts: p.split('/'), handler }));
+  // A dashboard asks which other dashboards to link (the local stack answers with all of them).
+  const given = opts.dashboard === undefined || '/api/v1/dashboards' in opts.routes ? opts.routes : { ...opts.routes, '/api/v1/dashboards': () => [] };
+  const routes: CompiledRoute[] = Object.entries(given).map(([p, handler]) => ({ parts: p.split('/'), handler }));
+  // Read once at start: a missing file fails here, not on the first visit.
+  const assets: Map<string, Asset> = opts.dashboard === undefined ? new Map() : dashboardAssets(opts.dashboard);
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -45,6 +57,12 @@ export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer>
         },
         (e: unknown) => send(500, { error: String(e) }),
       );
+      return;
+    }
+    const asset = assets.get(path);
+    if (asset !== undefined) {
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-security-policy': PAGE_POLICY });
+      res.end(asset.body);
       return;
     }
     const parts = path.split('/');
@@ -67,9 +85,11 @@ export async function startMonitor(opts: MonitorOptions): Promise<MonitorServer>
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   return {
     port,
-    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    url,
+    dashboardUrl: opts.dashboard === undefined ? undefined : `${url}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

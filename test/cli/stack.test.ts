@@ -22,7 +22,9 @@ describe('the local stack, end to end', () => {
     );
     const run = async (blocks: RegExp): Promise<{ summary: StackSummary; output: string }> => {
       const stack = spawnRole(['stack', '--config', config], {}, 'stdout');
-      await stack.waitFor(/pool API \+ \/metrics\s+(\S+)/, 60_000);
+      const [, dashboard] = await stack.waitFor(/pool dashboard\s+(\S+)/, 60_000);
+      // The printed address serves the pool's page.
+      expect(await (await fetch(dashboard!)).text()).toContain('data-role="pool"');
       // Non-TTY output: a status line with the chain's progress.
       await stack.waitFor(blocks, 120_000);
       // On a loaded machine blocks can come before a miner's first acknowledged share: wait for both miners'.

@@ -34,4 +34,32 @@ describe('monitor server', () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toContain('sv2_test_shares_total 3');
   });
+
+  it('serves a dashboard only when asked: the page for its role, the libraries, and no other file', async () => {
+    expect((await fetch(`${server.url}/`)).status).toBe(404);
+    expect(server.dashboardUrl).toBeUndefined();
+    const withPage = await startMonitor({ host: '127.0.0.1', port: 0, routes: {}, dashboard: 'translator' });
+    try {
+      expect(withPage.dashboardUrl).toBe(`${withPage.url}/`);
+      const page = await fetch(withPage.dashboardUrl!);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      const text = await page.text();
+      expect(text).toContain('data-role="translator"');
+      let total = 0;
+      for (const asset of ['/dashboard/app.js', '/dashboard/translator.js', '/dashboard/style.css', '/vendor/uplot.js', '/vendor/preact.js', '/vendor/preact-hooks.js', '/vendor/htm.js']) {
+        const res = await fetch(`${withPage.url}${asset}`);
+        expect(res.status, asset).toBe(200);
+        expect(res.headers.get('content-type'), asset).toMatch(asset.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+        total += (await res.arrayBuffer()).byteLength;
+      }
+      // The page's files and libraries stay small.
+      expect(total).toBeLessThan(300_000);
+      expect((await fetch(`${withPage.url}/dashboard/../server.ts`)).status).toBe(404);
+      expect((await fetch(`${withPage.url}/vendor/nope.js`)).status).toBe(404);
+      expect(await (await fetch(`${withPage.url}/api/v1/dashboards`)).json()).toEqual([]);
+    } finally {
+      await withPage.close();
+    }
+  });
 });

@@ -2,11 +2,12 @@
 import type { AuthorityKeyPair } from '../../src/noise/authority-key.js';
 import type { RunningNode } from '../../src/roles/common/embedded-node.js';
 import type { Miner, MinerEvents } from '../../src/roles/miner/miner.js';
+import type { PoolOptions } from '../../src/roles/pool/pool.js';
 import { startTestPool, type TestPool } from './pool.js';
 
-/** A pool on 127.0.0.1 (port 0) with its own embedded regtest chain, asking for 300 shares a minute; `env` and `base` add config keys. */
-export function startPool(authority: AuthorityKeyPair, env: Record<string, string> = {}, base?: Record<string, unknown>): Promise<TestPool> {
-  return startTestPool(authority, { POOL__SHARES_PER_MINUTE: '300', ...env }, base);
+/** A pool on 127.0.0.1 (port 0) with its own embedded regtest chain, asking for 300 shares a minute; `env` and `base` add config keys, `options` pool options. */
+export function startPool(authority: AuthorityKeyPair, env: Record<string, string> = {}, base?: Record<string, unknown>, options: Omit<PoolOptions, 'config' | 'feed'> = {}): Promise<TestPool> {
+  return startTestPool(authority, { POOL__SHARES_PER_MINUTE: '300', ...env }, base, options);
 }
 
 /**

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/roles/common/logger.js';
 import type { TemplateFeed } from '../../src/roles/common/template-feed.js';
 import { loadPoolConfig, type PoolConfig } from '../../src/roles/pool/config.js';
 import { templateFeedFor } from '../../src/roles/pool/feeds.js';
-import { Pool } from '../../src/roles/pool/pool.js';
+import { Pool, type PoolOptions } from '../../src/roles/pool/pool.js';
 import { tempPath } from './temp.js';
 
 /** The POOL__ environment of a test pool signed by `authority` and paying a regtest address; `env` adds or overrides keys. */
@@ -34,11 +34,16 @@ export interface TestPool {
   close(): Promise<void>;
 }
 
-/** A pool in this process on its own embedded regtest chain; `env` and `base` add config keys. */
-export async function startTestPool(authority: AuthorityKeyPair, env: Record<string, string> = {}, base?: Record<string, unknown>): Promise<TestPool> {
+/** A pool in this process on its own embedded regtest chain; `env` and `base` add config keys, `options` pool options. */
+export async function startTestPool(
+  authority: AuthorityKeyPair,
+  env: Record<string, string> = {},
+  base?: Record<string, unknown>,
+  options: Omit<PoolOptions, 'config' | 'feed'> = {},
+): Promise<TestPool> {
   const config = loadPoolConfig(undefined, testPoolEnv(authority, env, base?.template_provider_type !== undefined), base);
   const { feed, node } = await templateFeedFor(config, silentLogger());
   if (node === undefined) throw new Error('startTestPool runs the embedded chain: use testPoolEnv for another template source');
-  const pool = await Pool.start({ config, feed });
+  const pool = await Pool.start({ ...options, config, feed });
   return { pool, config, feed, node, url: `stratum2+tcp://127.0.0.1:${pool.port}/${authority.publicKey.toString()}`, close: () => pool.close() };
 }

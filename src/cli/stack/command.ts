@@ -19,7 +19,8 @@ export function registerStackCommand(program: Command): void {
         // Without a terminal there is no view to show warnings under: they go to standard error.
         const stack = await startStack(cfg, process.stdout.isTTY ? {} : { onWarning: (line) => process.stderr.write(`${line}\n`) });
         for (const e of stack.endpoints) process.stdout.write(`  ${e.name.padEnd(32)} ${e.value}\n`);
-        for (const m of stack.monitors) process.stdout.write(`  ${`${m.name} API + /metrics`.padEnd(32)} ${m.url}/api/v1/global\n`);
+        for (const m of stack.monitors) process.stdout.write(`  ${`${m.name} dashboard`.padEnd(32)} ${m.dashboard ?? `${m.url}/api/v1/global`}\n`);
+        process.stdout.write(`  ${''.padEnd(32)} (each also serves /api/v1/* and /metrics)\n`);
         process.stdout.write('\n');
         const view = new LiveView(process.stdout);
         const timer = setInterval(() => view.draw(renderView(stack)), cfg.view_interval_secs * 1000);

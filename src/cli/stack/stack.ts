@@ -47,7 +47,8 @@ export interface Stack {
   readonly translator: RunningTranslator;
   readonly sv2Miner: Miner | undefined;
   readonly sv1Miner: Miner | undefined;
-  readonly monitors: { name: string; url: string }[];
+  /** Each role's monitoring server: `url` serves /api/v1/* and /metrics, `dashboard` the web page. */
+  readonly monitors: { name: string; url: string; dashboard: string | undefined }[];
   readonly endpoints: { name: string; value: string }[];
   readonly logs: StackLogs;
   /** Blocks the chain accepted since this run started. */
@@ -108,9 +109,9 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
   const monitorPort = (i: number): number => (cfg.monitoring_port === 0 ? 0 : cfg.monitoring_port + i);
   const minerThreads = cfg.sv2_miner_threads + cfg.sv1_miner_threads;
   const closers: (() => Promise<unknown>)[] = [];
-  const monitors: { name: string; url: string }[] = [];
+  const monitors: { name: string; url: string; dashboard: string | undefined }[] = [];
   const addMonitor = (m: MonitorServer, name: string): void => {
-    monitors.push({ name, url: m.url });
+    monitors.push({ name, url: m.url, dashboard: m.dashboardUrl });
     closers.push(() => m.close());
   };
   const closeAll = async (): Promise<void> => {
@@ -188,11 +189,13 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
     closers.push(() => translator.close());
 
     // 4. Monitoring: pool, translator, template provider.
+    // Each page links the others: read when asked, so the list is complete once all three listen.
+    const linked = <T extends object>(routes: T) => ({ ...routes, '/api/v1/dashboards': () => monitors.map((m) => ({ name: m.name, url: m.dashboard })) });
     const monitorOn = (i: number, make: () => Promise<MonitorServer>): Promise<MonitorServer> =>
       listenKeyed({ monitoring_port: `${host}:${monitorPort(i)}` }, make);
-    addMonitor(await monitorOn(0, () => startMonitor({ host, port: monitorPort(0), routes: poolRoutes(pool), registry: pool.metrics.registry })), 'pool');
-    addMonitor(await monitorOn(1, () => startMonitor({ host, port: monitorPort(1), routes: translator.routes, registry: translator.registry })), 'translator');
-    addMonitor(await monitorOn(2, () => startMonitor({ host, port: monitorPort(2), routes: tpRoutes(tp), registry: tp.metrics.registry })), 'template-provider');
+    addMonitor(await monitorOn(0, () => startMonitor({ host, port: monitorPort(0), routes: linked(poolRoutes(pool)), registry: pool.metrics.registry, dashboard: 'pool' })), 'pool');
+    addMonitor(await monitorOn(1, () => startMonitor({ host, port: monitorPort(1), routes: linked(translator.routes), registry: translator.registry, dashboard: 'translator' })), 'translator');
+    addMonitor(await monitorOn(2, () => startMonitor({ host, port: monitorPort(2), routes: linked(tpRoutes(tp)), registry: tp.metrics.registry, dashboard: 'template-provider' })), 'template-provider');
 
     // 5. Miners.
     const sv2Miner =

@@ -26,6 +26,9 @@ import { HashrateMeter } from '../../channels/hashrate.js';
 import { PoolMetrics } from './metrics.js';
 import { ShareStore } from './share-store.js';
 import type { TemplateFeed } from '../common/template-feed.js';
+import { HistoryRecorder } from '../common/history.js';
+import { rejectedTotal } from '../../channels/share-accounting.js';
+import { PoolActivity } from './activity.js';
 
 export interface PoolOptions {
   config: PoolConfig;
@@ -36,6 +39,8 @@ export interface PoolOptions {
   now?: () => number;
   /** A miner that has not sent SetupConnection by then is dropped (default 10 s). */
   setupTimeoutMs?: number;
+  /** Dashboard history points are this far apart (default a minute; tests shorten it). */
+  historyIntervalMs?: number;
 }
 
 /** What the pool keeps of a downstream beyond what the server and the channel manager keep. */
@@ -52,6 +57,10 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   readonly metrics: PoolMetrics;
   readonly store: ShareStore;
   readonly manager: ChannelManager;
+  /** Per-channel hashrate and last share, template heights: for the dashboard. */
+  readonly activity = new PoolActivity();
+  /** Per-minute points for the dashboard's charts, kept in the accounting database. */
+  readonly history: HistoryRecorder;
   readonly startedAt: number;
   readonly now: () => number;
   private readonly log: Logger;
@@ -96,7 +105,10 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         },
         channelOpened: (connId, ch) =>
           this.log.info({ client: connId, channel: ch.channelId, kind: ch.kind, user: ch.userIdentity, difficulty: Number(ch.difficulty.toPrecision(4)) }, 'channel opened'),
-        channelClosed: (connId, ch, reason) => this.log.info({ client: connId, channel: ch.channelId, user: ch.userIdentity, reason }, 'channel closed'),
+        channelClosed: (connId, ch, reason) => {
+          this.activity.closeChannel(connId, ch.channelId);
+          this.log.info({ client: connId, channel: ch.channelId, user: ch.userIdentity, reason }, 'channel closed');
+        },
       },
     );
     this.metrics = new PoolMetrics({
@@ -105,6 +117,14 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       shares: () => this.manager.totals(),
       hashrate: () => this.hashrateNow(),
     });
+    this.history = new HistoryRecorder(
+      () => {
+        const t = this.manager.totals();
+        return { hashrate: this.hashrateNow(), accepted: t.accepted, rejected: rejectedTotal(t), blocks: t.blocksFound, connections: this.server?.size ?? 0, channels: this.manager.channelCount };
+      },
+      this.store,
+      { now: this.now, ...(opts.historyIntervalMs !== undefined && { intervalMs: opts.historyIntervalMs }) },
+    );
   }
 
   /** Starts every part; resolves when the pool listens and has its first template. */
@@ -129,6 +149,10 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     return this.server?.ports[1];
   }
 
+  get config(): PoolConfig {
+    return this.opts.config;
+  }
+
   /** Connected downstreams, for the monitoring views. */
   get downstreams(): DownstreamServer<PoolPeer> {
     return this.server!;
@@ -145,8 +169,12 @@ export class Pool implements DownstreamHandler<PoolPeer> {
 
     await this.opts.feed.start(this.manager.coinbaseOutputSize, {
       lateVerdict: (hash, o) => this.onLateVerdict(hash, o),
-      newTemplate: (m) => this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update'),
+      newTemplate: (m) => {
+        this.activity.onTemplate(m, this.now());
+        this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update');
+      },
       setNewPrevHash: (m) => {
+        this.activity.onPrevHash(m);
         this.confirmIfOurs(hashToDisplay(m.prevHash));
         this.onTemplate(() => this.manager.onSetNewPrevHash(m), 'prev-hash');
       },
@@ -160,6 +188,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     );
     this.timer = setInterval(() => this.tick(), cfg.vardiff_interval_secs * 1000);
     this.timer.unref();
+    this.history.start();
     for (const w of cfg.warnings ?? []) this.log.warn(w);
     this.log.info({ port: this.port, plaintextPort: this.plaintextPort }, 'pool listening');
   }
@@ -210,6 +239,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
 
   /** DownstreamHandler: its channels and extranonce prefixes are freed. */
   onClose(d: Downstream<PoolPeer>): void {
+    this.activity.closeConnection(d.id);
     this.manager.removeConnection(d.id);
   }
 
@@ -233,6 +263,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     const now = this.now();
     this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty });
     this.hashrate.record(c.difficulty, now);
+    this.activity.onShare(c.connectionId, c.channelId, c.difficulty, now);
     this.scheduleFlush();
   }
 
@@ -245,7 +276,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.store.recordBlock({
       timeMs: this.now(),
       blockHash,
-      height: null,
+      height: this.activity.heightOf(c.block.templateId),
       templateId: String(c.block.templateId),
       userIdentity: c.userIdentity,
       channelId: c.channelId,
@@ -352,6 +383,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
+    this.history.stop();
     this.log.info({ connections: this.server?.size ?? 0 }, 'pool stopping');
     await this.server?.close('pool shutting down');
     await Promise.all([...this.pendingBlocks, this.opts.feed.close()]);

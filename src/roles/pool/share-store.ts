@@ -2,6 +2,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
+import type { HistoryPoint, HistorySink } from '../common/history.js';
+
+/** Dashboard history kept in the database: a week of minutes. */
+const HISTORY_KEEP_MS = 7 * 24 * 60 * 60_000;
 
 /** An accepted share, as the miner will be told it was accepted. */
 export interface AcceptedShare {
@@ -38,11 +42,14 @@ export interface FoundBlock {
  * acknowledged share is on disk even if the process is killed the next instant. A committed
  * WAL transaction survives a process crash without an fsync (synchronous=NORMAL).
  */
-export class ShareStore {
+export class ShareStore implements HistorySink {
   private readonly db: Db;
   private readonly insertShare: Statement;
   private readonly insertBlock: Statement;
   private readonly setBlockStatus: Statement;
+  private readonly insertHistory: Statement;
+  private readonly pruneHistory: Statement;
+  private readonly selectHistory: Statement;
   private pending: AcceptedShare[] = [];
   private readonly commit: (shares: AcceptedShare[]) => void;
 
@@ -75,6 +82,15 @@ export class ShareStore {
         status TEXT NOT NULL,
         reject_reason TEXT
       );
+      CREATE TABLE IF NOT EXISTS history (
+        t INTEGER PRIMARY KEY,
+        hashrate REAL NOT NULL,
+        accepted INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        blocks INTEGER NOT NULL,
+        connections INTEGER NOT NULL,
+        channels INTEGER NOT NULL
+      );
     `);
     this.insertShare = this.db.prepare(
       'INSERT INTO shares (time_ms, user_identity, worker, connection_id, channel_id, sequence_number, job_id, difficulty) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -83,6 +99,11 @@ export class ShareStore {
       'INSERT OR IGNORE INTO blocks (time_ms, block_hash, height, template_id, user_identity, channel_id, status, reject_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.setBlockStatus = this.db.prepare('UPDATE blocks SET status = ?, reject_reason = ? WHERE block_hash = ?');
+    this.insertHistory = this.db.prepare(
+      'INSERT OR REPLACE INTO history (t, hashrate, accepted, rejected, blocks, connections, channels) VALUES (@t, @hashrate, @accepted, @rejected, @blocks, @connections, @channels)',
+    );
+    this.pruneHistory = this.db.prepare('DELETE FROM history WHERE t < ?');
+    this.selectHistory = this.db.prepare('SELECT t, hashrate, accepted, rejected, blocks, connections, channels FROM history WHERE t >= ? ORDER BY t');
     this.commit = this.db.transaction((shares: AcceptedShare[]) => {
       for (const s of shares) {
         this.insertShare.run(s.timeMs, s.userIdentity, s.worker ?? null, s.connectionId, s.channelId, s.sequenceNumber, s.jobId, s.difficulty);
@@ -140,6 +161,29 @@ export class ShareStore {
         'SELECT time_ms AS timeMs, block_hash AS blockHash, height, template_id AS templateId, user_identity AS userIdentity, channel_id AS channelId, status, reject_reason AS rejectReason FROM blocks ORDER BY id',
       )
       .all() as FoundBlock[];
+  }
+
+  /** One dashboard history point (a minute), committed at once; points older than a week go. */
+  appendHistory(p: HistoryPoint): void {
+    this.insertHistory.run(p);
+    this.pruneHistory.run(p.t - HISTORY_KEEP_MS);
+  }
+
+  history(sinceMs: number): HistoryPoint[] {
+    return this.selectHistory.all(sinceMs) as HistoryPoint[];
+  }
+
+  /** The latest blocks found, newest first. */
+  recentBlocks(limit: number): FoundBlock[] {
+    return this.db
+      .prepare(
+        'SELECT time_ms AS timeMs, block_hash AS blockHash, height, template_id AS templateId, user_identity AS userIdentity, channel_id AS channelId, status, reject_reason AS rejectReason FROM blocks ORDER BY id DESC LIMIT ?',
+      )
+      .all(limit) as FoundBlock[];
+  }
+
+  blockCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM blocks').get() as { n: number }).n;
   }
 
   close(): void {

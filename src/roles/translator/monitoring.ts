@@ -7,6 +7,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { roleRegistry } from '../common/metrics.js';
+import { historyView, type HistoryReading, type HistorySink } from '../common/history.js';
 import { bytesToHex, targetToDifficulty } from '../../sv1/index.js';
 import type { Sv1Server } from '../../net/sv1-server.js';
 import type { UpstreamChannel } from './channel.js';
@@ -86,6 +87,16 @@ export interface TranslatorMonitoringSource {
   startedAt: number;
   perClientMetrics: boolean;
   now?: () => number;
+  /** Per-minute points for the dashboard's chart (in memory). */
+  history?: HistorySink;
+}
+
+/** What a history point of the translator is made of. */
+export function historyReading(core: TranslatorCore, now: number): HistoryReading {
+  const t = core.totals;
+  let rejected = 0;
+  for (const n of Object.values(t.sharesRejected)) rejected += n ?? 0;
+  return { hashrate: totalHashrate(core, now), accepted: t.sharesAccepted, rejected, blocks: t.blocksFound, connections: core.minerCount, channels: [...core.upstreamChannels].length };
 }
 
 function totalHashrate(core: TranslatorCore, now: number): number {
@@ -116,6 +127,7 @@ export function monitoringRoutes(src: TranslatorMonitoringSource): Record<string
       };
     },
     '/api/v1/server': server,
+    ...(src.history !== undefined && { '/api/v1/history': ({ minutes }: Record<string, string>) => historyView(src.history!, minutes, now()) }),
     '/api/v1/server/channels': (params) => {
       const { offset, limit } = page(params);
       const list = channels();

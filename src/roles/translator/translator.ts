@@ -11,7 +11,8 @@ import { silentLogger } from '../common/logger.js';
 import type { TranslatorSettings } from './config.js';
 import { sv2Connector } from './connect.js';
 import { TranslatorCore } from './core.js';
-import { monitoringRegistry, monitoringRoutes } from './monitoring.js';
+import { historyReading, monitoringRegistry, monitoringRoutes } from './monitoring.js';
+import { HistoryRecorder, MemoryHistory } from '../common/history.js';
 import type { MonitoringRoute } from './monitoring.js';
 import { UpstreamManager } from './upstream-manager.js';
 import type { BackoffOptions, UpstreamConnector } from './upstream-manager.js';
@@ -80,7 +81,10 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
   const ticker = setInterval(() => core.tick(), options.tickMs ?? 1_000);
   ticker.unref();
 
-  const source = { core, upstreams, sv1, extranonce2Size: settings.extranonce2Size, startedAt, perClientMetrics: settings.perClientMetrics };
+  // A day of minutes in memory for the dashboard's chart.
+  const history = new HistoryRecorder(() => historyReading(core, Date.now()), new MemoryHistory(24 * 60));
+  history.start();
+  const source = { core, upstreams, sv1, extranonce2Size: settings.extranonce2Size, startedAt, perClientMetrics: settings.perClientMetrics, history: history.sink };
   const running: RunningTranslator = {
     core,
     upstreams,
@@ -90,6 +94,7 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
     registry: monitoringRegistry(source),
     async close() {
       clearInterval(ticker);
+      history.stop();
       await sv1.close();
       await upstreams!.stop();
     },

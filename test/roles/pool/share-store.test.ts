@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ShareStore } from '../../../src/roles/pool/share-store.js';
+import { tempPath } from '../../support/temp.js';
 
 const share = (seq: number, user = 'alice') => ({
   timeMs: 1_700_000_000_000 + seq, userIdentity: user, connectionId: 1, channelId: 2, sequenceNumber: seq, jobId: 3, difficulty: 0.5,
@@ -34,5 +35,23 @@ describe('ShareStore', () => {
     s.updateBlock('ab', 'rejected', 'high-hash');
     expect(s.blocks()).toEqual([{ timeMs: 1, blockHash: 'ab', height: 5, templateId: '9', userIdentity: 'alice', channelId: 2, status: 'rejected', rejectReason: 'high-hash' }]);
     s.close();
+  });
+});
+
+describe('ShareStore history (the dashboard charts)', () => {
+  it('keeps points across a reopen and drops those older than a week', () => {
+    const file = tempPath('history.sqlite');
+    const week = 7 * 24 * 60 * 60_000;
+    const p = (t: number, accepted: number) => ({ t, hashrate: 1.5e9, accepted, rejected: 1, blocks: 0, connections: 2, channels: 3 });
+    const a = new ShareStore(file);
+    a.appendHistory(p(1_000, 5));
+    a.appendHistory(p(61_000, 7));
+    a.close();
+    const b = new ShareStore(file);
+    expect(b.history(0)).toEqual([p(1_000, 5), p(61_000, 7)]);
+    expect(b.history(2_000)).toEqual([p(61_000, 7)]);
+    b.appendHistory(p(61_000 + week, 9));
+    expect(b.history(0).map((x) => x.t)).toEqual([61_000, 61_000 + week]);
+    b.close();
   });
 });
