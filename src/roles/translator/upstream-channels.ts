@@ -16,7 +16,7 @@ import type { Sv2ShareFields } from '../../sv1/index.js';
 import { UpstreamChannel } from './channel.js';
 import type { PendingShare } from './channel.js';
 import type { MinerSession } from './miner.js';
-import type { UpstreamAction, UpstreamLink } from './upstream.js';
+import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
 
 /** Bytes of every upstream channel's extranonce the translator keeps for extranonce1: 65 536 miners per channel. */
 export const EXTRANONCE1_SIZE = 2;

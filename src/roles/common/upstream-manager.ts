@@ -1,16 +1,14 @@
 /**
- * Keeps the translator connected to a pool: the configured upstreams in order, the next one when
- * the current one is lost or refuses us, and after a whole round of failures a pause that doubles
- * up to a ceiling before starting again from the first (preferred) upstream. Sv2 `Reconnect` is
- * honoured by connecting to the host/port it names with the same authority key. Miners are never
- * disconnected for any of this: the core keeps them on keep-alive jobs meanwhile.
+ * Keeps a role (translator, proxy) connected to a pool: the configured upstreams in order, the
+ * next one when the current one is lost or refuses us, and after a whole round of failures a pause
+ * that doubles up to a ceiling before starting again from the first (preferred) upstream. Sv2
+ * `Reconnect` is honoured by connecting to the host/port it names with the same authority key.
+ * Devices are never disconnected for any of this: the role keeps them working meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AnyMessage } from '../../messages/index.js';
-import type { UpstreamEndpoint } from './config.js';
-import type { TranslatorCore } from './core.js';
-import type { UpstreamAction, UpstreamLink } from './upstream.js';
+import type { UpstreamAction, UpstreamEndpoint, UpstreamLink } from './upstream.js';
 
 /** A set-up pool connection (handshake and SetupConnection.Success done). */
 export interface UpstreamConnection extends UpstreamLink {
@@ -25,10 +23,20 @@ export interface UpstreamConnection extends UpstreamLink {
  */
 export type UpstreamConnector = (endpoint: UpstreamEndpoint, onMessage: (message: AnyMessage) => void) => Promise<UpstreamConnection>;
 
+/** The role's side: what the manager tells it about the connection. */
+export interface UpstreamClient {
+  /** a message from the pool after SetupConnection.Success */
+  upstreamMessage(message: AnyMessage): void;
+  upstreamConnected(link: UpstreamLink, userIdentity: string, label: string): void;
+  upstreamDisconnected(reason: string): void;
+  /** devices (miners) connected now: while any wait, the pause between rounds stays short */
+  readonly downstreamCount: number;
+}
+
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
-  /** The longest pause while miners are connected: every second without a pool is a second of their work refused. */
+  /** The longest pause while devices are connected: every second without a pool is a second of their work refused. */
   whileMinersWaitMs: number;
 }
 
@@ -63,7 +71,7 @@ export class UpstreamManager {
   constructor(
     private readonly endpoints: UpstreamEndpoint[],
     private readonly connect: UpstreamConnector,
-    private readonly core: TranslatorCore,
+    private readonly core: UpstreamClient,
     private readonly log: Logger,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
@@ -77,11 +85,11 @@ export class UpstreamManager {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    this.current?.close('translator shutting down');
+    this.current?.close('shutting down');
     await this.running;
   }
 
-  /** Reacts to what the core asks (Sv2 Reconnect, or this upstream cannot serve us). */
+  /** Reacts to what the role asks (Sv2 Reconnect, or this upstream cannot serve us). */
   act(action: UpstreamAction): void {
     if (this.current === null) return;
     this.pendingAction = action;
@@ -124,8 +132,8 @@ export class UpstreamManager {
         if (failedInRound >= this.endpoints.length) {
           failedInRound = 0;
           this.index = 0;
-          // A returning pool is found within a couple of seconds while miners wait; with none, back off further.
-          const wait = this.core.minerCount > 0 ? Math.min(delay, this.backoff.whileMinersWaitMs) : delay;
+          // A returning pool is found within a couple of seconds while devices wait; with none, back off further.
+          const wait = this.core.downstreamCount > 0 ? Math.min(delay, this.backoff.whileMinersWaitMs) : delay;
           this.log.info({ retryInMs: wait }, 'every upstream failed; waiting before the next round');
           if (!(await this.pause(wait))) return;
           delay = Math.min(delay * 2, this.backoff.maxMs);
@@ -133,7 +141,7 @@ export class UpstreamManager {
         continue;
       }
       if (this.stopped) {
-        connection.close('translator shutting down');
+        connection.close('shutting down');
         return;
       }
       delay = this.backoff.initialMs;
