@@ -48,6 +48,8 @@ export interface UpstreamStatus {
   /** index in the configured list of the upstream in use or being tried */
   index: number;
   connections: number;
+  /** moves back to the preferred upstream after it returned */
+  returns_to_preferred: number;
   failures: number;
   last_error: string | null;
 }
@@ -67,6 +69,9 @@ export class UpstreamManager {
   private connections = 0;
   private failures = 0;
   private lastError: string | null = null;
+  /** a set-up connection to the preferred upstream, waiting to replace the current one */
+  private adopted: UpstreamConnection | null = null;
+  private returns = 0;
 
   constructor(
     private readonly endpoints: UpstreamEndpoint[],
@@ -74,6 +79,11 @@ export class UpstreamManager {
     private readonly core: UpstreamClient,
     private readonly log: Logger,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    /**
+     * While on a fallback, try the first (preferred) upstream this often and move back to it once
+     * it answers SetupConnection (0: stay on the fallback until it is lost).
+     */
+    private readonly returnToPreferredMs = 0,
   ) {
     if (endpoints.length === 0) throw new RangeError('at least one upstream is needed');
   }
@@ -87,6 +97,7 @@ export class UpstreamManager {
     this.abort.abort();
     this.current?.close('shutting down');
     await this.running;
+    this.adopted?.close('shutting down');
   }
 
   /** Reacts to what the role asks (Sv2 Reconnect, or this upstream cannot serve us). */
@@ -99,6 +110,7 @@ export class UpstreamManager {
   status(): UpstreamStatus {
     return {
       connected: this.current !== null,
+      returns_to_preferred: this.returns,
       address: this.currentLabel,
       index: this.index,
       connections: this.connections,
@@ -118,8 +130,13 @@ export class UpstreamManager {
       const label = endpointLabel(endpoint);
       let connection: UpstreamConnection;
       try {
-        this.log.info({ upstream: label }, 'connecting to upstream');
-        connection = await this.connect(endpoint, (m) => this.core.upstreamMessage(m));
+        if (this.adopted !== null) {
+          connection = this.adopted;
+          this.adopted = null;
+        } else {
+          this.log.info({ upstream: label }, 'connecting to upstream');
+          connection = await this.connect(endpoint, (m) => this.deliver(connection, m));
+        }
       } catch (error) {
         if (this.stopped) return;
         this.failures++;
@@ -150,6 +167,7 @@ export class UpstreamManager {
       this.current = connection;
       this.currentLabel = label;
       this.core.upstreamConnected(connection, endpoint.userIdentity, label);
+      if (this.index !== 0 && this.returnToPreferredMs > 0 && !redirected) void this.watchPreferred(connection);
       const reason = await connection.closed;
       this.current = null;
       this.currentLabel = null;
@@ -157,12 +175,48 @@ export class UpstreamManager {
       const action = this.pendingAction;
       this.pendingAction = null;
       if (this.stopped) return;
-      if (action?.type === 'reconnect') {
+      if (this.adopted !== null) {
+        this.index = 0;
+        this.returns++;
+      } else if (action?.type === 'reconnect') {
         redirect = { ...endpoint, host: action.host ?? endpoint.host, port: action.port ?? endpoint.port };
       } else {
         this.lastError = `${label}: ${reason}`;
         this.index = (this.index + 1) % this.endpoints.length;
       }
+    }
+  }
+
+  /** Only the connection in use speaks to the role (a probe of the preferred upstream waits its turn). */
+  private deliver(connection: UpstreamConnection | undefined, m: AnyMessage): void {
+    if (connection === undefined || connection === this.current) this.core.upstreamMessage(m);
+  }
+
+  /**
+   * While `fallback` is in use, tries the preferred upstream every `returnToPreferredMs`; once one
+   * is set up, it replaces the fallback at once (the role sees a disconnect and a connect in the
+   * same turn, so devices wait only for the preferred upstream's first job).
+   */
+  private async watchPreferred(fallback: UpstreamConnection): Promise<void> {
+    const preferred = this.endpoints[0]!;
+    while (!this.stopped && this.current === fallback) {
+      if (!(await this.pause(this.returnToPreferredMs)) || this.current !== fallback) return;
+      let probe: UpstreamConnection;
+      try {
+        probe = await this.connect(preferred, (m) => {
+          if (probe !== undefined && probe === this.current) this.core.upstreamMessage(m);
+        });
+      } catch {
+        continue;
+      }
+      if (this.stopped || this.current !== fallback) {
+        probe.close('not needed any more');
+        return;
+      }
+      this.log.info({ upstream: endpointLabel(preferred) }, 'preferred upstream is back; moving to it');
+      this.adopted = probe;
+      fallback.close('preferred upstream is back');
+      return;
     }
   }
 

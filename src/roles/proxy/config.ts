@@ -62,6 +62,8 @@ export const proxyConfigSchema = z
     reconnect: z.boolean().optional(),
     /** SRI's old mining-proxy: a Template Provider for job declaration (the JD client's business) */
     tp_address: z.string().optional(),
+    /** while on a fallback upstream, try the first one this often and move back when it answers (0: stay) */
+    return_to_preferred_secs: z.number().min(0).default(30),
     monitoring_address: hostPort.optional(),
     max_frame_bytes: z.number().int().min(1024).max(16 << 20).default(1 << 20),
     log_file: z.string().min(1).optional(),
@@ -93,6 +95,7 @@ export interface ProxySettings {
   maxChannels: number;
   /** what the upstream channel announces while no device has a channel yet */
   expectedHashrate: number | null;
+  returnToPreferredMs: number;
   monitoringAddress: { host: string; port: number } | null;
   maxFrameBytes: number;
   limits: Pick<ProxyConfigFile, 'max_connections' | 'max_connections_per_ip' | 'max_handshakes_per_sec' | 'frame_timeout_secs' | 'max_send_buffer_bytes' | 'idle_timeout_secs'>;
@@ -140,6 +143,7 @@ export function resolveProxyConfig(c: ProxyConfigFile): ProxySettings {
     downstreamExtranonceSize: c.downstream_extranonce_size,
     maxChannels: c.max_channels,
     expectedHashrate: c.expected_total_downstream_hr ?? null,
+    returnToPreferredMs: c.return_to_preferred_secs * 1000,
     monitoringAddress: c.monitoring_address === undefined ? null : splitHostPort(c.monitoring_address),
     maxFrameBytes: c.max_frame_bytes,
     limits: {

@@ -152,7 +152,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
       this,
     );
     const connector = this.opts.connect ?? sv2Connector({ minVersion: s.minVersion, maxVersion: s.maxVersion, firmware: 'sv2 proxy', onWarning: (m) => this.log.warn(m) });
-    this.manager = new UpstreamManager(s.upstreams, connector, this, this.log.child({ component: 'upstream' }), this.opts.backoff);
+    this.manager = new UpstreamManager(s.upstreams, connector, this, this.log.child({ component: 'upstream' }), this.opts.backoff, s.returnToPreferredMs);
     this.manager.start();
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
     this.timer.unref();
