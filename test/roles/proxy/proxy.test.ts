@@ -4,6 +4,7 @@ import { AuthorityKeyPair } from '../../../src/noise/authority-key.js';
 import type { Proxy } from '../../../src/roles/proxy/proxy.js';
 import { startTestPool, type TestPool } from '../../support/pool.js';
 import { startTestProxy, type TestProxy } from '../../support/proxy.js';
+import { closedSocket, rawNoiseClient } from '../../support/net.js';
 import { grind, TestClient } from '../../support/sv2-test-client.js';
 
 /** A hard network target (shares are never blocks) and no transactions (no bootstrap mining). */
@@ -123,6 +124,38 @@ describe('proxy: devices → proxy → pool over real sockets', () => {
     await good.send('SubmitSharesStandard', { channelId: ch.channelId, sequenceNumber: 1, jobId: s.jobId, nonce: s.nonce, ntime: s.ntime, version: s.version });
     expect((await good.next('SubmitSharesSuccess')).message.newSubmitsAcceptedCount).toBe(1);
     await good.close();
+  });
+
+  it('a device sending garbage after the handshake is cut off alone', async () => {
+    const good = await device(MiningSetupFlags.RequiresStandardJobs);
+    const ch = await good.openStandard('rig-calm', DEVICE_HASHRATE);
+    const { socket } = await rawNoiseClient(proxy.port, tp.authority.publicKey);
+    socket.write(Buffer.alloc(200, 0x5a));
+    await closedSocket(socket);
+    const s = grind(ch, (x) => x.meetsTarget);
+    await good.send('SubmitSharesStandard', { channelId: ch.channelId, sequenceNumber: 1, jobId: s.jobId, nonce: s.nonce, ntime: s.ntime, version: s.version });
+    expect((await good.next('SubmitSharesSuccess')).message.newSubmitsAcceptedCount).toBe(1);
+    await good.close();
+  });
+
+  it('UpdateChannel retargets the device (with a fresh job that carries it); CloseChannel frees the channel', async () => {
+    const c = await device(MiningSetupFlags.RequiresStandardJobs);
+    const ch = await c.openStandard('rig-upd', DEVICE_HASHRATE);
+    const connId = proxy.devices.connectionIds().at(-1)!;
+    await c.send('UpdateChannel', { channelId: ch.channelId, nominalHashRate: DEVICE_HASHRATE * 100, maximumTarget: new Uint8Array(32).fill(0xff) });
+    const st = await c.next('SetTarget');
+    expect(st.message.channelId).toBe(ch.channelId);
+    expect(Buffer.compare(Buffer.from(st.message.maximumTarget).reverse(), Buffer.from(ch.target).reverse())).toBeLessThan(0);
+    expect((await c.next('NewMiningJob')).message).toMatchObject({ channelId: ch.channelId, minNtime: expect.any(Number) });
+    expect(proxy.devices.channelsOf(connId)[0]!.nominalHashrate).toBe(DEVICE_HASHRATE * 100);
+    await c.send('UpdateChannel', { channelId: ch.channelId, nominalHashRate: -1, maximumTarget: new Uint8Array(32).fill(0xff) });
+    expect((await c.next('UpdateChannelError')).message).toMatchObject({ channelId: ch.channelId, errorCode: 'invalid-nominal-hashrate' });
+    await c.send('CloseChannel', { channelId: ch.channelId, reasonCode: 'bye' });
+    // A share that crossed the close is answered, not punished.
+    await c.send('SubmitSharesStandard', { channelId: ch.channelId, sequenceNumber: 9, jobId: 1, nonce: 1, ntime: 1, version: 0x20000000 });
+    expect((await c.next('SubmitSharesError')).message).toMatchObject({ sequenceNumber: 9, errorCode: 'invalid-channel-id' });
+    expect(proxy.devices.channelsOf(connId)).toHaveLength(0);
+    await c.close();
   });
 
   it('refuses a device asking for work selection (the JD client serves that)', async () => {
