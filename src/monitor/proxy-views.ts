@@ -32,7 +32,9 @@ export function proxyGlobal(proxy: Proxy) {
       shares_rejected: Object.fromEntries(c.rejected),
       shares_unanswered: c.unanswered,
       switches: c.switches,
+      // the old upstream's last job → the new one's first job on the devices; and its loss → that job
       last_switch_gap_ms: gap === undefined || gap.lastJobAt === null ? null : gap.firstJobAt - gap.lastJobAt,
+      last_switch_lost_to_job_ms: gap === undefined || gap.lostAt === null ? null : gap.firstJobAt - gap.lostAt,
     },
     prev_hash: proxy.devices.tip === null ? null : hashToDisplay(proxy.devices.tip.prevHash),
   };

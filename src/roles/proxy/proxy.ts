@@ -38,9 +38,10 @@ export interface ProxyOptions {
 /** What the proxy keeps of a device connection beyond the server's and the channels'. */
 export type ProxyPeer = Record<string, never>;
 
-/** The moment the last job of one upstream and the first of the next reached the devices. */
+/** An upstream switch: the old upstream's last job, its loss, and the new one's first job reaching the devices (ms). */
 export interface SwitchGap {
   lastJobAt: number | null;
+  lostAt: number | null;
   firstJobAt: number;
 }
 
@@ -68,6 +69,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   private manager: UpstreamManager | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastJobAt: number | null = null;
+  private lostAt: number | null = null;
   private awaitingFirstJob = false;
   private closed = false;
 
@@ -194,6 +196,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   upstreamDisconnected(reason: string): void {
     this.log.warn({ upstream: this.upstream.label, reason }, 'upstream lost; devices stay');
     this.upstream.disconnect();
+    this.lostAt = this.now();
     this.events.emit('upstream-lost', reason);
   }
 
@@ -211,7 +214,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     const now = this.now();
     if (this.awaitingFirstJob) {
       this.awaitingFirstJob = false;
-      const gap = { lastJobAt: this.lastJobAt, firstJobAt: now };
+      const gap = { lastJobAt: this.lastJobAt, lostAt: this.lostAt, firstJobAt: now };
       this.switchGaps.push(gap);
       if (this.switchGaps.length > 64) this.switchGaps.shift();
       this.events.emit('switched', gap);

@@ -93,6 +93,8 @@ describe('proxy: a farm of 50 devices', () => {
       }),
     );
     expect(Date.now() - killedAt).toBeLessThan(5_000);
+    const gap = proxy.switchGaps.at(-1)!;
+    expect(gap.firstJobAt - gap.lostAt!).toBeLessThan(5_000);
     expect(devices.every((d) => d.c.conn.isOpen)).toBe(true);
     expect(proxy.upstream.label).toBe(`127.0.0.1:${poolB.pool.port}`);
     await Promise.all(devices.map((d) => submit(d)));
