@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   channels: () => import('./channels.bench.js'),
   pool: () => import('./pool.bench.js'),
   tp: () => import('./tp.bench.js'),
+  proxy: () => import('./proxy.bench.js'),
 };
 
 function fmt(n: number): string {

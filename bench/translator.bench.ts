@@ -22,7 +22,7 @@ import { silentLogger } from '../src/roles/common/logger.js';
 import { TranslatorCore } from '../src/roles/translator/core.js';
 import { startTranslator } from '../src/roles/translator/translator.js';
 import type { TranslatorSettings } from '../src/roles/translator/config.js';
-import type { UpstreamConnection } from '../src/roles/translator/upstream-manager.js';
+import type { UpstreamConnection } from '../src/roles/common/upstream-manager.js';
 import {
   LineSplitter,
   buildAuthorize,

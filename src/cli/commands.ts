@@ -5,6 +5,7 @@ import { registerKeygenCommand } from './keygen.js';
 import { registerMinerCommand } from './miner.js';
 import { registerNodeCommand } from './node.js';
 import { registerPoolCommand } from './pool.js';
+import { registerProxyCommand } from './proxy.js';
 import { registerStackCommand } from './stack/command.js';
 import { registerTemplateProviderCommand } from './template-provider.js';
 import { registerTranslatorCommand } from './translator.js';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerMinerCommand(program);
   registerStackCommand(program);
   registerTranslatorCommand(program);
+  registerProxyCommand(program);
 }

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { MessageName, Messages } from '../../src/messages/index.js';
 import { Sv1Client, hashMeetsTarget, parseClientLine, sv1ShareHeader } from '../../src/sv1/index.js';
 import type { Sv1ClientEvent, Sv1ClientOptions, Sv1Job, Sv1Share } from '../../src/sv1/index.js';
-import type { UpstreamLink } from '../../src/roles/translator/upstream.js';
+import type { UpstreamLink } from '../../src/roles/common/upstream.js';
 
 import { referenceExtendedHeader, sha256d } from './reference-header.js';
 

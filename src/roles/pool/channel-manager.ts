@@ -16,12 +16,13 @@ import { GroupChannel } from '../../channels/server-group.js';
 import { StandardChannel } from '../../channels/server-standard.js';
 import type { BlockFound, ShareResult } from '../../channels/share-result.js';
 import { unknownChannel } from '../../channels/share-result.js';
-import { coinbaseTag } from '../../channels/work.js';
+import { coinbaseTag, workFromTemplate } from '../../channels/work.js';
+import { chainTipFromTdp } from '../../channels/chain-tip.js';
 import type { Tlv } from '../../codec/tlv.js';
 import { findUserIdentity } from '../../messages/extensions.js';
 import { MiningErrorCode } from '../../messages/mining.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
-import { JobFanout, type Channel } from './job-fanout.js';
+import { JobFanout, type Channel } from '../common/job-fanout.js';
 
 export interface ChannelManagerOptions {
   sharesPerMinute: number;
@@ -108,6 +109,7 @@ export class ChannelManager {
   private readonly allocator: ExtranonceAllocator;
   private readonly extranonceLength: number;
   private readonly jobs: JobFanout;
+  private readonly tag: Uint8Array;
   /** Open channels by kind, kept as they open and close so reading them costs nothing. */
   private readonly openChannels = { standard: 0, extended: 0 };
   /** Counts of connections that are gone. */
@@ -119,10 +121,8 @@ export class ChannelManager {
   ) {
     this.extranonceLength = opts.extranonceLength ?? 32;
     this.allocator = ExtranonceAllocator.forPool({ totalLength: this.extranonceLength, maxChannels: opts.maxChannels ?? 1 << 20, serverId: opts.serverId });
+    this.tag = coinbaseTag(opts.poolSignature);
     this.jobs = new JobFanout(this.connections, hooks.send, {
-      rewardScript: opts.rewardScript,
-      tag: coinbaseTag(opts.poolSignature),
-      fullExtranonceSize: this.extranonceLength,
       maxTemplates: opts.maxTemplates ?? 8,
       refreshMs: opts.jobRefreshMs ?? 0,
     });
@@ -203,12 +203,12 @@ export class ChannelManager {
 
   /** A template from the Template Provider: a future one waits for its SetNewPrevHash, others replace the active jobs. */
   onNewTemplate(template: Messages['NewTemplate']): void {
-    this.jobs.onNewTemplate(template);
+    this.jobs.onWork(workFromTemplate(template, { rewardScript: this.opts.rewardScript, tag: this.tag, fullExtranonceSize: this.extranonceLength }));
   }
 
   /** The new chain tip: every channel switches to its future job for that template. */
   onSetNewPrevHash(m: Messages['SetNewPrevHashTdp']): void {
-    this.jobs.onSetNewPrevHash(m);
+    this.jobs.onNewTip(m.templateId, chainTipFromTdp(m));
   }
 
   /**

@@ -3,22 +3,13 @@
  * (including the legacy single-upstream keys). Environment overrides use the `TPROXY__` prefix.
  */
 import { z } from 'zod';
-import { AuthorityPublicKey } from '../../noise/authority-key.js';
-import { KeyFormatError } from '../../noise/errors.js';
 import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
 import { logKeys } from '../common/logger.js';
+import type { UpstreamEndpoint } from '../common/upstream.js';
+import { resolveUpstream, upstreamSchema } from '../common/upstream-config.js';
 
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().positive().finite();
-
-const upstreamSchema = z.strictObject({
-  /** an IP or hostname, or a whole `stratum2+tcp://host:port/<authority key>` URL */
-  address: z.string().min(1),
-  port: port.optional(),
-  authority_pubkey: z.string().min(1).optional(),
-  /** newer SRI: the identity for channels opened on this upstream */
-  user_identity: z.string().max(255).optional(),
-});
 
 export const translatorConfigSchema = z
   .strictObject({
@@ -73,13 +64,7 @@ export const translatorConfigSchema = z
 
 export type TranslatorConfigFile = z.infer<typeof translatorConfigSchema>;
 
-export interface UpstreamEndpoint {
-  host: string;
-  port: number;
-  /** base58check authority key (SRI form) the pool's certificate must be signed with */
-  authorityPubkey: string;
-  userIdentity: string;
-}
+export type { UpstreamEndpoint };
 
 /** The configuration in the form the translator runs on (legacy keys folded in, URLs split). */
 export interface TranslatorSettings {
@@ -116,37 +101,6 @@ export const LEGACY_USER_IDENTITY = 'sv2-translator';
 
 export const DEFAULT_EXTRANONCE2_SIZE = 4;
 export const DEFAULT_MAX_PAST_JOBS = 16;
-
-const URL_FORM = /^stratum2\+tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+)(?::(\d{1,5}))?(?:\/([1-9A-HJ-NP-Za-km-z]+))?\/?$/;
-
-function resolveUpstream(raw: z.infer<typeof upstreamSchema>, index: number, fallbackIdentity: string | undefined): UpstreamEndpoint {
-  const key = (k: string): string => `upstreams.${index}.${k}`;
-  let host = raw.address;
-  let upstreamPort = raw.port;
-  let authority = raw.authority_pubkey;
-  if (raw.address.includes('://')) {
-    const m = URL_FORM.exec(raw.address);
-    if (m === null) throw new ConfigError(key('address'), 'must be a host, an IP or stratum2+tcp://host:port/<authority key>');
-    host = m[1]!.replace(/^\[(.*)\]$/, '$1');
-    if (m[2] !== undefined) upstreamPort = Number(m[2]);
-    if (m[3] !== undefined) {
-      if (authority !== undefined && authority !== m[3]) throw new ConfigError(key('authority_pubkey'), 'differs from the key in the address URL');
-      authority = m[3];
-    }
-  }
-  if (upstreamPort === undefined) throw new ConfigError(key('port'), 'is missing');
-  if (upstreamPort < 1 || upstreamPort > 65535) throw new ConfigError(key('port'), 'must be 1..65535');
-  if (authority === undefined) throw new ConfigError(key('authority_pubkey'), 'is missing');
-  try {
-    AuthorityPublicKey.parse(authority);
-  } catch (error) {
-    if (error instanceof KeyFormatError) throw new ConfigError(key('authority_pubkey'), error.message);
-    throw error;
-  }
-  const userIdentity = raw.user_identity ?? fallbackIdentity;
-  if (userIdentity === undefined) throw new ConfigError(key('user_identity'), 'is missing (set it here or as the top-level user_identity)');
-  return { host, port: upstreamPort, authorityPubkey: authority, userIdentity };
-}
 
 /** Turns a validated file into settings; throws ConfigError for what the schema alone cannot see. */
 export function resolveTranslatorConfig(c: TranslatorConfigFile): TranslatorSettings {

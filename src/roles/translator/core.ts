@@ -35,7 +35,7 @@ import type { ShareAccepted, ShareRejected } from './share-check.js';
 import { emptyTotals } from './totals.js';
 import type { TranslatorEvents, TranslatorTotals } from './totals.js';
 import { EXTRANONCE1_SIZE, UpstreamChannels } from './upstream-channels.js';
-import type { UpstreamAction, UpstreamLink } from './upstream.js';
+import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
 import { difficultyForHashrate, hashrateForDifficulty } from './vardiff.js';
 
 export type { TranslatorEvents, TranslatorTotals } from './totals.js';
@@ -89,6 +89,11 @@ export class TranslatorCore {
 
   miner(id: number): MinerSession | undefined {
     return this.miners.get(id);
+  }
+
+  /** UpstreamClient: miners waiting keep the pause between upstream rounds short. */
+  get downstreamCount(): number {
+    return this.minerCount;
   }
 
   get minerCount(): number {

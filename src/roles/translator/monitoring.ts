@@ -13,7 +13,7 @@ import type { Sv1Server } from '../../net/sv1-server.js';
 import type { UpstreamChannel } from './channel.js';
 import type { TranslatorCore } from './core.js';
 import type { MinerSession } from './miner.js';
-import type { UpstreamManager } from './upstream-manager.js';
+import type { UpstreamManager } from '../common/upstream-manager.js';
 
 export type MonitoringRoute = (params: Record<string, string>) => unknown;
 

@@ -9,13 +9,13 @@ import { Sv1Server } from '../../net/sv1-server.js';
 import type { Sv1ServerLimits } from '../../net/sv1-server.js';
 import { silentLogger } from '../common/logger.js';
 import type { TranslatorSettings } from './config.js';
-import { sv2Connector } from './connect.js';
+import { sv2Connector } from '../common/upstream-connect.js';
 import { TranslatorCore } from './core.js';
 import { historyReading, monitoringRegistry, monitoringRoutes } from './monitoring.js';
 import { HistoryRecorder, MemoryHistory } from '../common/history.js';
 import type { MonitoringRoute } from './monitoring.js';
-import { UpstreamManager } from './upstream-manager.js';
-import type { BackoffOptions, UpstreamConnector } from './upstream-manager.js';
+import { UpstreamManager } from '../common/upstream-manager.js';
+import type { BackoffOptions, UpstreamConnector } from '../common/upstream-manager.js';
 
 export interface TranslatorOptions {
   settings: TranslatorSettings;
@@ -75,7 +75,7 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
     },
   });
   const connector =
-    options.connect ?? sv2Connector({ minVersion: settings.minVersion, maxVersion: settings.maxVersion, onWarning: (message) => log.warn(message) });
+    options.connect ?? sv2Connector({ minVersion: settings.minVersion, maxVersion: settings.maxVersion, firmware: 'sv2 translator', onWarning: (message) => log.warn(message) });
   upstreams = new UpstreamManager(settings.upstreams, connector, core, log.child({ component: 'upstream' }), options.backoff);
   upstreams.start();
   const ticker = setInterval(() => core.tick(), options.tickMs ?? 1_000);

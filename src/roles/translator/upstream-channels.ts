@@ -16,11 +16,11 @@ import type { Sv2ShareFields } from '../../sv1/index.js';
 import { UpstreamChannel } from './channel.js';
 import type { PendingShare } from './channel.js';
 import type { MinerSession } from './miner.js';
-import type { UpstreamAction, UpstreamLink } from './upstream.js';
+import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
 
 /** Bytes of every upstream channel's extranonce the translator keeps for extranonce1: 65 536 miners per channel. */
 /** The close reason of the translator's own stop. */
-export const TRANSLATOR_STOPPING = 'translator shutting down';
+export const TRANSLATOR_STOPPING = 'shutting down';
 
 export const EXTRANONCE1_SIZE = 2;
 /** A pool that leaves OpenExtendedMiningChannel unanswered this long is treated as refusing it. */

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/roles/common/logger.js';
 import { TranslatorCore } from '../../../src/roles/translator/core.js';
 import type { TranslatorCoreOptions } from '../../../src/roles/translator/core.js';
 import type { MinerSession } from '../../../src/roles/translator/miner.js';
-import type { UpstreamAction } from '../../../src/roles/translator/upstream.js';
+import type { UpstreamAction } from '../../../src/roles/common/upstream.js';
 import { SV1_ERROR, bytesToHex, difficultyToTarget, hashMeetsTarget, parseServerLine, targetToDifficulty } from '../../../src/sv1/index.js';
 import type { Sv1ClientOptions } from '../../../src/sv1/index.js';
 import { MinerModel, RecordingPool, fromMiner, poolHeader, sampleJob, sha256d } from '../../support/translator.js';

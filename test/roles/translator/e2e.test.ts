@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMonitor } from '../../../src/monitor/server.js';
 import { AuthorityKeyPair } from '../../../src/noise/authority-key.js';
 import type { RunningTranslator } from '../../../src/roles/translator/translator.js';
-import { DEFAULT_BACKOFF } from '../../../src/roles/translator/upstream-manager.js';
+import { DEFAULT_BACKOFF } from '../../../src/roles/common/upstream-manager.js';
 import { bytesToHex, difficultyToTarget } from '../../../src/sv1/index.js';
 import { spawnRole } from '../../support/spawn-role.js';
 import { SocketMiner } from '../../support/sv1-socket-miner.js';

@@ -1,16 +1,18 @@
 /**
- * How work reaches the pool's channels: each template becomes work once, and every connection
- * gets it as one group broadcast (proxies) or a job per channel (devices); the new tip, a
- * channel's first job, the fresh job that carries a vardiff target, and the refresh that keeps
- * jobs flowing when no template comes. It owns the templates, the tip and the current work; the
- * channel manager owns the channels and hands them in. No I/O, no clock of its own.
+ * How work reaches the channels of a role that serves Sv2 mining (the pool from templates, the
+ * proxy from its upstream's jobs): every connection gets each piece of work as one group broadcast
+ * (proxies, grouped devices) or a job per channel (devices that require standard jobs); the new
+ * tip, a channel's first job, the fresh job that carries a vardiff target, and the refresh that
+ * keeps jobs flowing when no work comes. It owns the recent work, the tip and the current work;
+ * the role's channel manager owns the channels and hands them in. No I/O, no clock of its own.
+ * Work is keyed by its `templateId` (a proxy makes one up per upstream job).
  */
-import { chainTipFromTdp, type ChainTip } from '../../channels/chain-tip.js';
+import type { ChainTip } from '../../channels/chain-tip.js';
 import { ChannelError } from '../../channels/errors.js';
 import type { ExtendedChannel } from '../../channels/server-extended.js';
 import type { GroupChannel } from '../../channels/server-group.js';
 import { StandardChannel } from '../../channels/server-standard.js';
-import { workFromTemplate, type Work } from '../../channels/work.js';
+import type { Work } from '../../channels/work.js';
 import type { MessageName, Messages } from '../../messages/registry.js';
 
 export type Channel = StandardChannel | ExtendedChannel;
@@ -22,10 +24,7 @@ export interface FanoutConnection {
 }
 
 export interface FanoutOptions {
-  rewardScript: Uint8Array;
-  tag: Uint8Array;
-  fullExtranonceSize: number;
-  /** Templates kept so jobs of recent templates can be rebuilt for late channels. */
+  /** Pieces of work kept so jobs of recent templates can be rebuilt for late channels. */
   maxTemplates: number;
   /** With no new template for this long, every channel gets a fresh job of the current work (0 = never). */
   refreshMs: number;
@@ -33,8 +32,9 @@ export interface FanoutOptions {
 
 type Send = <N extends MessageName>(connectionId: number, name: N, message: Messages[N]) => void;
 
+/** Work with the id it is known by (a template's, or one a proxy made up). */
 interface TemplateEntry {
-  template: Messages['NewTemplate'];
+  templateId: bigint;
   work: Work;
 }
 
@@ -57,50 +57,50 @@ export class JobFanout {
     return this.tipState;
   }
 
-  /** A future template waits for its SetNewPrevHash; another replaces the active jobs. */
-  onNewTemplate(template: Messages['NewTemplate']): void {
-    const work = workFromTemplate(template, { rewardScript: this.opts.rewardScript, tag: this.opts.tag, fullExtranonceSize: this.opts.fullExtranonceSize });
-    const entry = { template, work };
-    this.templates.set(template.templateId, entry);
+  /** Future work waits for its new tip; other work replaces the active jobs. */
+  onWork(work: Work): void {
+    if (work.templateId === null) throw new ChannelError('invalid-job', 'work for a fan-out needs an id');
+    const future = work.future;
+    const entry = { templateId: work.templateId, work };
+    this.templates.set(work.templateId, entry);
     while (this.templates.size > this.opts.maxTemplates) this.templates.delete(this.templates.keys().next().value!);
-    if (!template.futureTemplate && this.tipState === null) return; // nothing to mine it on yet
+    if (!future && this.tipState === null) return; // nothing to mine it on yet
     for (const [connId, conn] of this.connections) {
       const group = conn.group;
-      if (group !== null && group.size > 0 && (template.futureTemplate || group.tip !== null)) {
-        this.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: template.futureTemplate }).broadcast!);
+      if (group !== null && group.size > 0 && (future || group.tip !== null)) {
+        this.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: future }).broadcast!);
       } else {
-        for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, template.futureTemplate);
+        for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, future);
       }
     }
-    if (!template.futureTemplate) this.current = entry;
+    if (!future) this.current = entry;
     this.jobsSinceTick = true;
   }
 
-  /** The new chain tip: every channel switches to its future job for that template. */
-  onSetNewPrevHash(m: Messages['SetNewPrevHashTdp']): void {
-    const entry = this.templates.get(m.templateId);
-    if (entry === undefined) throw new ChannelError('unknown-template', `SetNewPrevHash names template ${m.templateId}, which was never sent`);
-    const tip = chainTipFromTdp(m);
+  /** The new chain tip: every channel switches to its future job of that work. */
+  onNewTip(templateId: bigint, tip: ChainTip): void {
+    const entry = this.templates.get(templateId);
+    if (entry === undefined) throw new ChannelError('unknown-template', `SetNewPrevHash names template ${templateId}, which was never sent`);
     this.tipState = tip;
     this.current = entry;
     this.jobsSinceTick = true;
     for (const [connId, conn] of this.connections) {
-      const groupJobId = conn.group?.futureJobId(m.templateId);
+      const groupJobId = conn.group?.futureJobId(templateId);
       if (conn.group !== null && groupJobId !== undefined) {
         // Members that joined after the group's future job went out get it under the same id, so the one broadcast covers them.
         for (const ch of conn.channels.values()) {
-          if (ch.hasFutureJob(m.templateId)) continue;
+          if (ch.hasFutureJob(templateId)) continue;
           const job = ch.recordJob(entry.work, { future: true, jobId: groupJobId });
           if (ch instanceof StandardChannel) this.send(connId, 'NewMiningJob', ch.jobMessage(job));
           else this.send(connId, 'NewExtendedMiningJob', ch.jobMessage(job));
         }
-        this.send(connId, 'SetNewPrevHash', conn.group.setNewPrevHash(m.templateId, tip).broadcast!);
+        this.send(connId, 'SetNewPrevHash', conn.group.setNewPrevHash(templateId, tip).broadcast!);
         continue;
       }
       for (const ch of conn.channels.values()) {
         // A channel opened after the future job went out has none for this template yet.
-        if (!ch.hasFutureJob(m.templateId)) this.sendJob(connId, ch, entry.work, true);
-        this.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(m.templateId, tip));
+        if (!ch.hasFutureJob(templateId)) this.sendJob(connId, ch, entry.work, true);
+        this.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(templateId, tip));
       }
     }
   }
@@ -109,7 +109,7 @@ export class JobFanout {
   firstJob(connId: number, ch: Channel): void {
     if (this.current === null || this.tipState === null) return;
     this.sendJob(connId, ch, this.current.work, true);
-    this.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(this.current.template.templateId, this.tipState));
+    this.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(this.current.templateId, this.tipState));
   }
 
   /**

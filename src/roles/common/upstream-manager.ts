@@ -1,17 +1,14 @@
 /**
- * Keeps the translator connected to a pool: the configured upstreams in order, the next one when
- * the current one is lost or refuses us, and after a whole round of failures a pause that doubles
- * up to a ceiling before starting again from the first (preferred) upstream. Sv2 `Reconnect` is
- * honoured by connecting to the host/port it names with the same authority key. Miners are never
- * disconnected for any of this: the core keeps them on keep-alive jobs meanwhile.
+ * Keeps a role (translator, proxy) connected to a pool: the configured upstreams in order, the
+ * next one when the current one is lost or refuses us, and after a whole round of failures a pause
+ * that doubles up to a ceiling before starting again from the first (preferred) upstream. Sv2
+ * `Reconnect` is honoured by connecting to the host/port it names with the same authority key.
+ * Devices are never disconnected for any of this: the role keeps them working meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AnyMessage } from '../../messages/index.js';
-import type { UpstreamEndpoint } from './config.js';
-import type { TranslatorCore } from './core.js';
-import type { UpstreamAction, UpstreamLink } from './upstream.js';
-import { TRANSLATOR_STOPPING } from './upstream-channels.js';
+import type { UpstreamAction, UpstreamEndpoint, UpstreamLink } from './upstream.js';
 
 /** A set-up pool connection (handshake and SetupConnection.Success done). */
 export interface UpstreamConnection extends UpstreamLink {
@@ -26,10 +23,20 @@ export interface UpstreamConnection extends UpstreamLink {
  */
 export type UpstreamConnector = (endpoint: UpstreamEndpoint, onMessage: (message: AnyMessage) => void) => Promise<UpstreamConnection>;
 
+/** The role's side: what the manager tells it about the connection. */
+export interface UpstreamClient {
+  /** a message from the pool after SetupConnection.Success */
+  upstreamMessage(message: AnyMessage): void;
+  upstreamConnected(link: UpstreamLink, userIdentity: string, label: string): void;
+  upstreamDisconnected(reason: string): void;
+  /** devices (miners) connected now: while any wait, the pause between rounds stays short */
+  readonly downstreamCount: number;
+}
+
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
-  /** The longest pause while miners are connected: every second without a pool is a second of their work refused. */
+  /** The longest pause while devices are connected: every second without a pool is a second of their work refused. */
   whileMinersWaitMs: number;
 }
 
@@ -41,6 +48,8 @@ export interface UpstreamStatus {
   /** index in the configured list of the upstream in use or being tried */
   index: number;
   connections: number;
+  /** moves back to the preferred upstream after it returned */
+  returns_to_preferred: number;
   failures: number;
   last_error: string | null;
 }
@@ -60,13 +69,21 @@ export class UpstreamManager {
   private connections = 0;
   private failures = 0;
   private lastError: string | null = null;
+  /** a set-up connection to the preferred upstream, waiting to replace the current one */
+  private adopted: UpstreamConnection | null = null;
+  private returns = 0;
 
   constructor(
     private readonly endpoints: UpstreamEndpoint[],
     private readonly connect: UpstreamConnector,
-    private readonly core: TranslatorCore,
+    private readonly core: UpstreamClient,
     private readonly log: Logger,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    /**
+     * While on a fallback, try the first (preferred) upstream this often and move back to it once
+     * it answers SetupConnection (0: stay on the fallback until it is lost).
+     */
+    private readonly returnToPreferredMs = 0,
   ) {
     if (endpoints.length === 0) throw new RangeError('at least one upstream is needed');
   }
@@ -78,11 +95,12 @@ export class UpstreamManager {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    this.current?.close(TRANSLATOR_STOPPING);
+    this.current?.close('shutting down');
     await this.running;
+    this.adopted?.close('shutting down');
   }
 
-  /** Reacts to what the core asks (Sv2 Reconnect, or this upstream cannot serve us). */
+  /** Reacts to what the role asks (Sv2 Reconnect, or this upstream cannot serve us). */
   act(action: UpstreamAction): void {
     if (this.current === null) return;
     this.pendingAction = action;
@@ -92,6 +110,7 @@ export class UpstreamManager {
   status(): UpstreamStatus {
     return {
       connected: this.current !== null,
+      returns_to_preferred: this.returns,
       address: this.currentLabel,
       index: this.index,
       connections: this.connections,
@@ -111,8 +130,13 @@ export class UpstreamManager {
       const label = endpointLabel(endpoint);
       let connection: UpstreamConnection;
       try {
-        this.log.info({ upstream: label }, 'connecting to upstream');
-        connection = await this.connect(endpoint, (m) => this.core.upstreamMessage(m));
+        if (this.adopted !== null) {
+          connection = this.adopted;
+          this.adopted = null;
+        } else {
+          this.log.info({ upstream: label }, 'connecting to upstream');
+          connection = await this.connect(endpoint, (m) => this.deliver(connection, m));
+        }
       } catch (error) {
         if (this.stopped) return;
         this.failures++;
@@ -125,8 +149,8 @@ export class UpstreamManager {
         if (failedInRound >= this.endpoints.length) {
           failedInRound = 0;
           this.index = 0;
-          // A returning pool is found within a couple of seconds while miners wait; with none, back off further.
-          const wait = this.core.minerCount > 0 ? Math.min(delay, this.backoff.whileMinersWaitMs) : delay;
+          // A returning pool is found within a couple of seconds while devices wait; with none, back off further.
+          const wait = this.core.downstreamCount > 0 ? Math.min(delay, this.backoff.whileMinersWaitMs) : delay;
           this.log.info({ retryInMs: wait }, 'every upstream failed; waiting before the next round');
           if (!(await this.pause(wait))) return;
           delay = Math.min(delay * 2, this.backoff.maxMs);
@@ -134,7 +158,7 @@ export class UpstreamManager {
         continue;
       }
       if (this.stopped) {
-        connection.close(TRANSLATOR_STOPPING);
+        connection.close('shutting down');
         return;
       }
       delay = this.backoff.initialMs;
@@ -143,6 +167,7 @@ export class UpstreamManager {
       this.current = connection;
       this.currentLabel = label;
       this.core.upstreamConnected(connection, endpoint.userIdentity, label);
+      if (this.index !== 0 && this.returnToPreferredMs > 0 && !redirected) void this.watchPreferred(connection);
       const reason = await connection.closed;
       this.current = null;
       this.currentLabel = null;
@@ -150,12 +175,48 @@ export class UpstreamManager {
       const action = this.pendingAction;
       this.pendingAction = null;
       if (this.stopped) return;
-      if (action?.type === 'reconnect') {
+      if (this.adopted !== null) {
+        this.index = 0;
+        this.returns++;
+      } else if (action?.type === 'reconnect') {
         redirect = { ...endpoint, host: action.host ?? endpoint.host, port: action.port ?? endpoint.port };
       } else {
         this.lastError = `${label}: ${reason}`;
         this.index = (this.index + 1) % this.endpoints.length;
       }
+    }
+  }
+
+  /** Only the connection in use speaks to the role (a probe of the preferred upstream waits its turn). */
+  private deliver(connection: UpstreamConnection | undefined, m: AnyMessage): void {
+    if (connection === undefined || connection === this.current) this.core.upstreamMessage(m);
+  }
+
+  /**
+   * While `fallback` is in use, tries the preferred upstream every `returnToPreferredMs`; once one
+   * is set up, it replaces the fallback at once (the role sees a disconnect and a connect in the
+   * same turn, so devices wait only for the preferred upstream's first job).
+   */
+  private async watchPreferred(fallback: UpstreamConnection): Promise<void> {
+    const preferred = this.endpoints[0]!;
+    while (!this.stopped && this.current === fallback) {
+      if (!(await this.pause(this.returnToPreferredMs)) || this.current !== fallback) return;
+      let probe: UpstreamConnection;
+      try {
+        probe = await this.connect(preferred, (m) => {
+          if (probe !== undefined && probe === this.current) this.core.upstreamMessage(m);
+        });
+      } catch {
+        continue;
+      }
+      if (this.stopped || this.current !== fallback) {
+        probe.close('not needed any more');
+        return;
+      }
+      this.log.info({ upstream: endpointLabel(preferred) }, 'preferred upstream is back; moving to it');
+      this.adopted = probe;
+      fallback.close('preferred upstream is back');
+      return;
     }
   }
 

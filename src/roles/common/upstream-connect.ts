@@ -1,15 +1,16 @@
 /**
- * The production upstream connector: TCP + Noise NX (the pool's certificate must be signed by
- * the configured authority key), then SetupConnection for the Mining Protocol. Resolves once the
- * pool answered SetupConnection.Success; every later message goes to the core.
+ * The production upstream connector of the translator and the proxy: TCP + Noise NX (the pool's
+ * certificate must be signed by the configured authority key), then SetupConnection for the
+ * Mining Protocol. Resolves once the pool answered SetupConnection.Success; every later message
+ * goes to the role.
  */
 import { Sv2Error } from '../../codec/sv2-error.js';
 import { MiningSuccessFlags } from '../../messages/index.js';
 import type { AnyMessage } from '../../messages/index.js';
 import { connect } from '../../net/index.js';
 import type { Connection } from '../../net/index.js';
-import type { UpstreamEndpoint } from './config.js';
-import { translatorSetupConnection } from './upstream.js';
+import { miningSetupConnection } from './upstream.js';
+import type { UpstreamEndpoint } from './upstream.js';
 import type { UpstreamConnection, UpstreamConnector } from './upstream-manager.js';
 
 export interface Sv2ConnectorOptions {
@@ -19,7 +20,9 @@ export interface Sv2ConnectorOptions {
   handshakeTimeoutMs?: number;
   /** the pool must answer SetupConnection within this (default 10 s) */
   setupTimeoutMs?: number;
-  /** called when the pool's SetupConnection.Success says something the translator should log */
+  /** SetupConnection.firmware (which role connects) */
+  firmware?: string;
+  /** called when the pool's SetupConnection.Success says something the role should log */
   onWarning?: (message: string) => void;
 }
 
@@ -82,7 +85,7 @@ function setUp(conn: Connection, endpoint: UpstreamEndpoint, onMessage: (message
     });
     void conn.closed.then((info) => finish(new UpstreamSetupError(`connection closed during setup: ${info.reason}`)));
     conn
-      .send('SetupConnection', translatorSetupConnection({ host: endpoint.host, port: endpoint.port, minVersion: options.minVersion, maxVersion: options.maxVersion }))
+      .send('SetupConnection', miningSetupConnection({ host: endpoint.host, port: endpoint.port, minVersion: options.minVersion, maxVersion: options.maxVersion, firmware: options.firmware }))
       .catch((error: Error) => finish(error));
   });
 }

@@ -1,7 +1,8 @@
 /**
- * The translator's view of its Sv2 pool connection: something to send Mining Protocol messages
- * on. The core (core.ts) is written against this alone, so it runs the same over an encrypted
- * `src/net` connection or in a test that hands it plain message values.
+ * A role's view of its Sv2 upstream (the translator's and the proxy's pool connection): something
+ * to send Mining Protocol messages on, what the role may ask of the connection manager, where an
+ * upstream is, and the SetupConnection both send. A role's logic is written against these alone,
+ * so it runs the same over an encrypted `src/net` connection or in a test with plain values.
  */
 import { MiningSetupFlags, PROTOCOL_VERSION, Protocol } from '../../messages/index.js';
 import type { MessageName, Messages } from '../../messages/index.js';
@@ -10,12 +11,20 @@ export interface UpstreamLink {
   send<N extends MessageName>(name: N, message: Messages[N]): void;
 }
 
-/** What the core asks of the connection manager. */
+/** What a role asks of the connection manager. */
 export type UpstreamAction =
   /** Sv2 Reconnect: go to this host/port (null = same), same authority key (spec: a pool cannot redirect elsewhere) */
   | { type: 'reconnect'; host: string | null; port: number | null }
   /** this upstream cannot serve us (channel refused or closed): try the next one */
   | { type: 'fallback'; reason: string };
+
+export interface UpstreamEndpoint {
+  host: string;
+  port: number;
+  /** base58check authority key (SRI form) the pool's certificate must be signed with */
+  authorityPubkey: string;
+  userIdentity: string;
+}
 
 export const VENDOR = 'stratum-v2-ts';
 
@@ -24,14 +33,16 @@ export interface SetupConnectionParams {
   port: number;
   minVersion?: number;
   maxVersion?: number;
+  /** SetupConnection.firmware: which role speaks */
+  firmware?: string;
 }
 
 /**
- * The translator's SetupConnection: Mining Protocol, and REQUIRES_VERSION_ROLLING because the
- * ASICs behind it roll version bits (BIP310) — a pool that forbids it must refuse us up front
- * rather than reject every share later.
+ * The Mining Protocol SetupConnection of a role with devices behind it: REQUIRES_VERSION_ROLLING
+ * because those devices roll version bits (BIP310/BIP320), so a pool that forbids it must refuse
+ * us up front rather than reject every share later.
  */
-export function translatorSetupConnection(p: SetupConnectionParams): Messages['SetupConnection'] {
+export function miningSetupConnection(p: SetupConnectionParams): Messages['SetupConnection'] {
   return {
     protocol: Protocol.Mining,
     minVersion: p.minVersion ?? PROTOCOL_VERSION,
@@ -41,7 +52,7 @@ export function translatorSetupConnection(p: SetupConnectionParams): Messages['S
     endpointPort: p.port,
     vendor: VENDOR,
     hardwareVersion: '',
-    firmware: 'sv2 translator',
+    firmware: p.firmware ?? 'sv2 translator',
     deviceId: '',
   };
 }

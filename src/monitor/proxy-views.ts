@@ -1,0 +1,86 @@
+/**
+ * The proxy's monitoring views (SRI's /api/v1 shapes): devices from the downstream server, their
+ * channels and share counts from the device channels, the upstream from the upstream channel and
+ * manager.
+ */
+import { hashToDisplay } from '../bitcoin/bytes.js';
+import { bytesToHex } from '../codec/hex.js';
+import { rejectedTotal } from '../channels/share-accounting.js';
+import type { Proxy } from '../roles/proxy/proxy.js';
+import type { RouteHandler } from './server.js';
+
+type Channel = ReturnType<Proxy['devices']['channelsOf']>[number];
+
+export function proxyGlobal(proxy: Proxy) {
+  const totals = proxy.devices.totals();
+  const c = proxy.upstream.counts;
+  const gap = proxy.switchGaps.at(-1);
+  return {
+    uptime_secs: Math.round((proxy.now() - proxy.startedAt) / 1000),
+    devices: proxy.downstreams.size,
+    channels: proxy.devices.channelCount,
+    devices_hashrate: proxy.devices.totalHashrate(),
+    shares_accepted: totals.accepted,
+    shares_rejected: rejectedTotal(totals),
+    upstream: {
+      ...proxy.upstreams.status(),
+      channel_open: proxy.upstream.liveEpoch !== null,
+      channel_id: proxy.upstream.channel?.channelId ?? null,
+      nominal_hashrate: proxy.upstream.nominalHashrate,
+      shares_forwarded: c.forwarded,
+      shares_accepted: c.accepted,
+      shares_rejected: Object.fromEntries(c.rejected),
+      shares_unanswered: c.unanswered,
+      switches: c.switches,
+      // the old upstream's last job → the new one's first job on the devices; and its loss → that job
+      last_switch_gap_ms: gap === undefined || gap.lastJobAt === null ? null : gap.firstJobAt - gap.lastJobAt,
+      last_switch_lost_to_job_ms: gap === undefined || gap.lostAt === null ? null : gap.firstJobAt - gap.lostAt,
+    },
+    prev_hash: proxy.devices.tip === null ? null : hashToDisplay(proxy.devices.tip.prevHash),
+  };
+}
+
+export function proxyClient(proxy: Proxy, id: number) {
+  const d = proxy.downstreams.get(id);
+  if (d === undefined) return undefined;
+  return {
+    id: d.id,
+    address: d.peer,
+    vendor: d.setup?.vendor ?? null,
+    flags: d.setup?.flags ?? null,
+    connected_secs: Math.round((proxy.now() - d.connectedAt) / 1000),
+    channels: proxy.devices.channelsOf(id).map((ch) => channelView(proxy, ch)),
+  };
+}
+
+function channelView(proxy: Proxy, ch: Channel) {
+  const up = proxy.devices.upstreamStatsOf(ch);
+  return {
+    channel_id: ch.channelId,
+    kind: ch.kind,
+    group_channel_id: ch.groupChannelId,
+    user_identity: ch.userIdentity,
+    nominal_hashrate: ch.nominalHashrate,
+    difficulty: ch.difficulty,
+    target: hashToDisplay(ch.target),
+    extranonce_prefix: bytesToHex(ch.extranoncePrefix),
+    shares_accepted: ch.accounting.accepted,
+    share_difficulty_sum: ch.accounting.difficultySum,
+    rejected: Object.fromEntries(ch.accounting.rejected),
+    upstream: { forwarded: up.forwarded, accepted: up.acceptedUpstream, rejected: Object.fromEntries(up.rejectedUpstream), below_upstream_target: up.belowUpstreamTarget },
+  };
+}
+
+/** The proxy's JSON API on SRI's paths. */
+export function proxyRoutes(proxy: Proxy): Record<string, RouteHandler> {
+  return {
+    '/api/v1/health': () => ({ status: 'ok', upstream: proxy.upstream.liveEpoch !== null ? 'connected' : 'down' }),
+    '/api/v1/global': () => proxyGlobal(proxy),
+    '/api/v1/server/channels': () => {
+      const ch = proxy.upstream.channel;
+      return ch === null ? [] : [{ channel_id: ch.channelId, group_channel_id: ch.groupChannelId, upstream: proxy.upstream.label, extranonce_size: ch.extranonceSize, target: hashToDisplay(ch.target) }];
+    },
+    '/api/v1/clients': () => [...proxy.downstreams.all()].map((d) => proxyClient(proxy, d.id)!),
+    '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? proxyClient(proxy, Number(id)) : undefined),
+  };
+}

@@ -1,0 +1,342 @@
+/**
+ * The proxy's device channels: opening (standard or extended, each with its own extranonce
+ * prefix of the proxy's space), UpdateChannel, CloseChannel, per-channel vardiff, and every share
+ * checked against the device's own target before anything else happens to it. Work from the
+ * upstream reaches them through the shared job fan-out: a group broadcast per connection, or a
+ * NewMiningJob per channel on a connection that requires standard jobs. No I/O, no clock of its
+ * own: what goes to a device leaves through `send`, what goes up through `forward`.
+ */
+import { concatBytes } from '../../bitcoin/bytes.js';
+import type { Target } from '../../bitcoin/target.js';
+import type { ChainTip } from '../../channels/chain-tip.js';
+import { ChannelError } from '../../channels/errors.js';
+import { ExtranonceAllocator } from '../../channels/extranonce.js';
+import { JobIdSequence } from '../../channels/job-store.js';
+import { ShareTally } from '../../channels/share-accounting.js';
+import { ExtendedChannel } from '../../channels/server-extended.js';
+import { GroupChannel } from '../../channels/server-group.js';
+import { StandardChannel } from '../../channels/server-standard.js';
+import { shareError } from '../../channels/share-result.js';
+import { MiningErrorCode } from '../../messages/mining.js';
+import type { MessageName, Messages } from '../../messages/registry.js';
+import { JobFanout, type Channel } from '../common/job-fanout.js';
+import { peerFault } from '../common/role-error.js';
+import type { DeviceRef, ForwardOutcome, ProxyWork } from './upstream-channel.js';
+
+export interface DeviceInfo {
+  requiresStandardJobs: boolean;
+  peer: string;
+  vendor: string;
+}
+
+/** What happened to one device's shares beyond its channel's own accounting. */
+export interface DeviceUpstreamStats {
+  forwarded: number;
+  acceptedUpstream: number;
+  rejectedUpstream: Map<string, number>;
+  /** valid for the device but not sent up: below the upstream target (the normal case) */
+  belowUpstreamTarget: number;
+}
+
+interface Connection {
+  info: DeviceInfo;
+  channels: Map<number, Channel>;
+  nextChannelId: number;
+  jobIds: JobIdSequence;
+  group: GroupChannel | null;
+  retired: ShareTally;
+}
+
+export interface DeviceChannelsOptions {
+  sharesPerMinute: number;
+  shareBatchSize: number;
+  extranonceSize: number;
+  maxChannels: number;
+  maxChannelsPerConnection?: number;
+}
+
+export interface DeviceChannelsHooks {
+  send<N extends MessageName>(connectionId: number, name: N, message: Messages[N]): void;
+  /** A device share that met its own target: the upstream side decides whether it goes up. */
+  forward(work: ProxyWork, share: { nonce: number; ntime: number; version: number }, extranonce: Uint8Array, hash: Uint8Array, device: DeviceRef): ForwardOutcome;
+  /** the live upstream epoch, null without an open upstream channel: shares of other work are stale */
+  liveEpoch(): number | null;
+}
+
+export class DeviceChannels {
+  private readonly connections = new Map<number, Connection>();
+  private readonly allocator: ExtranonceAllocator;
+  private readonly fanout: JobFanout;
+  private readonly stats = new WeakMap<Channel, DeviceUpstreamStats>();
+  private readonly retired = new ShareTally();
+
+  constructor(
+    private readonly opts: DeviceChannelsOptions,
+    private readonly hooks: DeviceChannelsHooks,
+  ) {
+    this.allocator = new ExtranonceAllocator({ totalLength: opts.extranonceSize, maxChannels: opts.maxChannels });
+    this.fanout = new JobFanout(this.connections, hooks.send, { maxTemplates: 8, refreshMs: 0 });
+  }
+
+  addConnection(id: number, info: DeviceInfo): void {
+    const jobIds = new JobIdSequence();
+    const group = info.requiresStandardJobs ? null : new GroupChannel({ groupChannelId: 1, fullExtranonceSize: this.opts.extranonceSize, jobIds, requiresStandardJobs: false });
+    this.connections.set(id, { info, channels: new Map(), nextChannelId: group === null ? 1 : 2, jobIds, group, retired: new ShareTally() });
+  }
+
+  removeConnection(id: number): void {
+    const conn = this.connections.get(id);
+    if (conn === undefined) return;
+    for (const ch of conn.channels.values()) this.release(conn, ch);
+    this.retired.fold(conn.retired);
+    this.connections.delete(id);
+  }
+
+  /** New work from the upstream: a group broadcast or a job per channel. */
+  onWork(work: ProxyWork): void {
+    this.fanout.onWork(work);
+  }
+
+  onNewTip(templateId: bigint, tip: ChainTip): void {
+    this.fanout.onNewTip(templateId, tip);
+  }
+
+  get tip(): ChainTip | null {
+    return this.fanout.tip;
+  }
+
+  /** The devices' total nominal hashrate (each channel's vardiff estimate). */
+  totalHashrate(): number {
+    let sum = 0;
+    for (const conn of this.connections.values()) for (const ch of conn.channels.values()) sum += ch.nominalHashrate;
+    return sum;
+  }
+
+  get channelCount(): number {
+    let n = 0;
+    for (const conn of this.connections.values()) n += conn.channels.size;
+    return n;
+  }
+
+  connectionIds(): number[] {
+    return [...this.connections.keys()];
+  }
+
+  info(id: number): DeviceInfo | undefined {
+    return this.connections.get(id)?.info;
+  }
+
+  channelsOf(id: number): readonly Channel[] {
+    return [...(this.connections.get(id)?.channels.values() ?? [])];
+  }
+
+  upstreamStatsOf(ch: Channel): DeviceUpstreamStats {
+    return this.stats.get(ch)!;
+  }
+
+  /** Every share counted by the device channels since start, open and closed. */
+  totals(): ShareTally {
+    const t = new ShareTally().fold(this.retired);
+    for (const conn of this.connections.values()) {
+      t.fold(conn.retired);
+      for (const ch of conn.channels.values()) t.fold(ch.accounting);
+    }
+    return t;
+  }
+
+  /** The upstream's answer about one forwarded share. */
+  answered(device: DeviceRef, accepted: boolean, errorCode?: string): void {
+    const ch = this.connections.get(device.connectionId)?.channels.get(device.channelId);
+    if (ch === undefined) return;
+    const s = this.stats.get(ch)!;
+    if (accepted) s.acceptedUpstream++;
+    else s.rejectedUpstream.set(errorCode ?? 'unknown', (s.rejectedUpstream.get(errorCode ?? 'unknown') ?? 0) + 1);
+  }
+
+  /** A device's Mining message; false for one the proxy does not take from a device. */
+  onMessage(connId: number, m: { name: MessageName; message: unknown }, nowMs: number): boolean {
+    const conn = this.connections.get(connId);
+    if (conn === undefined) return false;
+    const now = Math.floor(nowMs / 1000);
+    switch (m.name) {
+      case 'OpenStandardMiningChannel': {
+        const req = m.message as Messages['OpenStandardMiningChannel'];
+        this.open(connId, conn, req.requestId, req.userIdentity, () => {
+          const prefix = this.allocator.allocateStandard();
+          return this.guard(prefix, () => new StandardChannel({ ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now), extranoncePrefix: prefix }));
+        });
+        return true;
+      }
+      case 'OpenExtendedMiningChannel': {
+        const req = m.message as Messages['OpenExtendedMiningChannel'];
+        if (conn.info.requiresStandardJobs) {
+          this.hooks.send(connId, 'OpenMiningChannelError', { requestId: req.requestId, errorCode: MiningErrorCode.ExtendedChannelsNotSupportedForStandardJobs });
+          return true;
+        }
+        this.open(connId, conn, req.requestId, req.userIdentity, () => {
+          const alloc = this.allocator.allocateExtended(req.minExtranonceSize);
+          return this.guard(alloc.extranoncePrefix, () =>
+            new ExtendedChannel({ ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now), extranoncePrefix: alloc.extranoncePrefix, extranonceSize: alloc.extranonceSize }),
+          );
+        });
+        return true;
+      }
+      case 'SubmitSharesStandard': {
+        const share = m.message as Messages['SubmitSharesStandard'];
+        const ch = this.channelFor(conn, share.channelId, StandardChannel);
+        if (ch !== undefined) this.share(connId, ch, share, null, now);
+        else this.send(connId, 'SubmitSharesError', shareError(share.channelId, share.sequenceNumber, MiningErrorCode.InvalidChannelId).error);
+        return true;
+      }
+      case 'SubmitSharesExtended': {
+        const share = m.message as Messages['SubmitSharesExtended'];
+        const ch = this.channelFor(conn, share.channelId, ExtendedChannel);
+        if (ch !== undefined) this.share(connId, ch, share, share.extranonce, now);
+        else this.send(connId, 'SubmitSharesError', shareError(share.channelId, share.sequenceNumber, MiningErrorCode.InvalidChannelId).error);
+        return true;
+      }
+      case 'UpdateChannel': {
+        const u = m.message as Messages['UpdateChannel'];
+        const ch = this.channelFor(conn, u.channelId, null);
+        if (ch === undefined) {
+          this.send(connId, 'UpdateChannelError', { channelId: u.channelId, errorCode: MiningErrorCode.InvalidChannelId });
+          return true;
+        }
+        try {
+          const setTarget = ch.updateChannel(u.nominalHashRate, u.maximumTarget, now);
+          if (setTarget !== null) {
+            this.send(connId, 'SetTarget', setTarget);
+            this.fanout.freshJob(connId, ch);
+          }
+        } catch (e) {
+          if (!(e instanceof ChannelError)) throw e;
+          this.send(connId, 'UpdateChannelError', { channelId: u.channelId, errorCode: e.errorCode });
+        }
+        return true;
+      }
+      case 'CloseChannel': {
+        const c = m.message as Messages['CloseChannel'];
+        const ids = conn.group !== null && c.channelId === conn.group.groupChannelId ? [...conn.channels.keys()] : [c.channelId];
+        for (const id of ids) {
+          const ch = conn.channels.get(id);
+          if (ch === undefined) continue;
+          conn.channels.delete(id);
+          conn.group?.remove(id);
+          this.release(conn, ch);
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Once a second: partial SubmitShares.Success batches, and vardiff (SetTarget with a fresh job that carries it). */
+  tick(nowMs: number): void {
+    const now = Math.floor(nowMs / 1000);
+    for (const [connId, conn] of this.connections) {
+      for (const ch of conn.channels.values()) {
+        const ack = ch.flushAck();
+        if (ack !== null) this.send(connId, 'SubmitSharesSuccess', ack);
+        const setTarget = ch.checkVardiff(now);
+        if (setTarget === null) continue;
+        this.send(connId, 'SetTarget', setTarget);
+        this.fanout.freshJob(connId, ch);
+      }
+    }
+  }
+
+  private send<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
+    this.hooks.send(connId, name, message);
+  }
+
+  /**
+   * The channel a device message names. A channel id this connection never had is a device
+   * talking about someone else's channel (or garbage): it is cut off. A closed one of its own is
+   * answered (a share may have crossed its CloseChannel).
+   */
+  private channelFor<C extends Channel>(conn: Connection, channelId: number, kind: (abstract new (...a: never[]) => C) | null): C | undefined {
+    const ch = conn.channels.get(channelId);
+    if (ch !== undefined && (kind === null || ch instanceof kind)) return ch as C;
+    if (ch === undefined && (channelId >= conn.nextChannelId || channelId === 0)) {
+      throw peerFault('SV2_ERR_UNKNOWN_CHANNEL', `message for channel ${channelId}, which this connection never opened`);
+    }
+    return undefined;
+  }
+
+  private share(connId: number, ch: Channel, share: Messages['SubmitSharesStandard'] | Messages['SubmitSharesExtended'], extranonce: Uint8Array | null, now: number): void {
+    const job = ch.job(share.jobId);
+    const work = job?.work as ProxyWork | undefined;
+    // Work of an upstream that is gone can no longer be paid: say so at once rather than take it.
+    if (work !== undefined && work.upstream.epoch !== this.hooks.liveEpoch()) {
+      ch.accounting.reject(MiningErrorCode.StaleShare);
+      this.send(connId, 'SubmitSharesError', shareError(ch.channelId, share.sequenceNumber, MiningErrorCode.StaleShare).error);
+      return;
+    }
+    const result = ch instanceof StandardChannel ? ch.validateShare(share as Messages['SubmitSharesStandard'], now) : ch.validateShare(share as Messages['SubmitSharesExtended'], now);
+    if (!result.ok) {
+      this.send(connId, 'SubmitSharesError', result.error);
+      return;
+    }
+    if (result.ack !== null) this.send(connId, 'SubmitSharesSuccess', result.ack);
+    const full = extranonce === null ? job!.extranoncePrefix : concatBytes(job!.extranoncePrefix, extranonce);
+    const outcome = this.hooks.forward(work!, share, full, result.hash, { connectionId: connId, channelId: ch.channelId });
+    const s = this.stats.get(ch)!;
+    if (outcome === 'forwarded') s.forwarded++;
+    else if (outcome === 'below-upstream-target') s.belowUpstreamTarget++;
+  }
+
+  private open(connId: number, conn: Connection, requestId: number, userIdentity: string, make: () => Channel): void {
+    if (userIdentity.length === 0) {
+      this.send(connId, 'OpenMiningChannelError', { requestId, errorCode: MiningErrorCode.InvalidUserIdentity });
+      return;
+    }
+    if (conn.channels.size >= (this.opts.maxChannelsPerConnection ?? 10_000)) {
+      this.send(connId, 'OpenMiningChannelError', { requestId, errorCode: 'max-channels-reached' });
+      return;
+    }
+    let ch: Channel;
+    try {
+      ch = make();
+    } catch (e) {
+      if (!(e instanceof ChannelError)) throw e;
+      this.send(connId, 'OpenMiningChannelError', { requestId, errorCode: e.errorCode });
+      return;
+    }
+    conn.channels.set(ch.channelId, ch);
+    this.stats.set(ch, { forwarded: 0, acceptedUpstream: 0, rejectedUpstream: new Map(), belowUpstreamTarget: 0 });
+    conn.group?.add(ch);
+    if (ch instanceof StandardChannel) this.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
+    else this.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
+    this.fanout.firstJob(connId, ch);
+  }
+
+  private guard(prefix: Uint8Array, make: () => Channel): Channel {
+    try {
+      return make();
+    } catch (e) {
+      this.allocator.release(prefix);
+      throw e;
+    }
+  }
+
+  private channelOptions(conn: Connection, userIdentity: string, nominalHashrate: number, maxTarget: Target, now: number) {
+    return {
+      channelId: conn.nextChannelId++,
+      userIdentity,
+      maxTarget,
+      nominalHashrate,
+      sharesPerMinute: this.opts.sharesPerMinute,
+      shareBatchSize: this.opts.shareBatchSize,
+      now,
+      jobIds: conn.jobIds,
+      groupChannelId: conn.group?.groupChannelId ?? 0,
+    };
+  }
+
+  private release(conn: Connection, ch: Channel): void {
+    conn.retired.fold(ch.accounting);
+    this.allocator.release(ch.extranoncePrefix);
+    for (const p of ch.takeRetiredPrefixes()) this.allocator.release(p);
+  }
+}

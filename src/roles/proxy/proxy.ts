@@ -1,0 +1,245 @@
+/**
+ * The Sv2 mining proxy (`sv2 proxy`): devices connect over Noise to its `DownstreamServer`, the
+ * `UpstreamManager` keeps one pool connection (the next upstream when it is lost or refuses us,
+ * the same code as the translator's), and one aggregated extended channel on it carries every
+ * device. Devices never notice a switch: their channels, ids, targets and extranonces stay, and
+ * the new upstream's first job reaches them as soon as it arrives.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
+import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
+import { MiningSetupFlags } from '../../messages/mining.js';
+import { ServerIdentity } from '../../noise/server-identity.js';
+import { authorityKeyPairOf } from '../common/authority-keys.js';
+import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../common/downstream-server.js';
+import { listenLimits } from '../common/limits.js';
+import { silentLogger } from '../common/logger.js';
+import { peerFault } from '../common/role-error.js';
+import type { UpstreamLink } from '../common/upstream.js';
+import { sv2Connector } from '../common/upstream-connect.js';
+import { UpstreamManager, type BackoffOptions, type UpstreamClient, type UpstreamConnector } from '../common/upstream-manager.js';
+import type { ProxySettings } from './config.js';
+import { DeviceChannels } from './devices.js';
+import { UpstreamChannel, type DeviceRef } from './upstream-channel.js';
+
+export interface ProxyOptions {
+  settings: ProxySettings;
+  logger?: Logger;
+  /** how to reach a pool; default: Noise NX over TCP with SetupConnection */
+  connect?: UpstreamConnector;
+  backoff?: BackoffOptions;
+  now?: () => number;
+  /** period of vardiff, partial acks and the upstream hashrate check (default 1 s) */
+  tickMs?: number;
+  setupTimeoutMs?: number;
+}
+
+/** What the proxy keeps of a device connection beyond the server's and the channels'. */
+export type ProxyPeer = Record<string, never>;
+
+/** An upstream switch: the old upstream's last job, its loss, and the new one's first job reaching the devices (ms). */
+export interface SwitchGap {
+  lastJobAt: number | null;
+  lostAt: number | null;
+  firstJobAt: number;
+}
+
+/** What a live view or a test awaits. */
+export interface ProxyEvents {
+  /** the upstream answered a forwarded share of this device channel */
+  'share-answered': [device: DeviceRef, accepted: boolean, errorCode: string | undefined];
+  /** the first job of a newly connected upstream reached the devices */
+  switched: [gap: SwitchGap];
+  'upstream-connected': [label: string];
+  'upstream-lost': [reason: string];
+}
+
+export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
+  readonly protocol = Protocol.Mining;
+  readonly devices: DeviceChannels;
+  readonly upstream: UpstreamChannel;
+  readonly startedAt: number;
+  readonly now: () => number;
+  /** the gap of every upstream switch, for the API and the tests */
+  readonly switchGaps: SwitchGap[] = [];
+  readonly events = new EventEmitter<ProxyEvents>();
+  private readonly log: Logger;
+  private server: DownstreamServer<ProxyPeer> | undefined;
+  private manager: UpstreamManager | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastJobAt: number | null = null;
+  private lostAt: number | null = null;
+  private awaitingFirstJob = false;
+  private closed = false;
+
+  private constructor(private readonly opts: ProxyOptions) {
+    const s = opts.settings;
+    this.log = opts.logger ?? silentLogger();
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+    this.upstream = new UpstreamChannel(
+      s.downstreamExtranonceSize,
+      {
+        work: (w) => {
+          this.noteJob();
+          this.devices.onWork(w);
+        },
+        newTip: (id, tip) => {
+          this.noteJob();
+          this.devices.onNewTip(id, tip);
+        },
+        action: (a) => this.manager?.act(a),
+        answered: (d, ok, code) => {
+          this.devices.answered(d, ok, code);
+          this.events.emit('share-answered', d, ok, code);
+        },
+      },
+      this.log.child({ component: 'upstream-channel' }),
+    );
+    this.devices = new DeviceChannels(
+      { sharesPerMinute: s.sharesPerMinute, shareBatchSize: s.shareBatchSize, extranonceSize: s.downstreamExtranonceSize, maxChannels: s.maxChannels },
+      {
+        send: (id, name, message) => this.send(id, name, message),
+        forward: (work, share, extranonce, hash, device) => this.upstream.forward(work, share, extranonce, hash, device),
+        liveEpoch: () => this.upstream.liveEpoch,
+      },
+    );
+  }
+
+  /** Listens for devices and starts connecting upstream; resolves once the listener is bound. */
+  static async start(opts: ProxyOptions): Promise<Proxy> {
+    const proxy = new Proxy(opts);
+    try {
+      await proxy.startParts();
+    } catch (e) {
+      await proxy.close();
+      throw e;
+    }
+    return proxy;
+  }
+
+  get port(): number {
+    return this.server!.ports[0]!;
+  }
+
+  get downstreams(): DownstreamServer<ProxyPeer> {
+    return this.server!;
+  }
+
+  get upstreams(): UpstreamManager {
+    return this.manager!;
+  }
+
+  /** UpstreamClient: devices connected now. */
+  get downstreamCount(): number {
+    return this.server?.size ?? 0;
+  }
+
+  private async startParts(): Promise<void> {
+    const s = this.opts.settings;
+    const identity = ServerIdentity.create({
+      authority: authorityKeyPairOf({ authority_public_key: s.authorityPublicKey, authority_secret_key: s.authoritySecretKey }),
+      validitySeconds: s.certValiditySecs,
+    });
+    this.server = await DownstreamServer.listen(
+      {
+        listeners: [{ address: s.listenAddress, identity }],
+        maxFramePayload: s.maxFrameBytes,
+        limits: listenLimits(s.limits),
+        log: this.log.child({ component: 'devices' }),
+        now: this.now,
+        ...(this.opts.setupTimeoutMs !== undefined && { setupTimeoutMs: this.opts.setupTimeoutMs }),
+      },
+      this,
+    );
+    const connector = this.opts.connect ?? sv2Connector({ minVersion: s.minVersion, maxVersion: s.maxVersion, firmware: 'sv2 proxy', onWarning: (m) => this.log.warn(m) });
+    this.manager = new UpstreamManager(s.upstreams, connector, this, this.log.child({ component: 'upstream' }), this.opts.backoff, s.returnToPreferredMs);
+    this.manager.start();
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
+    this.timer.unref();
+    this.log.info({ port: this.port, upstreams: s.upstreams.length }, 'proxy listening');
+    if (s.ignored.length > 0) this.log.warn({ keys: s.ignored }, 'config keys accepted for SRI compatibility but not acted on');
+  }
+
+  // --- devices (DownstreamHandler) ---
+
+  /** Header-only and version-rolling devices are served; work selection is the JD client's. */
+  setUp(d: Downstream<ProxyPeer>, s: Messages['SetupConnection']): { state: ProxyPeer; flags: number } {
+    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling;
+    const unsupported = s.flags & ~supported;
+    if (unsupported !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
+    this.devices.addConnection(d.id, { requiresStandardJobs: (s.flags & MiningSetupFlags.RequiresStandardJobs) !== 0, peer: d.peer, vendor: s.vendor });
+    return { state: {}, flags: 0 };
+  }
+
+  onMessage(d: SetUpDownstream<ProxyPeer>, m: AnyMessage): void {
+    if (!this.devices.onMessage(d.id, m, this.now())) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a device`);
+    // A first channel: the upstream channel opens with the devices' hashrate.
+    if (m.name === 'OpenStandardMiningChannel' || m.name === 'OpenExtendedMiningChannel') this.upstream.open(this.upstreamHashrate(), this.now());
+  }
+
+  onClose(d: Downstream<ProxyPeer>): void {
+    this.devices.removeConnection(d.id);
+  }
+
+  // --- the pool (UpstreamClient) ---
+
+  upstreamConnected(link: UpstreamLink, userIdentity: string, label: string): void {
+    this.upstream.connect(link, userIdentity, label);
+    this.awaitingFirstJob = true;
+    this.log.info({ upstream: label }, 'upstream connected');
+    this.events.emit('upstream-connected', label);
+    this.upstream.open(this.upstreamHashrate(), this.now());
+  }
+
+  upstreamDisconnected(reason: string): void {
+    this.log.warn({ upstream: this.upstream.label, reason }, 'upstream lost; devices stay');
+    this.upstream.disconnect();
+    this.lostAt = this.now();
+    this.events.emit('upstream-lost', reason);
+  }
+
+  upstreamMessage(m: AnyMessage): void {
+    if (!this.upstream.onMessage(m)) this.log.debug({ msg: m.name }, 'upstream message ignored');
+  }
+
+  /** What the upstream channel announces: the devices' total, or the configured estimate before any device has one. */
+  private upstreamHashrate(): number {
+    const total = this.devices.totalHashrate();
+    return total > 0 ? total : (this.opts.settings.expectedHashrate ?? 0);
+  }
+
+  private noteJob(): void {
+    const now = this.now();
+    if (this.awaitingFirstJob) {
+      this.awaitingFirstJob = false;
+      const gap = { lastJobAt: this.lastJobAt, lostAt: this.lostAt, firstJobAt: now };
+      this.switchGaps.push(gap);
+      if (this.switchGaps.length > 64) this.switchGaps.shift();
+      this.events.emit('switched', gap);
+    }
+    this.lastJobAt = now;
+  }
+
+  private send<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
+    const d = this.server?.get(connId);
+    if (d !== undefined) this.server!.send(d, name, message);
+  }
+
+  private tick(): void {
+    const now = this.now();
+    this.devices.tick(now);
+    const hashrate = this.upstreamHashrate();
+    if (this.upstream.channel === null) this.upstream.open(hashrate, now);
+    else this.upstream.update(hashrate, now);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.manager?.stop();
+    await this.server?.close('proxy shutting down');
+  }
+}
