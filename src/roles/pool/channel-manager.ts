@@ -6,6 +6,7 @@
  */
 import type { Target } from '../../bitcoin/target.js';
 import type { ChainTip } from '../../channels/chain-tip.js';
+import { admitChannel } from '../../channels/channel-admission.js';
 import { ChannelError } from '../../channels/errors.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { JobIdSequence } from '../../channels/job-store.js';
@@ -87,8 +88,7 @@ export interface ChannelManagerHooks {
 }
 
 
-/** Our OpenMiningChannel.Error code (the spec's are free-form) for a connection at its channel limit. */
-export const MAX_CHANNELS_REACHED = 'max-channels-reached';
+export { MAX_CHANNELS_REACHED } from '../../channels/channel-admission.js';
 
 interface Connection {
   info: ConnectionInfo;
@@ -311,22 +311,12 @@ export class ChannelManager {
   }
 
   private open(connId: number, conn: Connection, requestId: number, userIdentity: string, make: () => Channel): void {
-    if (userIdentity.length === 0) {
-      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: MiningErrorCode.InvalidUserIdentity });
+    const admitted = admitChannel(userIdentity, conn.channels.size, this.opts.maxChannelsPerConnection ?? 10_000, make);
+    if ('errorCode' in admitted) {
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: admitted.errorCode });
       return;
     }
-    if (conn.channels.size >= (this.opts.maxChannelsPerConnection ?? 10_000)) {
-      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: MAX_CHANNELS_REACHED });
-      return;
-    }
-    let ch: Channel;
-    try {
-      ch = make();
-    } catch (e) {
-      if (!(e instanceof ChannelError)) throw e;
-      this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: e.errorCode });
-      return;
-    }
+    const ch = admitted.channel;
     conn.channels.set(ch.channelId, ch);
     this.openChannels[ch.kind]++;
     conn.group?.add(ch);

@@ -9,6 +9,7 @@
 import { concatBytes } from '../../bitcoin/bytes.js';
 import type { Target } from '../../bitcoin/target.js';
 import type { ChainTip } from '../../channels/chain-tip.js';
+import { admitChannel } from '../../channels/channel-admission.js';
 import { ChannelError } from '../../channels/errors.js';
 import { ExtranonceAllocator } from '../../channels/extranonce.js';
 import { JobIdSequence } from '../../channels/job-store.js';
@@ -287,22 +288,12 @@ export class DeviceChannels {
   }
 
   private open(connId: number, conn: Connection, requestId: number, userIdentity: string, make: () => Channel): void {
-    if (userIdentity.length === 0) {
-      this.send(connId, 'OpenMiningChannelError', { requestId, errorCode: MiningErrorCode.InvalidUserIdentity });
+    const admitted = admitChannel(userIdentity, conn.channels.size, this.opts.maxChannelsPerConnection ?? 10_000, make);
+    if ('errorCode' in admitted) {
+      this.send(connId, 'OpenMiningChannelError', { requestId, errorCode: admitted.errorCode });
       return;
     }
-    if (conn.channels.size >= (this.opts.maxChannelsPerConnection ?? 10_000)) {
-      this.send(connId, 'OpenMiningChannelError', { requestId, errorCode: 'max-channels-reached' });
-      return;
-    }
-    let ch: Channel;
-    try {
-      ch = make();
-    } catch (e) {
-      if (!(e instanceof ChannelError)) throw e;
-      this.send(connId, 'OpenMiningChannelError', { requestId, errorCode: e.errorCode });
-      return;
-    }
+    const ch = admitted.channel;
     conn.channels.set(ch.channelId, ch);
     this.stats.set(ch, { forwarded: 0, acceptedUpstream: 0, rejectedUpstream: new Map(), belowUpstreamTarget: 0 });
     conn.group?.add(ch);
