@@ -123,6 +123,9 @@ export class UpstreamManager {
     let delay = this.backoff.initialMs;
     let failedInRound = 0;
     let redirect: UpstreamEndpoint | null = null;
+    // Attempts failed since the last connection: the first of an outage is a warning, the rest
+    // debug, so an operator reads one line per outage rather than three per retry.
+    let failedAttempts = 0;
     while (!this.stopped) {
       const endpoint: UpstreamEndpoint = redirect ?? this.endpoints[this.index]!;
       const redirected = redirect !== null;
@@ -134,14 +137,14 @@ export class UpstreamManager {
           connection = this.adopted;
           this.adopted = null;
         } else {
-          this.log.info({ upstream: label }, 'connecting to upstream');
+          this.log[failedAttempts === 0 ? 'info' : 'debug']({ upstream: label }, 'connecting to upstream');
           connection = await this.connect(endpoint, (m) => this.deliver(connection, m));
         }
       } catch (error) {
         if (this.stopped) return;
         this.failures++;
         this.lastError = `${label}: ${(error as Error).message}`;
-        this.log.warn({ upstream: label, error: (error as Error).message }, 'upstream connection failed');
+        this.log[failedAttempts++ < this.endpoints.length ? 'warn' : 'debug']({ upstream: label, error: (error as Error).message }, 'upstream connection failed');
         if (!redirected) {
           this.index = (this.index + 1) % this.endpoints.length;
           failedInRound++;
@@ -151,7 +154,7 @@ export class UpstreamManager {
           this.index = 0;
           // A returning pool is found within a couple of seconds while devices wait; with none, back off further.
           const wait = this.core.downstreamCount > 0 ? Math.min(delay, this.backoff.whileMinersWaitMs) : delay;
-          this.log.info({ retryInMs: wait }, 'every upstream failed; waiting before the next round');
+          this.log[failedAttempts <= this.endpoints.length ? 'info' : 'debug']({ retryInMs: wait }, 'every upstream failed; retrying until one answers');
           if (!(await this.pause(wait))) return;
           delay = Math.min(delay * 2, this.backoff.maxMs);
         }
@@ -161,8 +164,10 @@ export class UpstreamManager {
         connection.close('shutting down');
         return;
       }
+      if (failedAttempts > 0) this.log.info({ upstream: label, failedAttempts }, 'upstream reached');
       delay = this.backoff.initialMs;
       failedInRound = 0;
+      failedAttempts = 0;
       this.connections++;
       this.current = connection;
       this.currentLabel = label;

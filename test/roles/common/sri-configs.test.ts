@@ -60,3 +60,22 @@ describe("SRI's pool examples", () => {
     ]);
   });
 });
+
+describe('our examples run side by side on one host', () => {
+  it('no two of them listen on the same port', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = path.resolve('config-examples');
+    const seen = new Map<string, string>();
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.toml') && !n.startsWith('stack') && !n.includes('hosted'))) {
+      for (const m of readFileSync(path.join(dir, f), 'utf8').matchAll(/^(?:(?:listen_address|monitoring_address|test_only_listen_adress_plain)\s*=\s*"[^"]*:(\d+)"|downstream_port\s*=\s*(\d+))/gm)) {
+        const port = (m[1] ?? m[2])!;
+        // The pool examples are alternatives to each other, as are the TP examples.
+        const family = f.replace(/-(embedded|sv2-tp|bitcoin-core-rpc|bitcoin-core)\.toml$/, '');
+        const other = seen.get(port);
+        if (other !== undefined && other !== family) expect.fail(`${f} and ${other} both use port ${port}`);
+        seen.set(port, family);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(4);
+  });
+});

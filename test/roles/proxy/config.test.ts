@@ -11,12 +11,12 @@ const KEYS = `authority_public_key = "${OWN_PUB}"\nauthority_secret_key = "${OWN
 describe('proxy config', () => {
   it('loads the example, upstreams in order of preference (a URL form too)', () => {
     const s = loadProxyConfig(path.resolve('config-examples/proxy-config-example.toml'), {});
-    expect(s.listenAddress).toBe('0.0.0.0:34255');
+    expect(s.listenAddress).toBe('0.0.0.0:34256');
     expect(s.upstreams).toEqual([
       { host: '127.0.0.1', port: 34254, authorityPubkey: POOL_KEY, userIdentity: 'your_username_here' },
       { host: '127.0.0.1', port: 34264, authorityPubkey: POOL_KEY, userIdentity: 'your_username_here' },
     ]);
-    expect(s).toMatchObject({ sharesPerMinute: 6, shareBatchSize: 10, downstreamExtranonceSize: 8, certValiditySecs: 3600, monitoringAddress: { host: '127.0.0.1', port: 9093 }, ignored: [] });
+    expect(s).toMatchObject({ sharesPerMinute: 6, shareBatchSize: 10, downstreamExtranonceSize: 8, certValiditySecs: 3600, monitoringAddress: { host: '127.0.0.1', port: 9094 }, ignored: [] });
   });
 
   it("takes SRI's old mining-proxy keys where they mean the same", () => {
