@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ClientJob } from '../../channels/index.js';
+import { MiningErrorCode } from '../../messages/index.js';
 import type { AnyMessage, Messages } from '../../messages/index.js';
 import {
   BIP323_VERSION_MASK,
@@ -375,8 +376,11 @@ export class TranslatorCore {
     this.totals.upstreamRejected[m.errorCode] = (this.totals.upstreamRejected[m.errorCode] ?? 0) + 1;
     const s = share === undefined ? undefined : this.miners.get(share.minerId);
     s?.recordUpstreamAnswer(false);
-    // the miner was already told `true` (Sv1 cannot retract it): this is the record of it
-    this.log.warn({ channel: m.channelId, sequence: m.sequenceNumber, code: m.errorCode, miner: share?.minerId, worker: s?.username }, 'pool rejected a forwarded share');
+    // the miner was already told `true` (Sv1 cannot retract it): this is the record of it. A share
+    // in flight when the tip moved is stale through no fault of anyone's: counted, not warned.
+    const fields = { channel: m.channelId, sequence: m.sequenceNumber, code: m.errorCode, miner: share?.minerId, worker: s?.username };
+    if (m.errorCode === MiningErrorCode.StaleShare) this.log.debug(fields, 'pool rejected a forwarded share');
+    else this.log.warn(fields, 'pool rejected a forwarded share');
     this.events.emit('upstream-rejected', m.channelId, share?.minerId, m.errorCode);
   }
 
