@@ -6,6 +6,7 @@
 import { hashToDisplay } from '../bitcoin/bytes.js';
 import { bytesToHex } from '../codec/hex.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
+import { channelPage, paged } from '../roles/common/paging.js';
 import type { Proxy } from '../roles/proxy/proxy.js';
 import type { RouteHandler } from './server.js';
 
@@ -76,11 +77,22 @@ export function proxyRoutes(proxy: Proxy): Record<string, RouteHandler> {
   return {
     '/api/v1/health': () => ({ status: 'ok', upstream: proxy.upstream.liveEpoch !== null ? 'connected' : 'down' }),
     '/api/v1/global': () => proxyGlobal(proxy),
-    '/api/v1/server/channels': () => {
+    '/api/v1/server': () => ({ ...proxy.upstreams.status(), channel_open: proxy.upstream.liveEpoch !== null, upstream: proxy.upstream.label }),
+    '/api/v1/server/channels': (params) => {
       const ch = proxy.upstream.channel;
-      return ch === null ? [] : [{ channel_id: ch.channelId, group_channel_id: ch.groupChannelId, upstream: proxy.upstream.label, extranonce_size: ch.extranonceSize, target: hashToDisplay(ch.target) }];
+      const open = ch === null ? [] : [{ channel_id: ch.channelId, group_channel_id: ch.groupChannelId, upstream: proxy.upstream.label, extranonce_size: ch.extranonceSize, target: hashToDisplay(ch.target) }];
+      return channelPage(open, [], params);
     },
-    '/api/v1/clients': () => [...proxy.downstreams.all()].map((d) => proxyClient(proxy, d.id)!),
+    '/api/v1/clients': (params) => paged(proxy.downstreams.all(), params, (d) => proxyClient(proxy, d.id)!),
+    '/api/v1/clients/{id}/channels': (params) => {
+      const c = /^\d+$/.test(params.id!) ? proxyClient(proxy, Number(params.id)) : undefined;
+      if (c === undefined) return undefined;
+      return channelPage(
+        c.channels.filter((ch) => ch.kind === 'extended'),
+        c.channels.filter((ch) => ch.kind === 'standard'),
+        params,
+      );
+    },
     '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? proxyClient(proxy, Number(id)) : undefined),
   };
 }

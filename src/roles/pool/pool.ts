@@ -116,6 +116,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       channels: () => this.manager.channelCounts(),
       shares: () => this.manager.totals(),
       hashrate: () => this.hashrateNow(),
+      startedAt: () => this.startedAt,
+      now: () => this.now(),
     });
     this.history = new HistoryRecorder(
       () => {
