@@ -155,6 +155,20 @@ export function networkOfReward(cfg: Pick<PoolConfig, 'coinbase_reward_script' |
   return rewardOf(cfg).network;
 }
 
+/**
+ * Why the payout cannot be paid on the node's chain (an address of another network), or null
+ * when it can: the node said which chain it is on.
+ */
+export function rewardMismatch(cfg: Pick<PoolConfig, 'coinbase_reward_script'>, nodeNetwork: NetworkName): string | null {
+  try {
+    outputScriptFrom(cfg.coinbase_reward_script, nodeNetwork);
+    return null;
+  } catch (e) {
+    if (!(e instanceof AddressError)) throw e;
+    return `is not an address of the node's chain (${nodeNetwork}): ${e.message}; use a ${nodeNetwork} address`;
+  }
+}
+
 function rewardOf(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network'>): { script: Uint8Array; network: NetworkName | undefined } {
   const networks: NetworkName[] = cfg.network !== undefined ? [cfg.network] : ['mainnet', 'testnet', 'regtest'];
   let last: unknown;

@@ -10,6 +10,11 @@ import type { PoolConfig } from './config.js';
 import { SourceTemplateFeed } from '../common/template-feed.js';
 import type { TemplateFeed } from '../common/template-feed.js';
 import { TdpTemplateFeed } from '../common/tdp-client.js';
+import { networkOfChain } from '../../bitcoin/network.js';
+import { RpcClient } from '../../net/bitcoind/rpc-client.js';
+import type { RpcTemplateSource } from '../../net/bitcoind/rpc-template-source.js';
+import type { NodeLinkConfig } from '../common/node-link.js';
+import { rewardMismatch } from './config.js';
 
 export interface FeedResult {
   feed: TemplateFeed;
@@ -31,6 +36,7 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
     const r = tp.BitcoinCoreRpc;
     if (r.cookie_file === undefined && (r.user === undefined || r.password === undefined)) throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
     const source = nodeLinkSource(r, log, {}, path.join(path.dirname(path.resolve(cfg.accounting_db)), 'found-blocks'));
+    await checkNodeChain(cfg, r, source, log);
     const lateVerdicts = (listener: (hash: string, o: SubmitOutcome) => void) =>
       source.onSubmitEvent((e) => {
         if (e.kind === 'resubmitted' && e.restored) listener(e.hash, e.outcome);
@@ -39,4 +45,37 @@ export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<Fee
     return { feed: new SourceTemplateFeed(source, { connected: () => source.isConnected, lateVerdicts, firstTemplateWaitMs: 3_000 }) };
   }
   return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };
+}
+
+const CHAIN_CHECK_TIMEOUT_MS = 3_000;
+
+/**
+ * The payout address must belong to the node's chain. A node that answers at start and is on
+ * another chain refuses the config (exit 2, naming the key); one that is down is asked when it
+ * first answers, and a mismatch then is an error line.
+ */
+async function checkNodeChain(cfg: PoolConfig, r: NodeLinkConfig, source: RpcTemplateSource, log: Logger): Promise<void> {
+  const client = new RpcClient({ url: r.url, auth: r.cookie_file !== undefined ? { cookieFile: r.cookie_file } : { user: r.user!, password: r.password! } });
+  const ask = async (): Promise<string | null> => {
+    const info = await client.call<{ chain?: string }>('getblockchaininfo', [], { timeoutMs: CHAIN_CHECK_TIMEOUT_MS });
+    const network = networkOfChain(String(info.chain));
+    return network === undefined ? null : rewardMismatch(cfg, network);
+  };
+  try {
+    const mismatch = await ask();
+    if (mismatch !== null) throw new ConfigError('coinbase_reward_script', mismatch);
+    return;
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+  }
+  const off = source.onConnection((ev) => {
+    if (!ev.connected) return;
+    off();
+    ask().then(
+      (mismatch) => {
+        if (mismatch !== null) log.error({ key: 'coinbase_reward_script' }, `coinbase_reward_script ${mismatch}`);
+      },
+      () => undefined,
+    );
+  });
 }
