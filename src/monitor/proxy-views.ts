@@ -8,6 +8,7 @@ import { bytesToHex } from '../codec/hex.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
 import { channelPage, paged } from '../roles/common/paging.js';
 import type { Proxy } from '../roles/proxy/proxy.js';
+import { historyRoute } from './history-route.js';
 import type { RouteHandler } from './server.js';
 
 type Channel = ReturnType<Proxy['devices']['channelsOf']>[number];
@@ -38,6 +39,8 @@ export function proxyGlobal(proxy: Proxy) {
       last_switch_lost_to_job_ms: gap === undefined || gap.lostAt === null ? null : gap.firstJobAt - gap.lostAt,
     },
     prev_hash: proxy.devices.tip === null ? null : hashToDisplay(proxy.devices.tip.prevHash),
+    history_interval_secs: proxy.history.intervalMs / 1000,
+    now: proxy.now(),
   };
 }
 
@@ -77,6 +80,7 @@ export function proxyRoutes(proxy: Proxy): Record<string, RouteHandler> {
   return {
     '/api/v1/health': () => ({ status: 'ok', upstream: proxy.upstream.liveEpoch !== null ? 'connected' : 'down' }),
     '/api/v1/global': () => proxyGlobal(proxy),
+    '/api/v1/history': historyRoute(proxy.history.sink, proxy.now),
     '/api/v1/server': () => ({ ...proxy.upstreams.status(), channel_open: proxy.upstream.liveEpoch !== null, upstream: proxy.upstream.label }),
     '/api/v1/server/channels': (params) => {
       const ch = proxy.upstream.channel;
