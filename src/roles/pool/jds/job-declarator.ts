@@ -20,7 +20,7 @@ import type { AnyMessage, MessageName, Messages } from '../../../messages/regist
 import type { ServerIdentity } from '../../../noise/server-identity.js';
 import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../../common/downstream-server.js';
 import type { ListenLimits } from '../../common/limits.js';
-import { peerFault } from '../../common/role-error.js';
+import { peerFault, RoleError } from '../../common/role-error.js';
 import type { JdsConfig } from '../config.js';
 import { judgeDeclaration } from './declaration.js';
 import type { JdNodeView } from './node-view.js';
@@ -102,6 +102,11 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
     return this.server!.ports[0]!;
   }
 
+  /** The pool's node as the declarator sees it. */
+  get node(): JdNodeView {
+    return this.opts.node;
+  }
+
   get size(): number {
     return this.server?.size ?? 0;
   }
@@ -136,7 +141,8 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
         return;
       case 'ProvideMissingTransactionsSuccess': {
         const p = d.state.pending.get(m.message.requestId);
-        if (p === undefined) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `ProvideMissingTransactions.Success for request ${m.message.requestId}, which was not asked`);
+        // Late (after its timeout) or never asked: logged, the connection stays.
+        if (p === undefined) throw new RoleError('SV2_ERR_UNEXPECTED_MESSAGE', `ProvideMissingTransactions.Success for request ${m.message.requestId}, which is not waiting`, 'log');
         d.state.pending.delete(m.message.requestId);
         p.resolve(m.message.transactionList);
         return;

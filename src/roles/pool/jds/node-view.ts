@@ -22,6 +22,8 @@ export interface JdTip {
 
 export interface JdNodeView {
   readonly kind: 'embedded' | 'rpc';
+  /** Over RPC: the mirror of the node's mempool. */
+  readonly mirror?: MempoolMirror;
   /** The raw transaction with this wtxid (internal order), if the node's mempool holds it. */
   lookup(wtxid: Uint8Array): Uint8Array | undefined;
   /** Catches up with the node's mempool (incremental; a no-op in process). */
