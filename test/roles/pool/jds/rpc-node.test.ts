@@ -16,7 +16,7 @@ import { grind } from '../../../support/sv2-test-client.js';
 const auth = { user: 'pool', password: 'secret' };
 const authority = AuthorityKeyPair.generate();
 const chain = new EmbeddedChain();
-const gen = new TxGenerator(chain, { seed: 7 });
+const gen = new TxGenerator(chain, { seed: 'jds-rpc' });
 let rpc: RpcServer;
 let pool: Pool;
 let jdc: TestJdClient;
