@@ -7,7 +7,7 @@
  */
 import { bytesToHex } from '../../codec/hex.js';
 import { BitcoinDecodeError, fromHex, hashFromDisplay } from '../../bitcoin/bytes.js';
-import { parseTransaction } from '../../bitcoin/tx.js';
+import { parseTransaction, type ParsedTransaction } from '../../bitcoin/tx.js';
 import { RpcError, type RpcClient } from './rpc-client.js';
 
 export interface MempoolMirrorOptions {
@@ -21,8 +21,8 @@ export interface MempoolMirrorOptions {
 export class MempoolMirror {
   /** txid (display hex, as the node names it) → wtxid (hex, internal order). */
   private readonly byTxid = new Map<string, string>();
-  /** wtxid (hex, internal order) → raw transaction. */
-  private readonly byWtxid = new Map<string, Uint8Array>();
+  /** wtxid (hex, internal order) → the transaction, parsed once. */
+  private readonly byWtxid = new Map<string, ParsedTransaction>();
   private inFlight: Promise<void> | undefined;
   /** Transactions fetched since start (what a test or metric reads to see that sync is incremental). */
   fetched = 0;
@@ -33,8 +33,8 @@ export class MempoolMirror {
     return this.byWtxid.size;
   }
 
-  /** The raw transaction with this wtxid (internal order), if the node's mempool had it at the last refresh. */
-  lookup(wtxid: Uint8Array): Uint8Array | undefined {
+  /** The transaction with this wtxid (internal order), if the node's mempool had it at the last refresh. */
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
     return this.byWtxid.get(bytesToHex(wtxid));
   }
 
@@ -81,7 +81,7 @@ export class MempoolMirror {
           if (bytesToHex(tx.txid) !== bytesToHex(hashFromDisplay(txid))) continue;
           const w = bytesToHex(tx.wtxid);
           this.byTxid.set(txid, w);
-          this.byWtxid.set(w, tx.raw);
+          this.byWtxid.set(w, tx);
           this.fetched++;
         } catch (e) {
           if (!(e instanceof BitcoinDecodeError)) throw e;

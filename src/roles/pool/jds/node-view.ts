@@ -5,6 +5,7 @@
  * (incremental) and getblocktemplate proposals (BIP 23).
  */
 import { bytesToHex } from '../../../codec/hex.js';
+import type { ParsedTransaction } from '../../../bitcoin/tx.js';
 import type { EmbeddedChain } from '../../../chain/chain.js';
 import type { TemplateSource } from '../../../chain/template-source.js';
 import { EmbeddedTemplateSource } from '../../../chain/embedded-source.js';
@@ -24,8 +25,8 @@ export interface JdNodeView {
   readonly kind: 'embedded' | 'rpc';
   /** Over RPC: the mirror of the node's mempool. */
   readonly mirror?: MempoolMirror;
-  /** The raw transaction with this wtxid (internal order), if the node's mempool holds it. */
-  lookup(wtxid: Uint8Array): Uint8Array | undefined;
+  /** The transaction with this wtxid (internal order), if the node's mempool holds it. */
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined;
   /** Catches up with the node's mempool (incremental; a no-op in process). */
   refresh(): Promise<void>;
   tip(): JdTip | undefined;
@@ -36,8 +37,8 @@ export interface JdNodeView {
 class EmbeddedView implements JdNodeView {
   readonly kind = 'embedded';
   constructor(private readonly chain: EmbeddedChain) {}
-  lookup(wtxid: Uint8Array): Uint8Array | undefined {
-    return this.chain.mempool.byWitnessId(bytesToHex(wtxid))?.tx.raw;
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
+    return this.chain.mempool.byWitnessId(bytesToHex(wtxid))?.tx;
   }
   async refresh(): Promise<void> {}
   tip(): JdTip {
@@ -59,7 +60,7 @@ class RpcView implements JdNodeView {
   ) {
     this.mirror = new MempoolMirror({ client: source.rpcClient });
   }
-  lookup(wtxid: Uint8Array): Uint8Array | undefined {
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
     return this.mirror.lookup(wtxid);
   }
   refresh(): Promise<void> {
