@@ -42,6 +42,11 @@ export interface JobDeclaratorOptions {
 
 /** Declarations one connection may have waiting for its ProvideMissingTransactions.Success. */
 const MAX_PENDING = 8;
+/**
+ * Frame payload a JD client may send: ProvideMissingTransactions.Success can carry a whole block's
+ * transactions (up to ~4 MB), over the Mining listener's 1 MiB.
+ */
+const JD_MAX_FRAME = 8 << 20;
 /** Declared jobs a connection's PushSolution may name (the spec only promises the last). */
 const RECENT_JOBS = 8;
 
@@ -86,7 +91,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
     jds.server = await DownstreamServer.listen(
       {
         listeners: [{ address: opts.config.listen_address, identity: opts.identity }],
-        maxFramePayload: opts.maxFramePayload,
+        maxFramePayload: Math.max(opts.maxFramePayload, JD_MAX_FRAME),
         // A JD client is quiet between blocks: no idle cut.
         limits: { ...opts.limits, idleTimeoutMs: 0 },
         log: opts.log,

@@ -1,5 +1,6 @@
 /** The Job Declarator in front of a bitcoind JSON-RPC node (our embedded chain served over RPC): proposals and an incremental mempool mirror. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finalizeTransaction } from '../../../../src/bitcoin/tx.js';
 import { EmbeddedChain } from '../../../../src/chain/chain.js';
 import { TxGenerator } from '../../../../src/chain/tx-generator.js';
 import { RpcServer } from '../../../../src/net/bitcoind/rpc-server.js';
@@ -73,5 +74,20 @@ describe('Job Declarator over a bitcoind RPC node', () => {
     await expect.poll(() => chain.height).toBe(height + 1);
     expect(chain.tip.txids).toHaveLength(next.template.transactions.length + 1);
     await expect.poll(() => pool.store.blocks().at(-1)?.status).toBe('accepted');
+  });
+
+  it('a transaction that spends nothing real: the node\'s proposal answer is the reason', async () => {
+    const { token, required } = await jdc.allocate();
+    const tx = finalizeTransaction({
+      version: 2,
+      inputs: [{ prevTxid: new Uint8Array(32).fill(0x24), prevVout: 1, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [new Uint8Array(72).fill(1), new Uint8Array(33).fill(2)] }],
+      outputs: [{ value: 1000n, script: Uint8Array.of(0x51) }],
+      locktime: 0,
+    });
+    const c = chain.candidate();
+    const job = jdc.build({ ...c, candidates: [...c.candidates, { data: tx.raw, txid: tx.txid, wtxid: tx.wtxid, fee: 0n, weight: tx.weight, sigops: 1, depends: [] }] }, required, token);
+    const answer = await jdc.declare(job);
+    expect(answer).toMatchObject({ name: 'DeclareMiningJobError', message: { errorCode: 'invalid-job' } });
+    if (answer.name === 'DeclareMiningJobError') expect(new TextDecoder().decode(answer.message.errorDetails)).toBe('bad-txns-inputs-missingorspent');
   });
 });
