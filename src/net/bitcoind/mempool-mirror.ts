@@ -16,6 +16,13 @@ export interface MempoolMirrorOptions {
   concurrency?: number;
   /** Timeout of each call (default 10 s). */
   timeoutMs?: number;
+  /**
+   * A refresh within this long of the last one is skipped (default 1 s): a client whose jobs always
+   * name a transaction the node lacks must not make every declaration list the node's mempool.
+   */
+  minIntervalMs?: number;
+  /** Clock in ms (tests). */
+  now?: () => number;
 }
 
 export class MempoolMirror {
@@ -24,6 +31,7 @@ export class MempoolMirror {
   /** wtxid (hex, internal order) → the transaction, parsed once. */
   private readonly byWtxid = new Map<string, ParsedTransaction>();
   private inFlight: Promise<void> | undefined;
+  private lastRefreshAt = -Infinity;
   /** Transactions fetched since start (what a test or metric reads to see that sync is incremental). */
   fetched = 0;
 
@@ -38,9 +46,14 @@ export class MempoolMirror {
     return this.byWtxid.get(bytesToHex(wtxid));
   }
 
-  /** Brings the mirror up to date; concurrent callers share one refresh. */
+  /** Brings the mirror up to date; concurrent callers share one refresh, and one just made is not repeated. */
   refresh(): Promise<void> {
-    this.inFlight ??= this.sync().finally(() => (this.inFlight = undefined));
+    const now = this.opts.now ?? Date.now;
+    if (this.inFlight === undefined && now() - this.lastRefreshAt < (this.opts.minIntervalMs ?? 1000)) return Promise.resolve();
+    this.inFlight ??= this.sync().finally(() => {
+      this.inFlight = undefined;
+      this.lastRefreshAt = now();
+    });
     return this.inFlight;
   }
 

@@ -57,8 +57,9 @@ class RpcView implements JdNodeView {
     private readonly source: RpcTemplateSource,
     /** The tip's min ntime as the pool's feed announced it (the node's own curtime). */
     private readonly minTime: () => number,
+    minRefreshMs: number,
   ) {
-    this.mirror = new MempoolMirror({ client: source.rpcClient });
+    this.mirror = new MempoolMirror({ client: source.rpcClient, minIntervalMs: minRefreshMs });
   }
   lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
     return this.mirror.lookup(wtxid);
@@ -77,8 +78,8 @@ class RpcView implements JdNodeView {
 }
 
 /** The view of the node behind `source`, or undefined when the pool has none it can ask (a Template Provider). */
-export function jdNodeView(source: TemplateSource | undefined, minTime: () => number): JdNodeView | undefined {
+export function jdNodeView(source: TemplateSource | undefined, minTime: () => number, minRefreshMs = 1000): JdNodeView | undefined {
   if (source instanceof EmbeddedTemplateSource) return new EmbeddedView(source.chain);
-  if (source instanceof RpcTemplateSource) return new RpcView(source, minTime);
+  if (source instanceof RpcTemplateSource) return new RpcView(source, minTime, minRefreshMs);
   return undefined;
 }

@@ -35,6 +35,7 @@ beforeAll(async () => {
       POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC__PASSWORD: auth.password,
       ...fastLinkEnv('POOL__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC'),
       POOL__JDS__LISTEN_ADDRESS: '127.0.0.1:0',
+      POOL__JDS__MEMPOOL_MIN_REFRESH_SECS: '0',
     }),
   );
   const { feed } = await templateFeedFor(config, silentLogger());
