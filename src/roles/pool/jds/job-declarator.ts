@@ -40,8 +40,8 @@ export interface JobDeclaratorOptions {
   now: () => number;
 }
 
-/** Declarations one connection may have waiting for its ProvideMissingTransactions.Success. */
-const MAX_PENDING = 8;
+/** Declarations one connection may have being judged at once (each costs the node a block check). */
+const MAX_IN_FLIGHT = 4;
 /**
  * Frame payload a JD client may send: ProvideMissingTransactions.Success can carry a whole block's
  * transactions (up to ~4 MB), over the Mining listener's 1 MiB.
@@ -58,8 +58,10 @@ interface Pending {
 
 export interface JdPeer {
   declareTxData: boolean;
-  /** By DeclareMiningJob request id. */
+  /** Waiting for ProvideMissingTransactions.Success, by DeclareMiningJob request id. */
   pending: Map<number, Pending>;
+  /** Declarations being judged. */
+  inFlight: number;
   /** Declared jobs, newest last. */
   recent: DeclaredJob[];
   extensions: number[];
@@ -130,7 +132,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
     if (unsupported !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
     const declareTxData = (s.flags & JobDeclarationSetupFlags.DeclareTxData) !== 0;
     if (!declareTxData && this.opts.config.full_template_mode_required) throw new SetupRefused(SetupConnectionErrorCode.MissingDeclareTxDataFlag, JobDeclarationSetupFlags.DeclareTxData);
-    return { state: { declareTxData, pending: new Map(), recent: [], extensions: [] }, flags: 0 };
+    return { state: { declareTxData, pending: new Map(), inFlight: 0, recent: [], extensions: [] }, flags: 0 };
   }
 
   onMessage(d: SetUpDownstream<JdPeer>, m: AnyMessage): void {
@@ -174,30 +176,33 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
       this.send(d, 'DeclareMiningJobError', { requestId: m.requestId, errorCode, errorDetails: new TextEncoder().encode(details.slice(0, 1000)) });
     };
     if (!d.state.declareTxData) return fail(JobDeclarationErrorCode.InvalidJob, 'DeclareMiningJob needs DECLARE_TX_DATA in SetupConnection');
-    if (d.state.pending.has(m.requestId) || d.state.pending.size >= MAX_PENDING) return fail(JobDeclarationErrorCode.InvalidJob, 'too many declarations waiting for their transactions');
+    if (d.state.pending.has(m.requestId) || d.state.inFlight >= MAX_IN_FLIGHT) return fail(JobDeclarationErrorCode.InvalidJob, `more than ${MAX_IN_FLIGHT} declarations at once, or a request id already waiting`);
     const token = this.tokens.spendForDeclaration(m.miningJobToken, d.id, this.seconds());
     if (typeof token === 'string') return fail(JobDeclarationErrorCode.InvalidMiningJobToken, `token ${token}`);
     const t0 = performance.now();
+    d.state.inFlight++;
     judgeDeclaration(m, token.userIdentifier, {
       node: this.opts.node,
       requiredOutputs: this.opts.requiredOutputs(),
       askMissing: (positions) => this.askMissing(d, m.requestId, positions),
-    }).then(
-      (v) => {
-        if (!d.conn.isOpen) return;
-        if (!v.ok) return fail(v.errorCode, v.details);
-        this.tokens.declare(token, v.job, this.seconds());
-        d.state.recent.push(v.job);
-        if (d.state.recent.length > RECENT_JOBS) d.state.recent.shift();
-        this.counts.declared++;
-        this.log.info({ client: d.id, request: m.requestId, txs: v.job.transactions.length, provided: v.provided, ms: Math.round(performance.now() - t0) }, 'declared job accepted');
-        this.send(d, 'DeclareMiningJobSuccess', { requestId: m.requestId, newMiningJobToken: token.token });
-      },
-      (e: unknown) => {
-        if (!d.conn.isOpen) return;
-        fail(JobDeclarationErrorCode.InternalError, (e as Error).message);
-      },
-    );
+    })
+      .finally(() => d.state.inFlight--)
+      .then(
+        (v) => {
+          if (!d.conn.isOpen) return;
+          if (!v.ok) return fail(v.errorCode, v.details);
+          this.tokens.declare(token, v.job, this.seconds());
+          d.state.recent.push(v.job);
+          if (d.state.recent.length > RECENT_JOBS) d.state.recent.shift();
+          this.counts.declared++;
+          this.log.info({ client: d.id, request: m.requestId, txs: v.job.transactions.length, provided: v.provided, ms: Math.round(performance.now() - t0) }, 'declared job accepted');
+          this.send(d, 'DeclareMiningJobSuccess', { requestId: m.requestId, newMiningJobToken: token.token });
+        },
+        (e: unknown) => {
+          if (!d.conn.isOpen) return;
+          fail(JobDeclarationErrorCode.InternalError, (e as Error).message);
+        },
+      );
   }
 
   private askMissing(d: SetUpDownstream<JdPeer>, requestId: number, positions: number[]): Promise<Uint8Array[]> {
