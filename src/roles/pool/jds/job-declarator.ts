@@ -195,7 +195,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
           d.state.recent.push(v.job);
           if (d.state.recent.length > RECENT_JOBS) d.state.recent.shift();
           this.counts.declared++;
-          this.log.info({ client: d.id, request: m.requestId, txs: v.job.transactions.length, provided: v.provided, ms: Math.round(performance.now() - t0) }, 'declared job accepted');
+          this.log.debug({ client: d.id, request: m.requestId, txs: v.job.transactions.length, provided: v.provided, ms: Math.round(performance.now() - t0) }, 'declared job accepted');
           this.send(d, 'DeclareMiningJobSuccess', { requestId: m.requestId, newMiningJobToken: token.token });
         },
         (e: unknown) => {
