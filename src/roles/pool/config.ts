@@ -7,40 +7,9 @@ import { AddressError, outputScriptFrom } from '../../bitcoin/address.js';
 import type { NetworkName } from '../../bitcoin/network.js';
 import { ConfigError, hostPort, loadConfig } from '../common/config.js';
 import { limitKeys } from '../common/limits.js';
-import { nodeLinkKeys } from '../common/node-link.js';
 import { logKeys } from '../common/logger.js';
+import { resolveTemplateProviderType, templateProviderType, type TemplateProviderType } from '../common/template-provider-type.js';
 
-
-const templateProviderType = z.union([
-  /** A Template Provider over Template Distribution (Sv2, Noise unless it says plaintext). */
-  z.strictObject({ Sv2Tp: z.strictObject({ address: hostPort, public_key: z.string().optional() }) }),
-  /** An in-process regtest chain (ours): what `sv2 stack` and tests use. */
-  z.strictObject({
-    Embedded: z.strictObject({
-      data_dir: z.string().optional(),
-      /** Fixed nBits for the chain, as hex (regtest minimum when absent). */
-      nbits: z.string().regex(/^(0x)?[0-9a-fA-F]{1,8}$/).optional(),
-      /** Retarget so a block comes about every this many seconds. */
-      target_block_interval_secs: z.number().positive().optional(),
-      tx_per_second: z.number().nonnegative().default(2),
-      /** First height where segwit is active (default 0): a chain where it activates late. */
-      segwit_height: z.number().int().nonnegative().optional(),
-    }),
-  }),
-  /** SRI's Bitcoin Core IPC (multiprocess) link: recognised so that it is refused with what to use instead. */
-  z.strictObject({ BitcoinCoreIpc: z.record(z.string(), z.unknown()) }),
-  /** Any node that speaks bitcoind JSON-RPC: Bitcoin Core, Knots, btcd (ours). */
-  z.strictObject({
-    BitcoinCoreRpc: z.strictObject({
-      url: z.string().url(),
-      user: z.string().optional(),
-      password: z.string().optional(),
-      cookie_file: z.string().optional(),
-      poll_interval_secs: z.number().positive().default(1),
-      ...nodeLinkKeys,
-    }),
-  }),
-]);
 
 export const poolConfigSchema = z.strictObject({
   listen_address: hostPort,
@@ -104,8 +73,6 @@ export const poolConfigSchema = z.strictObject({
   job_refresh_secs: z.number().nonnegative().default(60),
 });
 
-type TemplateProviderType = Exclude<z.infer<typeof templateProviderType>, { BitcoinCoreIpc: unknown }>;
-
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {
   template_provider_type: TemplateProviderType;
   /** Keys read but not acted on, and other things an operator should hear at start (logged once). */
@@ -115,22 +82,7 @@ export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provid
 export function loadPoolConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, base?: Record<string, unknown>): PoolConfig {
   const raw = loadConfig({ file, envPrefix: 'POOL', schema: poolConfigSchema, env, base });
   const { tp_address, tp_authority_public_key, template_provider_type, ...rest } = raw;
-  if (tp_address !== undefined && template_provider_type !== undefined) {
-    throw new ConfigError('tp_address', 'give either tp_address or [template_provider_type], not both');
-  }
-  const source = template_provider_type ?? (tp_address !== undefined ? { Sv2Tp: { address: tp_address, public_key: tp_authority_public_key } } : undefined);
-  if (source === undefined) {
-    throw new ConfigError(
-      'template_provider_type',
-      'is missing: set [template_provider_type.Sv2Tp] address (a Template Provider), [template_provider_type.BitcoinCoreRpc] url (a node over RPC), or [template_provider_type.Embedded] for a private regtest chain',
-    );
-  }
-  if ('BitcoinCoreIpc' in source) {
-    throw new ConfigError(
-      'template_provider_type.BitcoinCoreIpc',
-      "Bitcoin Core's IPC interface is not supported; run a Template Provider (sv2 template-provider, or Bitcoin Core's sv2-tp) and use [template_provider_type.Sv2Tp], or reach the node over JSON-RPC with [template_provider_type.BitcoinCoreRpc]",
-    );
-  }
+  const source = resolveTemplateProviderType(template_provider_type, tp_address, tp_authority_public_key);
   const warnings: string[] = [];
   if (rest.jds !== undefined) warnings.push(`[jds] is read but not served yet: this pool has no Job Declarator, so nothing listens on ${rest.jds.listen_address}`);
   if (rest.monitoring_cache_refresh_secs !== undefined) warnings.push('monitoring_cache_refresh_secs is not acted on: the API reads live state');
