@@ -85,6 +85,7 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
   readonly startedAt: number;
   readonly blocks: JdcBlock[] = [];
   readonly counts = { fallbacks: 0, blocksFound: 0, soloBlocks: 0 };
+  readonly settings: JdcSettings;
   templates!: TemplateView;
   declarator: Declarator | null = null;
   private readonly log: Logger;
@@ -98,6 +99,7 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
   private closed = false;
 
   private constructor(private readonly opts: JdClientOptions) {
+    this.settings = opts.settings;
     const s = opts.settings;
     this.log = opts.logger ?? silentLogger();
     this.now = opts.now ?? Date.now;
