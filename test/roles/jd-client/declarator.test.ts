@@ -76,7 +76,7 @@ describe('Declarator (Full-Template)', () => {
     r.feed('SetCustomMiningJobSuccess', { channelId: 7, requestId: custom.requestId, jobId: 42 });
     expect(r.last('SubmitSharesExtended')).toMatchObject({ channelId: 7, jobId: 42, extranonce: concatBytes(new Uint8Array(4), devEn) });
     expect(r.d.forward(r.work, share, devEn, HASH, device)).toBe('forwarded');
-    r.feed('SubmitSharesSuccess', { channelId: 7, lastSequenceNumber: 1, newSubmitsAcceptedCount: 2, newSharesSum: 2 });
+    r.feed('SubmitSharesSuccess', { channelId: 7, lastSequenceNumber: 1, newSubmitsAcceptedCount: 2, newSharesSum: 2n });
     expect(r.answered).toEqual([true, true]);
     expect(r.actions).toEqual([]);
   });
