@@ -29,12 +29,26 @@ export const poolConfigSchema = z.strictObject({
   supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([2]),
   required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
   monitoring_address: hostPort.optional(),
-  /** SRI's Job Declarator Server inside the pool: read, not served yet (one warning at start). */
+  /**
+   * SRI's Job Declarator Server inside the pool (authority keys, cert validity and coinbase script
+   * are the pool's). It validates declared jobs against the pool's node, so it needs
+   * [template_provider_type.Embedded] or [template_provider_type.BitcoinCoreRpc].
+   */
   jds: z
     .strictObject({
       listen_address: hostPort,
       supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
       required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
+      /** SRI's legacy JDS key: false also serves Coinbase-only clients (SetCustomMiningJob on a token never declared). */
+      full_template_mode_required: z.boolean().default(true),
+      /** Seconds a mining job token stays good (ours). */
+      token_lifetime_secs: z.number().int().positive().max(86_400).default(600),
+      /** Live tokens one JD client connection may hold; beyond, its oldest goes (ours). */
+      max_tokens_per_connection: z.number().int().positive().max(100_000).default(64),
+      /** Live tokens in all (ours). */
+      max_tokens: z.number().int().positive().max(10_000_000).default(100_000),
+      /** How long a declaration waits for ProvideMissingTransactions.Success (ours). */
+      missing_txs_timeout_secs: z.number().positive().max(600).default(30),
     })
     .optional(),
   /** Accepted for SRI compatibility; our API reads live state, so there is no cache to refresh. */
@@ -73,6 +87,8 @@ export const poolConfigSchema = z.strictObject({
   job_refresh_secs: z.number().nonnegative().default(60),
 });
 
+export type JdsConfig = NonNullable<z.infer<typeof poolConfigSchema>['jds']>;
+
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {
   template_provider_type: TemplateProviderType;
   /** Keys read but not acted on, and other things an operator should hear at start (logged once). */
@@ -84,7 +100,9 @@ export function loadPoolConfig(file: string | undefined, env: NodeJS.ProcessEnv 
   const { tp_address, tp_authority_public_key, template_provider_type, ...rest } = raw;
   const source = resolveTemplateProviderType(template_provider_type, tp_address, tp_authority_public_key);
   const warnings: string[] = [];
-  if (rest.jds !== undefined) warnings.push(`[jds] is read but not served yet: this pool has no Job Declarator, so nothing listens on ${rest.jds.listen_address}`);
+  if (rest.jds !== undefined && 'Sv2Tp' in source) {
+    throw new ConfigError('jds', 'needs a node to validate declared jobs against: use [template_provider_type.BitcoinCoreRpc] or [template_provider_type.Embedded] (a Template Provider over Sv2 cannot check transactions)');
+  }
   if (rest.monitoring_cache_refresh_secs !== undefined) warnings.push('monitoring_cache_refresh_secs is not acted on: the API reads live state');
   const cfg: PoolConfig = { ...rest, template_provider_type: source, warnings };
   const network = networkOfReward(cfg); // fail at load time, naming the key

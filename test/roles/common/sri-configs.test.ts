@@ -48,17 +48,19 @@ describe("SRI's pool examples", () => {
     expect(e.message).toMatch(/not supported; run a Template Provider .* \[template_provider_type.Sv2Tp\], or .* \[template_provider_type.BitcoinCoreRpc\]$/);
   });
 
-  it('[jds] is read, and one warning says it is not served', () => {
-    const text = readFileSync(path.join(ROOT, 'sv2-apps-2026/pool-jds-config-bitcoin-core-ipc-example.toml'), 'utf8').replace(
-      /\[template_provider_type\.BitcoinCoreIpc\][^[]*/,
-      '[template_provider_type.Sv2Tp]\naddress = "127.0.0.1:8442"\n\n',
-    );
-    const cfg = loadPoolConfig(tomlFile(text), {});
-    expect(cfg.jds?.listen_address).toBe('0.0.0.0:3334');
-    expect(cfg.warnings).toEqual([
-      expect.stringMatching(/^\[jds\] is read but not served yet/),
-      expect.stringMatching(/^monitoring_cache_refresh_secs is not acted on/),
-    ]);
+  const withSource = (table: string): string =>
+    readFileSync(path.join(ROOT, 'sv2-apps-2026/pool-jds-config-bitcoin-core-ipc-example.toml'), 'utf8').replace(/\[template_provider_type\.BitcoinCoreIpc\][^[]*/, `${table}\n\n`);
+
+  it('[jds] is served: read with no warning about it when the pool has a node to validate against', () => {
+    const cfg = loadPoolConfig(tomlFile(withSource('[template_provider_type.BitcoinCoreRpc]\nurl = "http://127.0.0.1:18443"\ncookie_file = "/tmp/.cookie"')), {});
+    expect(cfg.jds).toMatchObject({ listen_address: '0.0.0.0:3334', full_template_mode_required: true });
+    expect(cfg.warnings).toEqual([expect.stringMatching(/^monitoring_cache_refresh_secs is not acted on/)]);
+  });
+
+  it('[jds] over a Template Provider is refused: it cannot check transactions', () => {
+    const e = configError(() => loadPoolConfig(tomlFile(withSource('[template_provider_type.Sv2Tp]\naddress = "127.0.0.1:8442"')), {}));
+    expect(e.key).toBe('jds');
+    expect(e.message).toMatch(/BitcoinCoreRpc.*Embedded/);
   });
 });
 

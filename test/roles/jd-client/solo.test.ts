@@ -3,7 +3,7 @@ import { outputScriptFrom } from '../../../src/bitcoin/address.js';
 import { parseBlock } from '../../../src/bitcoin/block.js';
 import { equalBytes } from '../../../src/bitcoin/bytes.js';
 import { MiningSetupFlags } from '../../../src/messages/index.js';
-import { nextEvent, SOLO_SCRIPT, startTestJdc, type TestJdc } from '../../support/jd-client.js';
+import { nextEvent, SOLO_SCRIPT, startTestJdc, type TestJdc } from '../../support/jdc.js';
 import { grind, TestClient } from '../../support/sv2-test-client.js';
 
 let t: TestJdc;
