@@ -3,6 +3,7 @@ import { AuthorityKeyPair } from '../../src/noise/authority-key.js';
 import { startNode, type RunningNode } from '../../src/roles/common/embedded-node.js';
 import { SourceTemplateFeed } from '../../src/roles/common/template-feed.js';
 import type { BackoffOptions } from '../../src/roles/common/upstream-manager.js';
+import { createLogger } from '../../src/roles/common/logger.js';
 import { loadJdcConfig } from '../../src/roles/jd-client/config.js';
 import { JdClient, type JdClientEvents } from '../../src/roles/jd-client/jd-client.js';
 
@@ -52,7 +53,9 @@ export async function startTestJdc(upstreams: JdcUpstreamRef[], env: Record<stri
   const settings = loadJdcConfig(undefined, testJdcEnv(authority, upstreams, env));
   const own = node ?? (await startNode({ txPerSecond: 0 }));
   const feed = new SourceTemplateFeed(own.source);
-  const jdc = await JdClient.start({ settings, feed, backoff: FAST_BACKOFF, tickMs: 100 });
+  // JDC_TEST_LOG=debug shows the JD client's log while a test runs.
+  const logger = process.env.JDC_TEST_LOG === undefined ? undefined : createLogger('jd-client', { level: process.env.JDC_TEST_LOG, format: 'human' });
+  const jdc = await JdClient.start({ settings, feed, backoff: FAST_BACKOFF, tickMs: 100, ...(logger !== undefined && { logger }) });
   return {
     jdc,
     authority,
