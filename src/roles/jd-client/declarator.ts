@@ -8,7 +8,7 @@
  * fallback. No I/O of its own and no clock: messages in, `tick(now)` for deadlines, hooks out.
  */
 import type { Logger } from 'pino';
-import { concatBytes } from '../../bitcoin/bytes.js';
+import { concatBytes, equalBytes } from '../../bitcoin/bytes.js';
 import { hashMeetsTarget, type Target } from '../../bitcoin/target.js';
 import type { BlockFound } from '../../channels/share-result.js';
 import { customJobCoinbase } from '../../channels/work.js';
@@ -57,6 +57,12 @@ const MAX_JOBS = 32;
 const MAX_IN_FLIGHT = 65_536;
 const UPDATE_RATIO = 0.1;
 const UPDATE_MIN_MS = 1_000;
+/**
+ * A stale-chain-tip refusal may only mean the tip moved while the job was on its way (the pool's
+ * node saw the block first): it counts as a refusal only when no newer tip reaches us within this.
+ */
+const STALE_GRACE_MS = 3_000;
+const STALE = 'stale-chain-tip';
 
 export class Declarator {
   private nextRequest = 1;
@@ -74,6 +80,7 @@ export class Declarator {
   private readonly inFlight = new Map<number, DeviceRef>();
   private lastUpdate: { at: number; hashrate: number } | null = null;
   private failed = false;
+  private staleRefusal: { at: number; prevHash: Uint8Array; reason: string } | null = null;
   readonly counts = { declared: 0, accepted: 0, forwarded: 0, sharesAccepted: 0, sharesRejected: new Map<string, number>(), held: 0, dropped: 0 };
 
   constructor(
@@ -132,6 +139,7 @@ export class Declarator {
   /** Declares pool work of an active template (its tip known) and announces it to the pool. */
   declare(work: JdcWork, tip: Tip, now: number): void {
     if (this.failed || work.pool?.basis.epoch !== this.opts.epoch || this.jobs.has(work)) return;
+    if (this.staleRefusal !== null && !equalBytes(this.staleRefusal.prevHash, tip.prevHash)) this.staleRefusal = null;
     const job: Job = { work, tip, state: 'waiting-token', declareId: this.nextRequest++, customId: this.nextRequest++, txs: null, deadline: now + this.opts.answerTimeoutMs, jobId: null, held: [] };
     this.jobs.set(work, job);
     while (this.jobs.size > MAX_JOBS) this.forget(this.jobs.values().next().value!);
@@ -169,6 +177,7 @@ export class Declarator {
   /** Deadlines: an answer that does not come in time is a fallback. */
   tick(now: number): void {
     if (this.failed) return;
+    if (this.staleRefusal !== null && now - this.staleRefusal.at > STALE_GRACE_MS) return this.fallback(this.staleRefusal.reason);
     if (this.openRequest !== null && now > this.openRequest.deadline) return this.fallback('the pool did not answer OpenExtendedMiningChannel in time');
     if (this.tokenRequest !== null && now > this.tokenRequest.deadline) return this.fallback('the JDS did not answer AllocateMiningJobToken in time');
     for (const job of this.jobs.values()) {
@@ -245,7 +254,7 @@ export class Declarator {
       }
       case 'DeclareMiningJobError': {
         const job = this.byDeclare.get(m.message.requestId);
-        if (job !== undefined) this.fallback(`the JDS refused the job: ${m.message.errorCode}`);
+        if (job !== undefined) this.refused(job, `the JDS refused the job: ${m.message.errorCode}`, m.message.errorCode, now);
         return true;
       }
       case 'SetCustomMiningJobSuccess': {
@@ -258,9 +267,11 @@ export class Declarator {
         for (const h of job.held.splice(0)) this.submit(job, h.share, h.extranonce, h.device);
         return true;
       }
-      case 'SetCustomMiningJobError':
-        if (this.byCustom.has(m.message.requestId)) this.fallback(`the pool refused the custom job: ${m.message.errorCode}`);
+      case 'SetCustomMiningJobError': {
+        const job = this.byCustom.get(m.message.requestId);
+        if (job !== undefined) this.refused(job, `the pool refused the custom job: ${m.message.errorCode}`, m.message.errorCode, now);
         return true;
+      }
       case 'SubmitSharesSuccess':
         if (this.channel?.channelId !== m.message.channelId) return true;
         for (const [s, device] of this.inFlight) {
@@ -393,9 +404,19 @@ export class Declarator {
     this.byCustom.delete(job.customId);
   }
 
+  /** A refusal: a fallback, unless it only says the job's tip is gone (see STALE_GRACE_MS). */
+  private refused(job: Job, reason: string, errorCode: string, now: number): void {
+    job.state = 'superseded';
+    this.counts.dropped += job.held.splice(0).length;
+    if (errorCode !== STALE) return this.fallback(reason);
+    this.log.debug({ upstream: this.label, template: String(job.work.templateId), reason }, 'job refused as stale; waiting for a newer tip before falling back');
+    this.staleRefusal ??= { at: now, prevHash: job.tip.prevHash, reason };
+  }
+
   private fallback(reason: string): void {
     if (this.failed) return;
     this.failed = true;
     this.hooks.action({ type: 'fallback', reason });
   }
 }
+

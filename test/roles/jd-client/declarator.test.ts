@@ -17,7 +17,7 @@ const TIP: Messages['SetNewPrevHashTdp'] = { templateId: 1n, prevHash: new Uint8
 const WTXID = new Uint8Array(32).fill(5);
 const TX = Uint8Array.of(1, 2, 3);
 
-function rig(mode: JdMode = 'FULLTEMPLATE') {
+function rig(mode: JdMode = 'FULLTEMPLATE', answerTimeoutMs = 1_000) {
   const sent: { name: MessageName; message: unknown }[] = [];
   const actions: UpstreamAction[] = [];
   const ready: UpstreamBasis[] = [];
@@ -25,7 +25,7 @@ function rig(mode: JdMode = 'FULLTEMPLATE') {
   const d = new Declarator(
     { send: (name, message) => sent.push({ name, message }) },
     'pool:1',
-    { mode, deviceExtranonceSize: 8, answerTimeoutMs: 1_000, userIdentity: 'miner', epoch: 1 },
+    { mode, deviceExtranonceSize: 8, answerTimeoutMs, userIdentity: 'miner', epoch: 1 },
     {
       action: (a) => actions.push(a),
       ready: (b) => ready.push(b),
@@ -103,8 +103,8 @@ describe('Declarator (Full-Template)', () => {
     b.d.declare(b.work, TIP, 0);
     await tick();
     b.feed('DeclareMiningJobSuccess', { requestId: b.last('DeclareMiningJob').requestId, newMiningJobToken: Uint8Array.of(2) });
-    b.feed('SetCustomMiningJobError', { channelId: 7, requestId: b.last('SetCustomMiningJob').requestId, errorCode: 'stale-chain-tip' });
-    expect(b.actions).toEqual([{ type: 'fallback', reason: 'the pool refused the custom job: stale-chain-tip' }]);
+    b.feed('SetCustomMiningJobError', { channelId: 7, requestId: b.last('SetCustomMiningJob').requestId, errorCode: 'invalid-job' });
+    expect(b.actions).toEqual([{ type: 'fallback', reason: 'the pool refused the custom job: invalid-job' }]);
 
     const c = rig();
     c.d.declare(c.work, TIP, 0);
@@ -114,6 +114,31 @@ describe('Declarator (Full-Template)', () => {
     expect(c.actions).toEqual([]);
     c.d.tick(1_001);
     expect(c.actions).toEqual([{ type: 'fallback', reason: 'the JDS did not answer DeclareMiningJob in time' }]);
+  });
+});
+
+describe('Declarator: a stale-chain-tip refusal', () => {
+  it('is a fallback only when no newer tip comes within 3 s (the tip may have moved while the job travelled)', async () => {
+    const r = rig('FULLTEMPLATE', 60_000);
+    r.d.declare(r.work, TIP, 0);
+    await tick();
+    r.feed('AllocateMiningJobTokenSuccess', { requestId: r.last('AllocateMiningJobToken').requestId, miningJobToken: Uint8Array.of(4), coinbaseTxOutputs: POOL_OUTPUTS });
+    r.feed('DeclareMiningJobError', { requestId: r.last('DeclareMiningJob').requestId, errorCode: 'stale-chain-tip', errorDetails: new Uint8Array() });
+    r.d.tick(2_000);
+    expect(r.actions).toEqual([]);
+    // The new tip arrives: its template is declared and the refusal is forgotten.
+    const next = poolWork(template({ templateId: 2n }), r.ready[0]!, { tag: new Uint8Array(), deviceExtranonceSize: 8 });
+    r.d.declare(next, { ...TIP, templateId: 2n, prevHash: new Uint8Array(32).fill(4) }, 2_000);
+    r.d.tick(4_000);
+    expect(r.actions).toEqual([]);
+
+    const s = rig('FULLTEMPLATE', 60_000);
+    s.d.declare(s.work, TIP, 0);
+    await tick();
+    s.feed('AllocateMiningJobTokenSuccess', { requestId: s.last('AllocateMiningJobToken').requestId, miningJobToken: Uint8Array.of(4), coinbaseTxOutputs: POOL_OUTPUTS });
+    s.feed('DeclareMiningJobError', { requestId: s.last('DeclareMiningJob').requestId, errorCode: 'stale-chain-tip', errorDetails: new Uint8Array() });
+    s.d.tick(3_001);
+    expect(s.actions).toEqual([{ type: 'fallback', reason: 'the JDS refused the job: stale-chain-tip' }]);
   });
 });
 
