@@ -84,7 +84,8 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
   readonly now: () => number;
   readonly startedAt: number;
   readonly blocks: JdcBlock[] = [];
-  readonly counts = { fallbacks: 0, blocksFound: 0, soloBlocks: 0 };
+  /** since start, over every upstream connection */
+  readonly counts = { fallbacks: 0, blocksFound: 0, soloBlocks: 0, customJobs: 0, upstreamAccepted: 0, upstreamRejected: 0 };
   readonly settings: JdcSettings;
   templates!: TemplateView;
   declarator: Declarator | null = null;
@@ -295,10 +296,15 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
         },
         transactions: (id) => this.templates.transactions(id),
         answered: (d, ok, code) => {
+          if (ok) this.counts.upstreamAccepted++;
+          else this.counts.upstreamRejected++;
           this.devices.answered(d, ok, code);
           this.events.emit('share-answered', d, ok, code);
         },
-        accepted: (work, jobId) => this.events.emit('custom-job', work, jobId),
+        accepted: (work, jobId) => {
+          this.counts.customJobs++;
+          this.events.emit('custom-job', work, jobId);
+        },
       },
       this.log.child({ component: 'declarator' }),
     );
