@@ -82,7 +82,7 @@ describe('role dashboards in Chromium', () => {
     await page.goto(dashboardOf('jd-client'));
     await page.locator('.card', { hasText: /^Mining/ }).waitFor({ timeout: 15_000 });
     expect(await page.locator('.card', { hasText: /^Mining/ }).textContent()).toContain('solo');
-    expect(await page.locator('.panel', { hasText: 'Upstream' }).textContent()).toContain('none (solo)');
+    expect(await page.locator('[data-testid=upstream]').textContent()).toContain('none (solo)');
     expect(errors).toEqual([]);
   }, 30_000);
 });

@@ -41,7 +41,7 @@ function Overview({ d }) {
               </tr>`,
             )}</tbody></table></div>`}
         <h2 style="margin-top:18px">Upstream</h2>
-        <dl class="kv">
+        <dl class="kv" data-testid="upstream">
           <dt>In use</dt><dd>${up.in_use ?? html`<span class="bad">none (solo)</span>`}</dd>
           <dt>Channel</dt><dd>${up.channel_id ?? '–'}</dd>
           <dt>Shares sent up</dt><dd>${int(up.shares_forwarded)} (${int(up.shares_accepted)} accepted)</dd>
