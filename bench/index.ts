@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   tp: () => import('./tp.bench.js'),
   proxy: () => import('./proxy.bench.js'),
   jdc: () => import('./jdc.bench.js'),
+  jds: () => import('./jds.bench.js'),
 };
 
 function fmt(n: number): string {

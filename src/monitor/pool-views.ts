@@ -35,6 +35,23 @@ export function poolGlobal(pool: Pool) {
     last_template_at: a.lastTemplateAt,
     history_interval_secs: pool.history.intervalMs / 1000,
     now: pool.now(),
+    jds: jdsView(pool),
+  };
+}
+
+/** The Job Declarator's counts, when the pool runs one (`[jds]`). */
+function jdsView(pool: Pool) {
+  const jd = pool.jd;
+  if (jd === undefined) return null;
+  const c = jd.server.counts;
+  return {
+    connections: jd.server.size,
+    live_tokens: jd.server.tokens.size,
+    tokens_allocated: c.tokensAllocated,
+    jobs_declared: c.declared,
+    jobs_refused: c.refused,
+    missing_txs_asked: c.missingTxsAsked,
+    solutions_pushed: c.pushedSolutions,
   };
 }
 

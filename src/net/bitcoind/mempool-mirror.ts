@@ -7,7 +7,7 @@
  */
 import { bytesToHex } from '../../codec/hex.js';
 import { BitcoinDecodeError, fromHex, hashFromDisplay } from '../../bitcoin/bytes.js';
-import { parseTransaction } from '../../bitcoin/tx.js';
+import { parseTransaction, type ParsedTransaction } from '../../bitcoin/tx.js';
 import { RpcError, type RpcClient } from './rpc-client.js';
 
 export interface MempoolMirrorOptions {
@@ -16,14 +16,22 @@ export interface MempoolMirrorOptions {
   concurrency?: number;
   /** Timeout of each call (default 10 s). */
   timeoutMs?: number;
+  /**
+   * A refresh within this long of the last one is skipped (default 1 s): a client whose jobs always
+   * name a transaction the node lacks must not make every declaration list the node's mempool.
+   */
+  minIntervalMs?: number;
+  /** Clock in ms (tests). */
+  now?: () => number;
 }
 
 export class MempoolMirror {
   /** txid (display hex, as the node names it) → wtxid (hex, internal order). */
   private readonly byTxid = new Map<string, string>();
-  /** wtxid (hex, internal order) → raw transaction. */
-  private readonly byWtxid = new Map<string, Uint8Array>();
+  /** wtxid (hex, internal order) → the transaction, parsed once. */
+  private readonly byWtxid = new Map<string, ParsedTransaction>();
   private inFlight: Promise<void> | undefined;
+  private lastRefreshAt = -Infinity;
   /** Transactions fetched since start (what a test or metric reads to see that sync is incremental). */
   fetched = 0;
 
@@ -33,14 +41,19 @@ export class MempoolMirror {
     return this.byWtxid.size;
   }
 
-  /** The raw transaction with this wtxid (internal order), if the node's mempool had it at the last refresh. */
-  lookup(wtxid: Uint8Array): Uint8Array | undefined {
+  /** The transaction with this wtxid (internal order), if the node's mempool had it at the last refresh. */
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
     return this.byWtxid.get(bytesToHex(wtxid));
   }
 
-  /** Brings the mirror up to date; concurrent callers share one refresh. */
+  /** Brings the mirror up to date; concurrent callers share one refresh, and one just made is not repeated. */
   refresh(): Promise<void> {
-    this.inFlight ??= this.sync().finally(() => (this.inFlight = undefined));
+    const now = this.opts.now ?? Date.now;
+    if (this.inFlight === undefined && now() - this.lastRefreshAt < (this.opts.minIntervalMs ?? 1000)) return Promise.resolve();
+    this.inFlight ??= this.sync().finally(() => {
+      this.inFlight = undefined;
+      this.lastRefreshAt = now();
+    });
     return this.inFlight;
   }
 
@@ -81,7 +94,7 @@ export class MempoolMirror {
           if (bytesToHex(tx.txid) !== bytesToHex(hashFromDisplay(txid))) continue;
           const w = bytesToHex(tx.wtxid);
           this.byTxid.set(txid, w);
-          this.byWtxid.set(w, tx.raw);
+          this.byWtxid.set(w, tx);
           this.fetched++;
         } catch (e) {
           if (!(e instanceof BitcoinDecodeError)) throw e;

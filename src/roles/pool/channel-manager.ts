@@ -231,7 +231,10 @@ export class ChannelManager {
 
   /** The new chain tip: every channel switches to its future job for that template. */
   onSetNewPrevHash(m: Messages['SetNewPrevHashTdp']): void {
-    this.jobs.onNewTip(m.templateId, chainTipFromTdp(m));
+    const tip = chainTipFromTdp(m);
+    this.jobs.onNewTip(m.templateId, tip);
+    // JD clients' channels get no template jobs, but their custom jobs of the old tip go stale.
+    for (const [id, conn] of this.connections) if (!this.fanned.has(id)) for (const ch of conn.channels.values()) ch.onChainTip(tip);
   }
 
   /**
@@ -303,6 +306,10 @@ export class ChannelManager {
   }
 
   private openStandard(connId: number, conn: Connection, req: Messages['OpenStandardMiningChannel'], now: number): void {
+    if (conn.info.requiresWorkSelection === true) {
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId: req.requestId, errorCode: MiningErrorCode.StandardChannelsNotSupportedForCustomWork });
+      return;
+    }
     this.open(connId, conn, req.requestId, req.userIdentity, () => {
       const prefix = this.allocator.allocateStandard();
       try {

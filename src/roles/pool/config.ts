@@ -49,6 +49,8 @@ export const poolConfigSchema = z.strictObject({
       max_tokens: z.number().int().positive().max(10_000_000).default(100_000),
       /** How long a declaration waits for ProvideMissingTransactions.Success (ours). */
       missing_txs_timeout_secs: z.number().positive().max(600).default(30),
+      /** A bitcoind's mempool is listed again at most this often when a declaration names a transaction it lacks (ours). */
+      mempool_min_refresh_secs: z.number().nonnegative().max(3600).default(1),
     })
     .optional(),
   /** Accepted for SRI compatibility; our API reads live state, so there is no cache to refresh. */

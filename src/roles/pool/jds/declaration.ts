@@ -47,8 +47,8 @@ export async function judgeDeclaration(m: Messages['DeclareMiningJob'], userIden
     const out: number[] = [];
     for (let i = 0; i < m.wtxidList.length; i++) {
       if (txs[i] !== undefined) continue;
-      const raw = ctx.node.lookup(m.wtxidList[i]!);
-      if (raw !== undefined) txs[i] = parseTransaction(raw);
+      const tx = ctx.node.lookup(m.wtxidList[i]!);
+      if (tx !== undefined) txs[i] = tx;
       else out.push(i);
     }
     return out;

@@ -20,7 +20,7 @@ import type { AnyMessage, MessageName, Messages } from '../../../messages/regist
 import type { ServerIdentity } from '../../../noise/server-identity.js';
 import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../../common/downstream-server.js';
 import type { ListenLimits } from '../../common/limits.js';
-import { peerFault } from '../../common/role-error.js';
+import { peerFault, RoleError } from '../../common/role-error.js';
 import type { JdsConfig } from '../config.js';
 import { judgeDeclaration } from './declaration.js';
 import type { JdNodeView } from './node-view.js';
@@ -40,8 +40,13 @@ export interface JobDeclaratorOptions {
   now: () => number;
 }
 
-/** Declarations one connection may have waiting for its ProvideMissingTransactions.Success. */
-const MAX_PENDING = 8;
+/** Declarations one connection may have being judged at once (each costs the node a block check). */
+const MAX_IN_FLIGHT = 4;
+/**
+ * Frame payload a JD client may send: ProvideMissingTransactions.Success can carry a whole block's
+ * transactions (up to ~4 MB), over the Mining listener's 1 MiB.
+ */
+const JD_MAX_FRAME = 8 << 20;
 /** Declared jobs a connection's PushSolution may name (the spec only promises the last). */
 const RECENT_JOBS = 8;
 
@@ -53,8 +58,10 @@ interface Pending {
 
 export interface JdPeer {
   declareTxData: boolean;
-  /** By DeclareMiningJob request id. */
+  /** Waiting for ProvideMissingTransactions.Success, by DeclareMiningJob request id. */
   pending: Map<number, Pending>;
+  /** Declarations being judged. */
+  inFlight: number;
   /** Declared jobs, newest last. */
   recent: DeclaredJob[];
   extensions: number[];
@@ -86,7 +93,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
     jds.server = await DownstreamServer.listen(
       {
         listeners: [{ address: opts.config.listen_address, identity: opts.identity }],
-        maxFramePayload: opts.maxFramePayload,
+        maxFramePayload: Math.max(opts.maxFramePayload, JD_MAX_FRAME),
         // A JD client is quiet between blocks: no idle cut.
         limits: { ...opts.limits, idleTimeoutMs: 0 },
         log: opts.log,
@@ -100,6 +107,11 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
 
   get port(): number {
     return this.server!.ports[0]!;
+  }
+
+  /** The pool's node as the declarator sees it. */
+  get node(): JdNodeView {
+    return this.opts.node;
   }
 
   get size(): number {
@@ -120,7 +132,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
     if (unsupported !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
     const declareTxData = (s.flags & JobDeclarationSetupFlags.DeclareTxData) !== 0;
     if (!declareTxData && this.opts.config.full_template_mode_required) throw new SetupRefused(SetupConnectionErrorCode.MissingDeclareTxDataFlag, JobDeclarationSetupFlags.DeclareTxData);
-    return { state: { declareTxData, pending: new Map(), recent: [], extensions: [] }, flags: 0 };
+    return { state: { declareTxData, pending: new Map(), inFlight: 0, recent: [], extensions: [] }, flags: 0 };
   }
 
   onMessage(d: SetUpDownstream<JdPeer>, m: AnyMessage): void {
@@ -136,7 +148,8 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
         return;
       case 'ProvideMissingTransactionsSuccess': {
         const p = d.state.pending.get(m.message.requestId);
-        if (p === undefined) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `ProvideMissingTransactions.Success for request ${m.message.requestId}, which was not asked`);
+        // Late (after its timeout) or never asked: logged, the connection stays.
+        if (p === undefined) throw new RoleError('SV2_ERR_UNEXPECTED_MESSAGE', `ProvideMissingTransactions.Success for request ${m.message.requestId}, which is not waiting`, 'log');
         d.state.pending.delete(m.message.requestId);
         p.resolve(m.message.transactionList);
         return;
@@ -163,30 +176,33 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
       this.send(d, 'DeclareMiningJobError', { requestId: m.requestId, errorCode, errorDetails: new TextEncoder().encode(details.slice(0, 1000)) });
     };
     if (!d.state.declareTxData) return fail(JobDeclarationErrorCode.InvalidJob, 'DeclareMiningJob needs DECLARE_TX_DATA in SetupConnection');
-    if (d.state.pending.has(m.requestId) || d.state.pending.size >= MAX_PENDING) return fail(JobDeclarationErrorCode.InvalidJob, 'too many declarations waiting for their transactions');
+    if (d.state.pending.has(m.requestId) || d.state.inFlight >= MAX_IN_FLIGHT) return fail(JobDeclarationErrorCode.InvalidJob, `more than ${MAX_IN_FLIGHT} declarations at once, or a request id already waiting`);
     const token = this.tokens.spendForDeclaration(m.miningJobToken, d.id, this.seconds());
     if (typeof token === 'string') return fail(JobDeclarationErrorCode.InvalidMiningJobToken, `token ${token}`);
     const t0 = performance.now();
+    d.state.inFlight++;
     judgeDeclaration(m, token.userIdentifier, {
       node: this.opts.node,
       requiredOutputs: this.opts.requiredOutputs(),
       askMissing: (positions) => this.askMissing(d, m.requestId, positions),
-    }).then(
-      (v) => {
-        if (!d.conn.isOpen) return;
-        if (!v.ok) return fail(v.errorCode, v.details);
-        this.tokens.declare(token, v.job, this.seconds());
-        d.state.recent.push(v.job);
-        if (d.state.recent.length > RECENT_JOBS) d.state.recent.shift();
-        this.counts.declared++;
-        this.log.info({ client: d.id, request: m.requestId, txs: v.job.transactions.length, provided: v.provided, ms: Math.round(performance.now() - t0) }, 'declared job accepted');
-        this.send(d, 'DeclareMiningJobSuccess', { requestId: m.requestId, newMiningJobToken: token.token });
-      },
-      (e: unknown) => {
-        if (!d.conn.isOpen) return;
-        fail(JobDeclarationErrorCode.InternalError, (e as Error).message);
-      },
-    );
+    })
+      .finally(() => d.state.inFlight--)
+      .then(
+        (v) => {
+          if (!d.conn.isOpen) return;
+          if (!v.ok) return fail(v.errorCode, v.details);
+          this.tokens.declare(token, v.job, this.seconds());
+          d.state.recent.push(v.job);
+          if (d.state.recent.length > RECENT_JOBS) d.state.recent.shift();
+          this.counts.declared++;
+          this.log.debug({ client: d.id, request: m.requestId, txs: v.job.transactions.length, provided: v.provided, ms: Math.round(performance.now() - t0) }, 'declared job accepted');
+          this.send(d, 'DeclareMiningJobSuccess', { requestId: m.requestId, newMiningJobToken: token.token });
+        },
+        (e: unknown) => {
+          if (!d.conn.isOpen) return;
+          fail(JobDeclarationErrorCode.InternalError, (e as Error).message);
+        },
+      );
   }
 
   private askMissing(d: SetUpDownstream<JdPeer>, requestId: number, positions: number[]): Promise<Uint8Array[]> {

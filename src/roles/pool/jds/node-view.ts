@@ -5,6 +5,7 @@
  * (incremental) and getblocktemplate proposals (BIP 23).
  */
 import { bytesToHex } from '../../../codec/hex.js';
+import type { ParsedTransaction } from '../../../bitcoin/tx.js';
 import type { EmbeddedChain } from '../../../chain/chain.js';
 import type { TemplateSource } from '../../../chain/template-source.js';
 import { EmbeddedTemplateSource } from '../../../chain/embedded-source.js';
@@ -22,8 +23,10 @@ export interface JdTip {
 
 export interface JdNodeView {
   readonly kind: 'embedded' | 'rpc';
-  /** The raw transaction with this wtxid (internal order), if the node's mempool holds it. */
-  lookup(wtxid: Uint8Array): Uint8Array | undefined;
+  /** Over RPC: the mirror of the node's mempool. */
+  readonly mirror?: MempoolMirror;
+  /** The transaction with this wtxid (internal order), if the node's mempool holds it. */
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined;
   /** Catches up with the node's mempool (incremental; a no-op in process). */
   refresh(): Promise<void>;
   tip(): JdTip | undefined;
@@ -34,8 +37,8 @@ export interface JdNodeView {
 class EmbeddedView implements JdNodeView {
   readonly kind = 'embedded';
   constructor(private readonly chain: EmbeddedChain) {}
-  lookup(wtxid: Uint8Array): Uint8Array | undefined {
-    return this.chain.mempool.byWitnessId(bytesToHex(wtxid))?.tx.raw;
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
+    return this.chain.mempool.byWitnessId(bytesToHex(wtxid))?.tx;
   }
   async refresh(): Promise<void> {}
   tip(): JdTip {
@@ -54,10 +57,11 @@ class RpcView implements JdNodeView {
     private readonly source: RpcTemplateSource,
     /** The tip's min ntime as the pool's feed announced it (the node's own curtime). */
     private readonly minTime: () => number,
+    minRefreshMs: number,
   ) {
-    this.mirror = new MempoolMirror({ client: source.rpcClient });
+    this.mirror = new MempoolMirror({ client: source.rpcClient, minIntervalMs: minRefreshMs });
   }
-  lookup(wtxid: Uint8Array): Uint8Array | undefined {
+  lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
     return this.mirror.lookup(wtxid);
   }
   refresh(): Promise<void> {
@@ -74,8 +78,8 @@ class RpcView implements JdNodeView {
 }
 
 /** The view of the node behind `source`, or undefined when the pool has none it can ask (a Template Provider). */
-export function jdNodeView(source: TemplateSource | undefined, minTime: () => number): JdNodeView | undefined {
+export function jdNodeView(source: TemplateSource | undefined, minTime: () => number, minRefreshMs = 1000): JdNodeView | undefined {
   if (source instanceof EmbeddedTemplateSource) return new EmbeddedView(source.chain);
-  if (source instanceof RpcTemplateSource) return new RpcView(source, minTime);
+  if (source instanceof RpcTemplateSource) return new RpcView(source, minTime, minRefreshMs);
   return undefined;
 }

@@ -47,7 +47,7 @@ export class PoolJobDeclaration {
   ) {}
 
   static async start(o: PoolJdOptions): Promise<PoolJobDeclaration> {
-    const node = jdNodeView(o.feed instanceof SourceTemplateFeed ? o.feed.source : undefined, o.minTime);
+    const node = jdNodeView(o.feed instanceof SourceTemplateFeed ? o.feed.source : undefined, o.minTime, o.config.mempool_min_refresh_secs * 1000);
     if (node === undefined) throw new ConfigError('jds', 'needs the pool\'s own node (Embedded or BitcoinCoreRpc) to validate declared jobs');
     const server = await JobDeclarator.start({
       config: o.config,

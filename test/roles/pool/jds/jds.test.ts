@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../../../src/codec/hex.js';
 import { parseBlock } from '../../../../src/bitcoin/block.js';
 import { JobDeclarationSetupFlags } from '../../../../src/messages/job-declaration.js';
+import { poolGlobal } from '../../../../src/monitor/pool-views.js';
 import { AuthorityKeyPair } from '../../../../src/noise/authority-key.js';
 import type { RunningNode } from '../../../../src/roles/common/embedded-node.js';
 import type { Pool } from '../../../../src/roles/pool/pool.js';
@@ -51,6 +52,7 @@ describe('Job Declarator in the pool', () => {
     expect(block.transactions.slice(1).map((x) => bytesToHex(x.wtxid))).toEqual(job.template.transactions.map((x) => bytesToHex(x.wtxid)));
     await expect.poll(() => pool.store.blocks().at(-1)?.status).toBe('accepted');
     expect(pool.store.blocks().at(-1)).toMatchObject({ userIdentity: 'jdc', templateId: 'custom' });
+    expect(poolGlobal(pool).jds).toMatchObject({ connections: 1, tokens_allocated: 1, jobs_declared: 1, jobs_refused: 0 });
   });
 
   it('a reused token is refused with invalid-mining-job-token, for a declaration and for a custom job', async () => {

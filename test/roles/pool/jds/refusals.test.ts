@@ -85,7 +85,13 @@ describe('DeclareMiningJob', () => {
     await elsewhere.close();
   });
 
-  it('a stale prev hash: stale-chain-tip, for a declaration and a custom job', async () => {
+  it('a stale prev hash: stale-chain-tip, for a declaration and a custom job; shares on the old tip\'s custom job are stale', async () => {
+    const mined = await jdc.allocate();
+    const running = jdc.build(node.chain.candidate(), mined.required, mined.token);
+    expect((await jdc.declare(running)).name).toBe('DeclareMiningJobSuccess');
+    expect((await jdc.setCustomJob(running, mined.token)).name).toBe('SetCustomMiningJobSuccess');
+    const en = new Uint8Array(jdc.channel.extranonceSize ?? 0).fill(6);
+    const late = grind(jdc.channel, (x) => x.isBlock, en);
     const first = await jdc.allocate();
     const declared = jdc.build(node.chain.candidate(), first.required, first.token);
     expect((await jdc.declare(declared)).name).toBe('DeclareMiningJobSuccess');
@@ -96,6 +102,13 @@ describe('DeclareMiningJob', () => {
     await expect.poll(() => pool.manager.chainTip !== tip).toBe(true);
     expect(await jdc.setCustomJob(declared, first.token)).toMatchObject({ name: 'SetCustomMiningJobError', message: { errorCode: 'stale-chain-tip' } });
     expect(await jdc.declare(old)).toMatchObject({ name: 'DeclareMiningJobError', message: { errorCode: 'stale-chain-tip' } });
+    await jdc.mining.send('SubmitSharesExtended', { channelId: jdc.channel.channelId, sequenceNumber: 40, extranonce: en, jobId: late.jobId, nonce: late.nonce, ntime: late.ntime, version: late.version });
+    expect((await jdc.mining.next('SubmitSharesError')).message).toMatchObject({ sequenceNumber: 40, errorCode: 'stale-share' });
+  });
+
+  it('a standard channel on a work-selection connection is refused', async () => {
+    await jdc.mining.send('OpenStandardMiningChannel', { requestId: 77, userIdentity: 'x', nominalHashRate: 1, maxTarget: new Uint8Array(32).fill(0xff) });
+    expect((await jdc.mining.next('OpenMiningChannelError')).message).toMatchObject({ requestId: 77, errorCode: 'standard-channels-not-supported-for-custom-work' });
   });
 });
 
