@@ -19,8 +19,8 @@ export const stackConfigSchema = z.strictObject({
   pool_port: z.number().int().min(0).max(65535).default(34254),
   translator_port: z.number().int().min(0).max(65535).default(34255),
   /** The pool's Job Declarator, and the JD client the Sv2 miner mines through. */
-  jds_port: z.number().int().min(0).max(65535).default(34264),
-  jd_client_port: z.number().int().min(0).max(65535).default(34265),
+  jds_port: z.number().int().min(0).max(65535).default(34265),
+  jd_client_port: z.number().int().min(0).max(65535).default(34266),
   /** The Sv2 miner mines templates of the stack's own JD client, declared to the pool's JDS; false: it mines the pool's templates. */
   job_declaration: z.boolean().default(true),
   /** First of four consecutive ports for the pool, translator, template provider and JD client APIs; 0: free ports. */

@@ -101,7 +101,7 @@ describe("SRI's JD client examples", () => {
 
   it('our example loads', () => {
     const s = loadJdcConfig(path.resolve('config-examples/jdc-config-example.toml'), {});
-    expect(s.upstreams[0]!.jds).toEqual({ host: '127.0.0.1', port: 34264 });
+    expect(s.upstreams[0]!.jds).toEqual({ host: '127.0.0.1', port: 34265 });
     expect(s.warnings).toEqual([]);
   });
 });
