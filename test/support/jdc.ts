@@ -47,15 +47,22 @@ export interface TestJdc {
   close(): Promise<void>;
 }
 
-/** A JD client on its own embedded chain (`node`, or a new one without transactions). */
-export async function startTestJdc(upstreams: JdcUpstreamRef[], env: Record<string, string> = {}, node?: RunningNode): Promise<TestJdc> {
+/**
+ * A JD client on its own embedded chain (`node`, or a new one without transactions), read
+ * in-process; with `viaRpc` it reads `node` over its bitcoind RPC server instead, as from a real node.
+ */
+export async function startTestJdc(upstreams: JdcUpstreamRef[], env: Record<string, string> = {}, node?: RunningNode, viaRpc?: { user: string; password: string }): Promise<TestJdc> {
   const authority = AuthorityKeyPair.generate();
-  const settings = loadJdcConfig(undefined, testJdcEnv(authority, upstreams, env));
+  const rpc = 'JDC__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC';
+  const rpcEnv: Record<string, string> = viaRpc === undefined || node?.rpc === undefined ? {} : { [`${rpc}__URL`]: node.rpc.url, [`${rpc}__USER`]: viaRpc.user, [`${rpc}__PASSWORD`]: viaRpc.password };
+  const base = testJdcEnv(authority, upstreams, { ...rpcEnv, ...env });
+  if (viaRpc !== undefined) delete base.JDC__TP_ADDRESS;
+  const settings = loadJdcConfig(undefined, base);
   const own = node ?? (await startNode({ txPerSecond: 0 }));
-  const feed = new SourceTemplateFeed(own.source);
+  const feed = viaRpc === undefined ? new SourceTemplateFeed(own.source) : undefined;
   // JDC_TEST_LOG=debug shows the JD client's log while a test runs.
   const logger = process.env.JDC_TEST_LOG === undefined ? undefined : createLogger('jd-client', { level: process.env.JDC_TEST_LOG, format: 'human' });
-  const jdc = await JdClient.start({ settings, feed, backoff: FAST_BACKOFF, tickMs: 100, ...(logger !== undefined && { logger }) });
+  const jdc = await JdClient.start({ settings, ...(feed !== undefined && { feed }), backoff: FAST_BACKOFF, tickMs: 100, ...(logger !== undefined && { logger }) });
   return {
     jdc,
     authority,

@@ -1,6 +1,6 @@
 /**
  * The pool SIGKILLed under load: a real pool process (with its JDS, on a node over RPC), the JD
- * client and two CPU miners in this process. The devices mine solo within 5 s of the kill, none
+ * client (its templates from the same node over RPC) and two CPU miners in this process. The devices mine solo within 5 s of the kill, none
  * is disconnected, and the JD client is back on the pool once it runs again.
  */
 import { createServer } from 'node:net';
@@ -51,7 +51,8 @@ beforeAll(async () => {
     ...fastLinkEnv(rpc),
   });
   pool = await startPool();
-  t = await startTestJdc([{ poolPort, jdsPort, authority }], { JDC__SHARES_PER_MINUTE: '120' }, node);
+  // The JD client reads the same node over RPC, as a miner's own bitcoind.
+  t = await startTestJdc([{ poolPort, jdsPort, authority }], { JDC__SHARES_PER_MINUTE: '120', ...fastLinkEnv('JDC__TEMPLATE_PROVIDER_TYPE__BITCOINCORERPC') }, node, RPC);
   const url = `stratum2+tcp://127.0.0.1:${t.jdc.port}/${t.authority.publicKey.toString()}`;
   for (const user of ['rig1', 'rig2']) miners.push(await Miner.start({ url, user, threads: 1, nominalHashrate: 200_000, hashrateReportSecs: 3600 }));
 }, 60_000);
