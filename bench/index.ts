@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   pool: () => import('./pool.bench.js'),
   tp: () => import('./tp.bench.js'),
   proxy: () => import('./proxy.bench.js'),
+  jdc: () => import('./jdc.bench.js'),
   jds: () => import('./jds.bench.js'),
 };
 

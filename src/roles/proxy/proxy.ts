@@ -22,8 +22,8 @@ import type { UpstreamLink } from '../common/upstream.js';
 import { sv2Connector } from '../common/upstream-connect.js';
 import { UpstreamManager, type BackoffOptions, type UpstreamClient, type UpstreamConnector } from '../common/upstream-manager.js';
 import type { ProxySettings } from './config.js';
-import { DeviceChannels } from './devices.js';
-import { UpstreamChannel, type DeviceRef } from './upstream-channel.js';
+import { DeviceChannels } from '../common/device-channels.js';
+import { UpstreamChannel, type DeviceRef, type ProxyWork } from './upstream-channel.js';
 
 export interface ProxyOptions {
   settings: ProxySettings;
@@ -61,7 +61,7 @@ export interface ProxyEvents {
 
 export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   readonly protocol = Protocol.Mining;
-  readonly devices: DeviceChannels;
+  readonly devices: DeviceChannels<ProxyWork>;
   readonly upstream: UpstreamChannel;
   readonly startedAt: number;
   readonly now: () => number;
@@ -108,7 +108,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
       {
         send: (id, name, message) => this.send(id, name, message),
         forward: (work, share, extranonce, hash, device) => this.upstream.forward(work, share, extranonce, hash, device),
-        liveEpoch: () => this.upstream.liveEpoch,
+        isLive: (work) => work.upstream.epoch === this.upstream.liveEpoch,
       },
     );
     this.history = new HistoryRecorder(() => this.historyReading(), new MemoryHistory(24 * 60), { now: this.now, ...(opts.historyIntervalMs !== undefined && { intervalMs: opts.historyIntervalMs }) });
