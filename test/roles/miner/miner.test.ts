@@ -83,8 +83,9 @@ describe('CPU miner over Sv2, against our pool on the embedded regtest chain', (
 describe('SetTarget and UpdateChannel', () => {
   let hard: TestPool;
   beforeAll(async () => {
-    // A network target no test will meet: every share is just a share.
-    hard = await startPool(authority, { POOL__SHARES_PER_MINUTE: '600' }, { template_provider_type: { Embedded: { nbits: '1d00ffff', tx_per_second: 0 } } });
+    // A network target no test will meet: every share is just a share. Vardiff's own retargets wait an
+    // hour: the target under test is the one UpdateChannel brings, and no later one may replace it.
+    hard = await startPool(authority, { POOL__SHARES_PER_MINUTE: '600', POOL__VARDIFF_INTERVAL_SECS: '3600' }, { template_provider_type: { Embedded: { nbits: '1d00ffff', tx_per_second: 0 } } });
   });
   afterAll(() => hard?.close());
 
