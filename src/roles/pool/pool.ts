@@ -21,7 +21,7 @@ import { peerFault } from '../common/role-error.js';
 import { ChannelManager } from './channel-manager.js';
 import type { BlockCandidate, ShareCredit } from './channel-manager.js';
 import type { PoolConfig } from './config.js';
-import { rewardScriptOf } from './config.js';
+import { poolNetwork, rewardScriptOf } from './config.js';
 import { HashrateMeter } from '../../channels/hashrate.js';
 import { PoolMetrics } from './metrics.js';
 import { ShareStore } from './share-store.js';
@@ -93,6 +93,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         maxChannelsPerConnection: cfg.max_channels_per_connection,
         maxSharesPerBlock: cfg.max_shares_per_block,
         jobRefreshMs: cfg.job_refresh_secs * 1000,
+        identityRules: { network: poolNetwork(cfg), solo: cfg.solo_mining, soloFeeBps: Math.round(cfg.solo_fee_percent * 100) },
+        dustSats: BigInt(cfg.coinbase_dust_sats),
       },
       {
         send: (connId, name, message) => this.queue(connId, name, message),
@@ -105,6 +107,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         },
         channelOpened: (connId, ch) =>
           this.log.info({ client: connId, channel: ch.channelId, kind: ch.kind, user: ch.userIdentity, difficulty: Number(ch.difficulty.toPrecision(4)) }, 'channel opened'),
+        channelRefused: (connId, user, reason) => this.log.info({ client: connId, user, reason }, 'channel refused: invalid user_identity'),
         channelClosed: (connId, ch, reason) => {
           this.activity.closeChannel(connId, ch.channelId);
           this.log.info({ client: connId, channel: ch.channelId, user: ch.userIdentity, reason }, 'channel closed');
