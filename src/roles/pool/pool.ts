@@ -21,10 +21,13 @@ import { peerFault } from '../common/role-error.js';
 import { ChannelManager } from './channel-manager.js';
 import type { BlockCandidate, ShareCredit } from './channel-manager.js';
 import type { PoolConfig } from './config.js';
-import { poolNetwork, rewardScriptOf } from './config.js';
+import { rewardScriptOf } from './config.js';
 import { HashrateMeter } from '../../channels/hashrate.js';
 import { PoolMetrics } from './metrics.js';
-import { ShareStore } from './share-store.js';
+import type { ShareStore } from './share-store.js';
+import type { PoolPayouts} from './payouts.js';
+import { openAccounting, userOf } from './payouts.js';
+import { BlockSettler } from './block-settler.js';
 import type { TemplateFeed } from '../common/template-feed.js';
 import { HistoryRecorder } from '../common/history.js';
 import { rejectedTotal } from '../../channels/share-accounting.js';
@@ -56,6 +59,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   readonly protocol = Protocol.Mining;
   readonly metrics: PoolMetrics;
   readonly store: ShareStore;
+  /** The PPLNS window and who each block pays. */
+  readonly payouts: PoolPayouts;
   readonly manager: ChannelManager;
   /** Per-channel hashrate and last share, template heights: for the dashboard. */
   readonly activity = new PoolActivity();
@@ -75,6 +80,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
   private readonly unconfirmed = new Set<string>();
   private readonly blockCounts = { found: 0, accepted: 0, rejected: 0, stale: 0 };
+  private readonly settler: BlockSettler;
 
   private constructor(private readonly opts: PoolOptions) {
     const cfg = opts.config;
@@ -82,19 +88,25 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.hashrate = new HashrateMeter(this.startedAt);
-    this.store = new ShareStore(cfg.accounting_db);
+    const accounting = openAccounting(cfg);
+    const rules = accounting.rules;
+    this.store = accounting.store;
+    this.payouts = accounting.payouts;
+    const rewardScript = rewardScriptOf(cfg);
     this.manager = new ChannelManager(
       {
         sharesPerMinute: cfg.shares_per_minute,
         shareBatchSize: cfg.share_batch_size,
-        rewardScript: rewardScriptOf(cfg),
+        rewardScript,
         poolSignature: cfg.pool_signature,
         serverId: cfg.server_id,
         maxChannelsPerConnection: cfg.max_channels_per_connection,
         maxSharesPerBlock: cfg.max_shares_per_block,
         jobRefreshMs: cfg.job_refresh_secs * 1000,
-        identityRules: { network: poolNetwork(cfg), solo: cfg.solo_mining, soloFeeBps: Math.round(cfg.solo_fee_percent * 100) },
+        identityRules: rules,
         dustSats: BigInt(cfg.coinbase_dust_sats),
+        maxPayoutOutputs: cfg.payout_scheme === 'coinbase' ? cfg.coinbase_max_outputs : 0,
+        accountsPayout: () => this.payouts.coinbasePayout(),
       },
       {
         send: (connId, name, message) => this.queue(connId, name, message),
@@ -119,6 +131,14 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       channels: () => this.manager.channelCounts(),
       shares: () => this.manager.totals(),
       hashrate: () => this.hashrateNow(),
+    });
+    this.settler = new BlockSettler({
+      store: this.store,
+      depth: (hash) => this.opts.feed.blockDepth?.(hash) ?? Promise.resolve(undefined),
+      tipHeight: () => this.activity.tipHeight,
+      awaitingVerdict: (hash) => this.unconfirmed.has(hash),
+      confirmations: cfg.maturity_confirmations,
+      log: this.log,
     });
     this.history = new HistoryRecorder(
       () => {
@@ -178,6 +198,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       },
       setNewPrevHash: (m) => {
         this.activity.onPrevHash(m);
+        this.payouts.onTip(m.nbits);
+        this.settler.settle();
         this.confirmIfOurs(hashToDisplay(m.prevHash));
         this.onTemplate(() => this.manager.onSetNewPrevHash(m), 'prev-hash');
       },
@@ -264,7 +286,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
 
   private onShare(c: ShareCredit): void {
     const now = this.now();
-    this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty });
+    this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty, user: userOf(c.payout) });
+    this.payouts.onShare(c.payout, c.difficulty);
     this.hashrate.record(c.difficulty, now);
     this.activity.onShare(c.connectionId, c.channelId, c.difficulty, now);
     this.scheduleFlush();
@@ -285,7 +308,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       channelId: c.channelId,
       status: 'submitted',
       rejectReason: null,
-    });
+    }, this.payouts.blockPayout(c, userOf(c.payout)));
     this.blockCounts.found++;
     this.log.info({ blockHash, user: c.userIdentity }, 'block found');
     const done = this.opts.feed.submitSolution(submitSolution(c.block)).then(
@@ -389,7 +412,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.history.stop();
     this.log.info({ connections: this.server?.size ?? 0 }, 'pool stopping');
     await this.server?.close('pool shutting down');
-    await Promise.all([...this.pendingBlocks, this.opts.feed.close()]);
+    await Promise.all([...this.pendingBlocks, this.settler.idle(), this.opts.feed.close()]);
     this.closed = true;
     this.store.close();
   }
@@ -402,3 +425,4 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.log.info({ blockHash, status, reason: o.reason }, 'block from an earlier run: the node has answered');
   }
 }
+

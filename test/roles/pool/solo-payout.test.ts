@@ -126,7 +126,7 @@ describe('solo channels', () => {
     s.mgr.onNewTemplate(newTemplateMessage(t, true));
     const jobs = s.drain(1).filter((m) => m.name === 'NewExtendedMiningJob');
     expect(jobs.map((m) => m.message.channelId).sort()).toEqual([1, open.message.channelId].sort());
-    const [groupJob, soloJob] = jobs[0]!.message.channelId === 1 ? jobs : [jobs[1]!, jobs[0]!];
+    const [groupJob, soloJob] = (jobs[0]!.message.channelId === 1 ? jobs : [jobs[1]!, jobs[0]!]) as [AnyMessage, AnyMessage];
     if (groupJob!.name !== 'NewExtendedMiningJob' || soloJob!.name !== 'NewExtendedMiningJob') throw new Error('unexpected');
     expect(equalBytes(groupJob.message.coinbaseTxSuffix, soloJob.message.coinbaseTxSuffix)).toBe(false);
     s.mgr.onSetNewPrevHash(setNewPrevHashMessage(t));
