@@ -44,6 +44,11 @@ export class BlockSettler {
       });
   }
 
+  /** Resolves once the rounds asked for so far are done. */
+  async whenIdle(): Promise<void> {
+    while (this.round !== null) await this.round;
+  }
+
   /** Resolves when no round runs; no new one starts after this. */
   async idle(): Promise<void> {
     this.stopped = true;

@@ -352,6 +352,11 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.log.info({ blockHash: prevHash }, 'block accepted: the chain builds on it');
   }
 
+  /** Resolves once found blocks have been checked against the latest tip (confirmed or orphaned as they are). */
+  settled(): Promise<void> {
+    return this.settler.whenIdle();
+  }
+
   /** Blocks found, and what became of them; found − the rest is still waiting for a verdict. */
   blocks(): { found: number; accepted: number; rejected: number; stale: number; pending: number } {
     const b = this.blockCounts;

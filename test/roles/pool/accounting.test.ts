@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { hashToDisplay } from '../../../src/bitcoin/bytes.js';
+import { silentLogger } from '../../../src/roles/common/logger.js';
+import { BlockSettler } from '../../../src/roles/pool/block-settler.js';
 import { ShareStore, type UserRef } from '../../../src/roles/pool/share-store.js';
 import { tempPath } from '../../support/temp.js';
 
@@ -102,6 +105,39 @@ describe('accounting database', () => {
       { h: 'b2', c: 'orphaned' },
     ]);
     expect(s.database.prepare('SELECT state FROM credits').all()).toEqual([{ state: 'void' }, { state: 'void' }]);
+    s.close();
+  });
+});
+
+describe('found blocks settle on the chain\'s answer', () => {
+  const [H01, H02, H03] = ['01', '02', '03'].map((b) => b.repeat(32));
+  it('a block the chain no longer has on its best chain is orphaned and its credits void; one deep enough confirmed', async () => {
+    const s = new ShareStore(':memory:');
+    s.recordBlock(block(H01), { credits: [{ user: account('alice'), amountSats: 500n, state: 'immature' }] });
+    s.recordBlock(block(H02), { credits: [{ user: account('bob'), amountSats: 700n, state: 'immature' }] });
+    s.recordBlock(block(H03), { credits: [{ user: account('carol'), amountSats: 900n, state: 'immature' }] });
+    const depths = new Map([[H01, -1], [H02, 100], [H03, 99]]);
+    const settler = new BlockSettler({
+      store: s,
+      depth: async (hash) => depths.get(hashToDisplay(hash)),
+      tipHeight: () => null,
+      awaitingVerdict: () => false,
+      confirmations: 100,
+      log: silentLogger(),
+    });
+    settler.settle();
+    await settler.whenIdle();
+    expect(balances(s)).toEqual([
+      { name: 'alice', balance: 0, immature: 0 },
+      { name: 'bob', balance: 700, immature: 0 },
+      { name: 'carol', balance: 0, immature: 900 },
+    ]);
+    expect(s.unsettledBlocks().map((b) => b.blockHash)).toEqual([H03]);
+    // Without an answer (a Template Provider feed), heights decide once the chain has built on it.
+    const byHeight = new BlockSettler({ store: s, depth: async () => undefined, tipHeight: () => 109, awaitingVerdict: () => false, confirmations: 100, log: silentLogger() });
+    byHeight.settle();
+    await byHeight.whenIdle();
+    expect(s.unsettledBlocks()).toEqual([]);
     s.close();
   });
 });
