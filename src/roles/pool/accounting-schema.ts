@@ -58,6 +58,10 @@ const V1 = `
     kind TEXT NOT NULL,
     payout_address TEXT,
     first_seen_ms INTEGER NOT NULL,
+    -- Running totals of its shares (kept per commit, so reading them costs no scan).
+    shares INTEGER NOT NULL DEFAULT 0,
+    difficulty_sum REAL NOT NULL DEFAULT 0,
+    last_share_ms INTEGER,
     UNIQUE (kind, name)
   );
   CREATE TABLE workers (
@@ -65,6 +69,9 @@ const V1 = `
     user_id INTEGER NOT NULL REFERENCES users (id),
     name TEXT NOT NULL,
     first_seen_ms INTEGER NOT NULL,
+    shares INTEGER NOT NULL DEFAULT 0,
+    difficulty_sum REAL NOT NULL DEFAULT 0,
+    last_share_ms INTEGER,
     UNIQUE (user_id, name)
   );
   ALTER TABLE shares ADD COLUMN user_id INTEGER REFERENCES users (id);
@@ -145,4 +152,10 @@ function backfillUsers(db: Db, classify: (userIdentity: string) => UserRef): voi
     since: number;
   }[];
   for (const w of workers) addWorker.run(w.userId, w.worker, w.since);
+  db.exec(`
+    UPDATE users SET (shares, difficulty_sum, last_share_ms) =
+      (SELECT count(*), coalesce(sum(difficulty), 0), max(time_ms) FROM shares s WHERE s.user_id = users.id);
+    UPDATE workers SET (shares, difficulty_sum, last_share_ms) =
+      (SELECT count(*), coalesce(sum(difficulty), 0), max(time_ms) FROM shares s WHERE s.user_id = workers.user_id AND s.worker = workers.name);
+  `);
 }

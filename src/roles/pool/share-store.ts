@@ -18,6 +18,20 @@ export interface ShareStoreOptions {
   classify?: (userIdentity: string) => UserRef;
 }
 
+interface Totals {
+  n: number;
+  d: number;
+  t: number;
+}
+
+function addTotals<K, T extends Totals>(m: Map<K, T>, key: K, s: AcceptedShare, make: () => T): void {
+  let t = m.get(key);
+  if (t === undefined) m.set(key, (t = make()));
+  t.n++;
+  t.d += s.difficulty;
+  if (s.timeMs > t.t) t.t = s.timeMs;
+}
+
 /** found: waiting for confirmations; confirmed: its credits are mature; orphaned: off the best chain, its credits void. */
 export type ChainState = 'found' | 'confirmed' | 'orphaned';
 
@@ -120,13 +134,24 @@ export class ShareStore implements HistorySink {
     this.insertUser = this.db.prepare('INSERT OR IGNORE INTO users (name, kind, payout_address, first_seen_ms) VALUES (?, ?, ?, ?)');
     this.selectUser = this.db.prepare('SELECT id FROM users WHERE kind = ? AND name = ?');
     this.insertWorker = this.db.prepare('INSERT OR IGNORE INTO workers (user_id, name, first_seen_ms) VALUES (?, ?, ?)');
+    const userTotals = this.db.prepare('UPDATE users SET shares = shares + ?, difficulty_sum = difficulty_sum + ?, last_share_ms = max(coalesce(last_share_ms, 0), ?) WHERE id = ?');
+    const workerTotals = this.db.prepare('UPDATE workers SET shares = shares + ?, difficulty_sum = difficulty_sum + ?, last_share_ms = max(coalesce(last_share_ms, 0), ?) WHERE user_id = ? AND name = ?');
     this.commit = this.db.transaction((shares: AcceptedShare[]) => {
+      // Totals per user and worker of the batch: one UPDATE each, not one per share.
+      const users = new Map<number, Totals>();
+      const workers = new Map<string, Totals & { userId: number; name: string }>();
       for (const s of shares) {
         const userId = this.userId(s.user ?? this.classify(s.userIdentity), s.timeMs);
         const worker = s.worker ?? null;
-        if (worker !== null) this.worker(userId, worker, s.timeMs);
         this.insertShare.run(s.timeMs, s.userIdentity, worker, s.connectionId, s.channelId, s.sequenceNumber, s.jobId, s.difficulty, userId);
+        addTotals(users, userId, s, () => ({ n: 0, d: 0, t: 0 }));
+        if (worker !== null) {
+          this.worker(userId, worker, s.timeMs);
+          addTotals(workers, `${userId}\u0000${worker}`, s, () => ({ n: 0, d: 0, t: 0, userId, name: worker }));
+        }
       }
+      for (const [id, t] of users) userTotals.run(t.n, t.d, t.t, id);
+      for (const t of workers.values()) workerTotals.run(t.n, t.d, t.t, t.userId, t.name);
     });
   }
 

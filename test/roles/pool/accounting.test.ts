@@ -60,6 +60,11 @@ describe('accounting database', () => {
       { user: 'bob', worker: 'w0' },
       { user: 'bob', worker: 'w1' },
     ]);
+    // Running totals per user and worker, from the shares.
+    expect(store.database.prepare('SELECT name, shares, difficulty_sum AS d, last_share_ms AS t FROM users ORDER BY name').all()).toEqual([
+      { name: 'alice', shares: 3334, d: (before as { user_identity: string; difficulty: number }[]).filter((r) => r.user_identity !== 'bob').reduce((s, r) => s + r.difficulty, 0), t: 1000 + 4999 },
+      { name: 'bob', shares: 1666, d: (before as { user_identity: string; difficulty: number }[]).filter((r) => r.user_identity === 'bob').reduce((s, r) => s + r.difficulty, 0), t: 1000 + 4997 },
+    ]);
     expect(store.blocks()).toHaveLength(1);
     expect(store.history(0)).toHaveLength(1);
     store.add({ timeMs: 9999, userIdentity: 'carol', connectionId: 2, channelId: 1, sequenceNumber: 1, jobId: 1, difficulty: 1, worker: 'x' });
@@ -67,6 +72,7 @@ describe('accounting database', () => {
     // Opening it again changes nothing.
     const again = new ShareStore(file);
     expect(again.shareCount()).toBe(5001);
+    expect(again.database.prepare("SELECT u.shares AS u, w.shares AS w FROM users u JOIN workers w ON w.user_id = u.id WHERE u.name = 'carol'").get()).toEqual({ u: 1, w: 1 });
     expect(again.database.prepare('SELECT count(*) AS n FROM users').get()).toEqual({ n: 3 });
     again.close();
   });
@@ -110,7 +116,7 @@ describe('accounting database', () => {
 });
 
 describe('found blocks settle on the chain\'s answer', () => {
-  const [H01, H02, H03] = ['01', '02', '03'].map((b) => b.repeat(32));
+  const [H01, H02, H03] = ['01', '02', '03'].map((b) => b.repeat(32)) as [string, string, string];
   it('a block the chain no longer has on its best chain is orphaned and its credits void; one deep enough confirmed', async () => {
     const s = new ShareStore(':memory:');
     s.recordBlock(block(H01), { credits: [{ user: account('alice'), amountSats: 500n, state: 'immature' }] });
