@@ -126,6 +126,8 @@ export const poolConfigSchema = z.strictObject({
   /** Payouts in the coinbase: the smallest output made, and the most payee outputs in one coinbase (ours). */
   coinbase_dust_sats: z.number().int().nonnegative().default(546),
   coinbase_max_outputs: z.number().int().min(1).max(2000).default(100),
+  /** Users with their own series in /metrics (the most active; the rest as user="other") (ours). */
+  metrics_max_users: z.number().int().min(0).max(1000).default(20),
 });
 
 type TemplateProviderType = Exclude<z.infer<typeof templateProviderType>, { BitcoinCoreIpc: unknown }>;

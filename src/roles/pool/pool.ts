@@ -28,6 +28,8 @@ import type { ShareStore } from './share-store.js';
 import type { PoolPayouts} from './payouts.js';
 import { openAccounting, userOf } from './payouts.js';
 import { BlockSettler } from './block-settler.js';
+import { AccountingReader } from './accounting-reader.js';
+import { UserActivity } from './user-activity.js';
 import type { TemplateFeed } from '../common/template-feed.js';
 import { HistoryRecorder } from '../common/history.js';
 import { rejectedTotal } from '../../channels/share-accounting.js';
@@ -61,6 +63,10 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   readonly store: ShareStore;
   /** The PPLNS window and who each block pays. */
   readonly payouts: PoolPayouts;
+  /** Users, workers, balances and credits, read from the accounting database. */
+  readonly accounts: AccountingReader;
+  /** Each active user's measured hashrate. */
+  readonly users = new UserActivity();
   readonly manager: ChannelManager;
   /** Per-channel hashrate and last share, template heights: for the dashboard. */
   readonly activity = new PoolActivity();
@@ -92,6 +98,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     const rules = accounting.rules;
     this.store = accounting.store;
     this.payouts = accounting.payouts;
+    this.accounts = new AccountingReader(this.store.database);
     const rewardScript = rewardScriptOf(cfg);
     this.manager = new ChannelManager(
       {
@@ -131,6 +138,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       channels: () => this.manager.channelCounts(),
       shares: () => this.manager.totals(),
       hashrate: () => this.hashrateNow(),
+      users: () => this.users.top(cfg.metrics_max_users, this.now()),
     });
     this.settler = new BlockSettler({
       store: this.store,
@@ -286,7 +294,9 @@ export class Pool implements DownstreamHandler<PoolPeer> {
 
   private onShare(c: ShareCredit): void {
     const now = this.now();
-    this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty, user: userOf(c.payout) });
+    const user = userOf(c.payout);
+    this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty, user });
+    this.users.onShare(user, c.difficulty, now);
     this.payouts.onShare(c.payout, c.difficulty);
     this.hashrate.record(c.difficulty, now);
     this.activity.onShare(c.connectionId, c.channelId, c.difficulty, now);

@@ -6,6 +6,7 @@ import type { ClientChannel } from '../../../src/channels/client-channel.js';
 import { bytesToHex } from '../../../src/codec/hex.js';
 import { MiningSetupFlags } from '../../../src/messages/index.js';
 import { AuthorityKeyPair } from '../../../src/noise/authority-key.js';
+import { poolRoutes } from '../../../src/monitor/pool-routes.js';
 import { startTestPool, type TestPool } from '../../support/pool.js';
 import { grind, TestClient } from '../../support/sv2-test-client.js';
 
@@ -95,6 +96,26 @@ describe('PPLNS in the pool', () => {
     expect(credits(pool).map((x) => x.state)).toEqual(['mature', 'mature']);
     const balances = pool.pool.store.database.prepare('SELECT name, balance_sats AS b FROM balances ORDER BY name').all();
     expect(balances).toEqual([{ name: 'alice', b: c[0]!.amount }, { name: 'bob', b: c[1]!.amount }]);
+
+    // The API: users with hashrate, workers, balance and credits; blocks with confirmations and payouts.
+    const routes = poolRoutes(pool.pool);
+    const users = (await routes['/api/v1/users']!({})) as { total: number; items: { id: number; name: string; shares: number; balance_sats: number; hashrate: number; workers: number }[] };
+    expect(users.total).toBe(2);
+    const a = users.items.find((u) => u.name === 'alice')!;
+    expect(a).toMatchObject({ shares: 4, balance_sats: c[0]!.amount, workers: 1 });
+    expect(a.hashrate).toBeGreaterThan(0);
+    const detail = (await routes['/api/v1/users/{id}']!({ id: String(a.id) })) as { workers: { name: string; shares: number }[]; credits: { amount_sats: number; state: string }[] };
+    expect(detail.workers).toEqual([expect.objectContaining({ name: 'rig1', shares: 4 })]);
+    expect(detail.credits).toEqual([expect.objectContaining({ amount_sats: c[0]!.amount, state: 'mature' })]);
+    expect(await routes['/api/v1/users/{id}']!({ id: '999' })).toBeUndefined();
+    const blocks = (await routes['/api/v1/blocks']!({})) as { hash: string; confirmations: number; chain_state: string; reward_sats: number; payouts: { user: string; amount_sats: number }[] }[];
+    const mine = blocks.find((b) => b.hash === found!.blockHash)!;
+    expect(mine).toMatchObject({ confirmations: 100, chain_state: 'confirmed', reward_sats: row.reward });
+    expect(mine.payouts.map((p) => [p.user, p.amount_sats])).toEqual([['alice', c[0]!.amount], ['bob', c[1]!.amount]]);
+    // Prometheus: one series per active user, bounded by metrics_max_users.
+    const text = await pool.pool.metrics.registry.metrics();
+    expect(text).toMatch(/sv2_pool_user_hashrate_estimated\{user="alice",kind="account"\} [\d.e+-]+/);
+    expect(text).toMatch(/sv2_pool_user_hashrate_estimated\{user="bob",kind="account"\}/);
     await alice.c.close();
     await bob.c.close();
   });
