@@ -74,8 +74,8 @@ const V1 = `
     last_share_ms INTEGER,
     UNIQUE (user_id, name)
   );
+  -- No index on it: every index costs each share's insert, and the per-user totals live in users.
   ALTER TABLE shares ADD COLUMN user_id INTEGER REFERENCES users (id);
-  CREATE INDEX shares_by_user_id ON shares (user_id, id);
   ALTER TABLE blocks ADD COLUMN user_id INTEGER REFERENCES users (id);
   ALTER TABLE blocks ADD COLUMN worker TEXT;
   ALTER TABLE blocks ADD COLUMN reward_sats INTEGER;

@@ -25,8 +25,16 @@ export interface PoolPayoutsOptions {
   maxShares: number;
 }
 
-/** The user a payout target is credited as. */
+const users = new WeakMap<PayoutTarget, UserRef>();
+
+/** The user a payout target is credited as (one object per target: a channel's shares share it). */
 export function userOf(t: PayoutTarget): UserRef {
+  let u = users.get(t);
+  if (u === undefined) users.set(t, (u = makeUser(t)));
+  return u;
+}
+
+function makeUser(t: PayoutTarget): UserRef {
   if (t.kind === 'account') return { name: t.account, kind: 'account', address: t.script === undefined ? null : t.account };
   if (t.kind === 'solo') return { name: t.address, kind: 'solo', address: t.address };
   return { name: 'sri/donate', kind: 'donate', address: null };

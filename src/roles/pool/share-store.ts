@@ -111,6 +111,8 @@ export class ShareStore implements HistorySink {
   /** user kind+name → id, and the (user, worker) pairs known to be in workers: no query per share. */
   private readonly userIds = new Map<string, number>();
   private readonly knownWorkers = new Set<string>();
+  /** The same UserRef object comes with every share of a channel: its id without building a key. */
+  private readonly userIdOf = new WeakMap<UserRef, number>();
 
   constructor(file: string, opts: ShareStoreOptions = {}) {
     this.classify = opts.classify ?? defaultClassify;
@@ -174,6 +176,8 @@ export class ShareStore implements HistorySink {
 
   /** The user's id, added on first sight (inside the caller's transaction). */
   private userId(u: UserRef, timeMs: number): number {
+    const known = this.userIdOf.get(u);
+    if (known !== undefined) return known;
     const key = `${u.kind}\u0000${u.name}`;
     let id = this.userIds.get(key);
     if (id === undefined) {
@@ -181,6 +185,7 @@ export class ShareStore implements HistorySink {
       id = (this.selectUser.get(u.kind, u.name) as { id: number }).id;
       this.userIds.set(key, id);
     }
+    this.userIdOf.set(u, id);
     return id;
   }
 

@@ -10,24 +10,28 @@ interface Entry {
   user: UserRef;
   meter: HashrateMeter;
   lastShareAt: number;
+  /** Forgotten by prune (a UserRef may still point to it). */
+  gone: boolean;
 }
 
 export class UserActivity {
   private readonly users = new Map<string, Entry>();
+  /** A channel's shares all carry the same UserRef: its entry without building a key. */
+  private readonly byRef = new WeakMap<UserRef, Entry>();
 
   constructor(private readonly opts: { idleMs: number; maxUsers: number } = { idleMs: 15 * 60_000, maxUsers: 100_000 }) {}
 
   onShare(user: UserRef, difficulty: number, now: number): void {
-    const key = `${user.kind}:${user.name}`;
-    let e = this.users.get(key);
-    if (e === undefined) {
-      if (this.users.size >= this.opts.maxUsers) this.prune(now, true);
-      e = { user, meter: new HashrateMeter(now), lastShareAt: now };
-      this.users.set(key, e);
-    } else {
-      // Map order is last-share order: the first entry is always the one idle longest.
-      this.users.delete(key);
-      this.users.set(key, e);
+    let e = this.byRef.get(user);
+    if (e === undefined || e.gone) {
+      const key = `${user.kind}:${user.name}`;
+      e = this.users.get(key);
+      if (e === undefined) {
+        if (this.users.size >= this.opts.maxUsers) this.prune(now, true);
+        e = { user, meter: new HashrateMeter(now), lastShareAt: now, gone: false };
+        this.users.set(key, e);
+      }
+      this.byRef.set(user, e);
     }
     e.meter.record(difficulty, now);
     e.lastShareAt = now;
@@ -45,11 +49,19 @@ export class UserActivity {
     return { users: all.slice(0, k), others: all.slice(k).reduce((s, u) => s + u.hashrate, 0) };
   }
 
-  private prune(now: number, atLeastOne: boolean): void {
+  /** Forgets idle users; when full, also the one idle longest. O(users), at scrape time or when a new user finds it full. */
+  private prune(now: number, makeRoom: boolean): void {
+    let oldest: [string, number] | undefined;
     for (const [key, e] of this.users) {
-      if (now - e.lastShareAt < this.opts.idleMs && !atLeastOne) break;
-      this.users.delete(key);
-      atLeastOne = false;
+      if (now - e.lastShareAt >= this.opts.idleMs) {
+        this.users.delete(key);
+        e.gone = true;
+        makeRoom = false;
+      } else if (oldest === undefined || e.lastShareAt < oldest[1]) oldest = [key, e.lastShareAt];
+    }
+    if (makeRoom && oldest !== undefined) {
+      this.users.get(oldest[0])!.gone = true;
+      this.users.delete(oldest[0]);
     }
   }
 }
