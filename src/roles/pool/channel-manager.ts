@@ -157,8 +157,8 @@ export class ChannelManager {
         this.updateChannel(connectionId, conn, m.message, now);
         return true;
       case 'CloseChannel': {
-        // A group id closes every member.
-        const ids = conn.group !== null && m.message.channelId === conn.group.groupChannelId ? [...conn.channels.keys()] : [m.message.channelId];
+        // A group id closes every member (a solo channel outside the group stays).
+        const ids = conn.group !== null && m.message.channelId === conn.group.groupChannelId ? [...conn.group.channels()].map((ch) => ch.channelId) : [m.message.channelId];
         let left = false;
         for (const id of ids) {
           const ch = conn.channels.get(id);

@@ -146,6 +146,9 @@ describe('solo channels', () => {
       [bytesToHex(POOL), 100_000_000n],
     ]);
     expect(outs.every((o) => o.coin !== undefined)).toBe(true);
+    // Closing the group closes its members only: the solo channel is not one.
+    s.mgr.onMessage(1, wire('CloseChannel', { channelId: 1, reasonCode: 'bye' }), Date.now());
+    expect(s.mgr.channelsOf(1).map((ch) => ch.channelId)).toEqual([open.message.channelId]);
   });
 
   it('refuses an address of another network when the channel opens, with the reason for the log', async () => {
