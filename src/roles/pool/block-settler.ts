@@ -60,7 +60,8 @@ export class BlockSettler {
     for (const b of store.unsettledBlocks()) {
       let depth = await this.opts.depth(hashFromDisplay(b.blockHash));
       const tip = this.opts.tipHeight();
-      if (depth === undefined && b.height !== null && tip !== null && tip >= b.height && !this.opts.awaitingVerdict(b.blockHash)) depth = tip - b.height + 1;
+      // From heights only for a block known to be on the chain (the chain built on it): heights cannot see a reorg.
+      if (depth === undefined && b.status === 'accepted' && b.height !== null && tip !== null && tip >= b.height && !this.opts.awaitingVerdict(b.blockHash)) depth = tip - b.height + 1;
       if (depth === undefined || this.stopped) continue;
       if (depth < 0) {
         store.setChainState(b.blockHash, 'orphaned');

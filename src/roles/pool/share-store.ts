@@ -237,10 +237,10 @@ export class ShareStore implements HistorySink {
   }
 
   /** Blocks still waiting for their confirmations (not refused by the node). */
-  unsettledBlocks(): { blockHash: string; height: number | null }[] {
+  unsettledBlocks(): { blockHash: string; height: number | null; status: BlockStatus }[] {
     return this.db
-      .prepare("SELECT block_hash AS blockHash, height FROM blocks WHERE chain_state = 'found' AND status NOT IN ('rejected', 'stale') ORDER BY id")
-      .all() as { blockHash: string; height: number | null }[];
+      .prepare("SELECT block_hash AS blockHash, height, status FROM blocks WHERE chain_state = 'found' AND status NOT IN ('rejected', 'stale') ORDER BY id")
+      .all() as { blockHash: string; height: number | null; status: BlockStatus }[];
   }
 
   /** The latest shares of pool accounts and donors, newest first: to refill the PPLNS window at start. */

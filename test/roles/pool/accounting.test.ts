@@ -89,7 +89,7 @@ describe('accounting database', () => {
       { name: 'alice', balance: 0, immature: 600 },
       { name: 'bob', balance: 0, immature: 390 },
     ]);
-    expect(s.unsettledBlocks()).toEqual([{ blockHash: 'b1', height: 10 }]);
+    expect(s.unsettledBlocks()).toEqual([{ blockHash: 'b1', height: 10, status: 'submitted' }]);
     s.setChainState('b1', 'confirmed');
     expect(balances(s)).toEqual([
       { name: 'alice', balance: 600, immature: 0 },
@@ -139,11 +139,16 @@ describe('found blocks settle on the chain\'s answer', () => {
       { name: 'carol', balance: 0, immature: 900 },
     ]);
     expect(s.unsettledBlocks().map((b) => b.blockHash)).toEqual([H03]);
-    // Without an answer (a Template Provider feed), heights decide once the chain has built on it.
+    // Without an answer (a Template Provider feed), heights decide, but only for a block the chain built on (accepted).
     const byHeight = new BlockSettler({ store: s, depth: async () => undefined, tipHeight: () => 109, awaitingVerdict: () => false, confirmations: 100, log: silentLogger() });
+    byHeight.settle();
+    await byHeight.whenIdle();
+    expect(s.unsettledBlocks().map((b) => b.blockHash)).toEqual([H03]);
+    s.updateBlock(H03, 'accepted');
     byHeight.settle();
     await byHeight.whenIdle();
     expect(s.unsettledBlocks()).toEqual([]);
     s.close();
   });
 });
+
