@@ -17,35 +17,41 @@ export const POOL_ACCOUNT = '';
  */
 export function splitByWeight<K>(amount: bigint, weights: ReadonlyMap<K, number>): Map<K, bigint> {
   const out = new Map<K, bigint>();
+  if (amount <= 0n) return out;
+  const keys: K[] = [];
+  const ws: number[] = [];
   let total = 0;
-  for (const w of weights.values()) if (w > 0) total += w;
-  if (total <= 0 || amount <= 0n) return out;
-  const n = Number(amount);
-  let given = 0n;
-  const order: [K, number][] = [];
   for (const [k, w] of weights) {
     if (!(w > 0)) continue;
-    // Number(amount) is exact (≤ 21e14 sats < 2^53); the float product is floored, then checked below.
-    const part = BigInt(Math.min(n, Math.floor(n * (w / total))));
-    out.set(k, part);
-    given += part;
-    order.push([k, w]);
+    keys.push(k);
+    ws.push(w);
+    total += w;
   }
-  order.sort((a, b) => b[1] - a[1]);
-  // Float rounding may give a satoshi too many: take it back from the heaviest that has it.
-  for (let i = 0; given > amount; i = (i + 1) % order.length) {
-    const k = order[i]![0];
-    const v = out.get(k)!;
-    if (v > 0n) {
-      out.set(k, v - 1n);
+  if (keys.length === 0 || !(total > 0)) return out;
+  // Whole satoshis as doubles: exact below 2^53 (21e14 sats is the most there will ever be).
+  const n = Number(amount);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`cannot split ${amount} sat: more than 2^53`);
+  const parts = new Array<number>(keys.length);
+  let given = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const part = Math.min(n, Math.floor(n * (ws[i]! / total)));
+    parts[i] = part;
+    given += part;
+  }
+  // The heaviest first: who gets (or, after a float rounding up, gives back) the odd satoshis.
+  const order = keys.map((_, i) => i).sort((x, y) => ws[y]! - ws[x]!);
+  for (let j = 0; given > n; j = (j + 1) % order.length) {
+    const i = order[j]!;
+    if (parts[i]! > 0) {
+      parts[i]!--;
       given--;
     }
   }
-  for (let i = 0; given < amount; i = (i + 1) % order.length) {
-    const k = order[i]![0];
-    out.set(k, out.get(k)! + 1n);
+  for (let j = 0; given < n; j = (j + 1) % order.length) {
+    parts[order[j]!]!++;
     given++;
   }
+  for (let i = 0; i < keys.length; i++) out.set(keys[i]!, BigInt(parts[i]!));
   return out;
 }
 
