@@ -24,7 +24,7 @@ import type { PoolConfig } from './config.js';
 import { rewardScriptOf } from './config.js';
 import { HashrateMeter } from '../../channels/hashrate.js';
 import { PoolMetrics } from './metrics.js';
-import type { ShareStore } from './share-store.js';
+import type { BlockPayout, ShareStore } from './share-store.js';
 import type { PoolPayouts} from './payouts.js';
 import { openAccounting, userOf } from './payouts.js';
 import { BlockSettler } from './block-settler.js';
@@ -309,6 +309,13 @@ export class Pool implements DownstreamHandler<PoolPeer> {
    */
   private onBlock(c: BlockCandidate): void {
     const blockHash = hashToDisplay(c.block.hash);
+    let payout: BlockPayout = {};
+    try {
+      payout = this.payouts.blockPayout(c, userOf(c.payout));
+    } catch (e) {
+      // The block goes to the node whatever the bookkeeping thinks: it is recorded without credits.
+      this.log.error({ blockHash, err: (e as Error).message }, 'block payout not computed: recorded without credits');
+    }
     this.store.recordBlock({
       timeMs: this.now(),
       blockHash,
@@ -318,7 +325,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       channelId: c.channelId,
       status: 'submitted',
       rejectReason: null,
-    }, this.payouts.blockPayout(c, userOf(c.payout)));
+    }, payout);
     this.blockCounts.found++;
     this.log.info({ blockHash, user: c.userIdentity }, 'block found');
     const done = this.opts.feed.submitSolution(submitSolution(c.block)).then(
