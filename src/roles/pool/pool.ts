@@ -4,10 +4,7 @@
  * state is the manager's, and only it changes channels.
  */
 import type { Logger } from 'pino';
-import { submitSolution } from '../../channels/share-result.js';
 import { hashToDisplay } from '../../bitcoin/bytes.js';
-import type { SubmitOutcome } from '../../chain/template-source.js';
-import { NODE_UNREACHABLE } from '../../net/bitcoind/block-submitter.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
 import { MiningSetupFlags } from '../../messages/mining.js';
@@ -19,15 +16,16 @@ import { listenLimits } from '../common/limits.js';
 import { silentLogger } from '../common/logger.js';
 import { peerFault } from '../common/role-error.js';
 import { ChannelManager } from './channel-manager.js';
-import type { BlockCandidate, ShareCredit } from './channel-manager.js';
+import type { ShareCredit } from './channel-manager.js';
 import type { PoolConfig } from './config.js';
 import { rewardScriptOf } from './config.js';
 import { HashrateMeter } from '../../channels/hashrate.js';
 import { PoolMetrics } from './metrics.js';
-import type { BlockPayout, ShareStore } from './share-store.js';
+import type { ShareStore } from './share-store.js';
 import type { PoolPayouts} from './payouts.js';
 import { openAccounting, userOf } from './payouts.js';
 import { BlockSettler } from './block-settler.js';
+import { FoundBlocks } from './found-blocks.js';
 import { AccountingReader } from './accounting-reader.js';
 import { UserActivity } from './user-activity.js';
 import type { TemplateFeed } from '../common/template-feed.js';
@@ -82,10 +80,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   /** Pool-wide hashrate from accepted shares (the channels' meter, over the pool's lifetime). */
   private readonly hashrate: HashrateMeter;
   private closed = false;
-  private readonly pendingBlocks = new Set<Promise<void>>();
-  /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
-  private readonly unconfirmed = new Set<string>();
-  private readonly blockCounts = { found: 0, accepted: 0, rejected: 0, stale: 0 };
+  private readonly found: FoundBlocks;
   private readonly settler: BlockSettler;
 
   private constructor(private readonly opts: PoolOptions) {
@@ -117,7 +112,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       },
       {
         send: (connId, name, message) => this.queue(connId, name, message),
-        blockFound: (c) => this.onBlock(c),
+        blockFound: (c) => this.found.onBlock(c),
         shareAccepted: (c) => this.onShare(c),
         shareRejected: (connId, channelId, code) => {
           const r = this.server?.get(connId)?.state?.rejects;
@@ -140,11 +135,14 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       hashrate: () => this.hashrateNow(),
       users: () => this.users.top(cfg.metrics_max_users, this.now()),
     });
+    this.found = new FoundBlocks({
+      store: this.store, feed: opts.feed, payouts: this.payouts, activity: this.activity, metrics: this.metrics, log: this.log, now: this.now, closed: () => this.closed,
+    });
     this.settler = new BlockSettler({
       store: this.store,
       depth: (hash) => this.opts.feed.blockDepth?.(hash) ?? Promise.resolve(undefined),
       tipHeight: () => this.activity.tipHeight,
-      awaitingVerdict: (hash) => this.unconfirmed.has(hash),
+      awaitingVerdict: (hash) => this.found.awaitingVerdict(hash),
       confirmations: cfg.maturity_confirmations,
       log: this.log,
     });
@@ -199,7 +197,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     const identity = ServerIdentity.create({ authority: authorityKeyPairOf(cfg), validitySeconds: cfg.cert_validity_sec });
 
     await this.opts.feed.start(this.manager.coinbaseOutputSize, {
-      lateVerdict: (hash, o) => this.onLateVerdict(hash, o),
+      lateVerdict: (hash, o) => this.found.onLateVerdict(hash, o),
       newTemplate: (m) => {
         this.activity.onTemplate(m, this.now());
         this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update');
@@ -208,7 +206,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         this.activity.onPrevHash(m);
         this.payouts.onTip(m.nbits);
         this.settler.settle();
-        this.confirmIfOurs(hashToDisplay(m.prevHash));
+        this.found.confirmIfOurs(hashToDisplay(m.prevHash));
         this.onTemplate(() => this.manager.onSetNewPrevHash(m), 'prev-hash');
       },
     });
@@ -303,72 +301,6 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.scheduleFlush();
   }
 
-  /**
-   * A block candidate is recorded (committed) first, then goes to the node; the node's verdict
-   * updates the record. A feed without verdicts (TDP) leaves it submitted until the chain builds on it.
-   */
-  private onBlock(c: BlockCandidate): void {
-    const blockHash = hashToDisplay(c.block.hash);
-    let payout: BlockPayout = {};
-    try {
-      payout = this.payouts.blockPayout(c, userOf(c.payout));
-    } catch (e) {
-      // The block goes to the node whatever the bookkeeping thinks: it is recorded without credits.
-      this.log.error({ blockHash, err: (e as Error).message }, 'block payout not computed: recorded without credits');
-    }
-    this.store.recordBlock({
-      timeMs: this.now(),
-      blockHash,
-      height: this.activity.heightOf(c.block.templateId),
-      templateId: String(c.block.templateId),
-      userIdentity: c.userIdentity,
-      channelId: c.channelId,
-      status: 'submitted',
-      rejectReason: null,
-    }, payout);
-    this.blockCounts.found++;
-    this.log.info({ blockHash, user: c.userIdentity }, 'block found');
-    const done = this.opts.feed.submitSolution(submitSolution(c.block)).then(
-      (outcome) => {
-        if (outcome === undefined) {
-          this.metrics.blocks.inc({ status: 'submitted' });
-          if (this.unconfirmed.size >= 64) this.unconfirmed.delete(this.unconfirmed.values().next().value!);
-          this.unconfirmed.add(blockHash);
-          return;
-        }
-        if (outcome.reason === NODE_UNREACHABLE) {
-          // Not a verdict: the pool stopped with the node away. The block waits on disk for the next start.
-          if (!this.closed) this.store.updateBlock(blockHash, 'submitted', NODE_UNREACHABLE);
-          this.log.warn({ blockHash }, 'block not yet taken by the node: it is unreachable; the block is kept for the next start');
-          return;
-        }
-        const status = outcome.accepted ? 'accepted' : outcome.stale ? 'stale' : 'rejected';
-        this.blockCounts[status]++;
-        this.metrics.blocks.inc({ status });
-        if (!this.closed) this.store.updateBlock(blockHash, status, outcome.reason ?? null);
-        if (status === 'accepted') this.log.info({ blockHash }, 'block accepted by the node');
-        else if (status === 'stale') this.log.warn({ blockHash, reason: outcome.reason }, 'block stale: valid, but off the node\'s best chain');
-        else this.log.warn({ blockHash, reason: outcome.reason }, 'block rejected by the node');
-      },
-      (e: unknown) => {
-        this.blockCounts.rejected++;
-        this.metrics.blocks.inc({ status: 'error' });
-        this.log.error({ blockHash, err: (e as Error).message }, 'block submission failed');
-      },
-    );
-    this.pendingBlocks.add(done);
-    void done.finally(() => this.pendingBlocks.delete(done));
-  }
-
-  /** A new tip that is a block we submitted: the node took it. */
-  private confirmIfOurs(prevHash: string): void {
-    if (!this.unconfirmed.delete(prevHash) || this.closed) return;
-    this.store.updateBlock(prevHash, 'accepted');
-    this.blockCounts.accepted++;
-    this.metrics.blocks.inc({ status: 'accepted' });
-    this.log.info({ blockHash: prevHash }, 'block accepted: the chain builds on it');
-  }
-
   /** Resolves once found blocks have been checked against the latest tip (confirmed or orphaned as they are). */
   settled(): Promise<void> {
     return this.settler.whenIdle();
@@ -376,8 +308,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
 
   /** Blocks found, and what became of them; found − the rest is still waiting for a verdict. */
   blocks(): { found: number; accepted: number; rejected: number; stale: number; pending: number } {
-    const b = this.blockCounts;
-    return { ...b, pending: b.found - b.accepted - b.rejected - b.stale };
+    return this.found.counts();
   }
 
   /** /api/v1/health: degraded while the node (or Template Provider) behind the feed does not answer. */
@@ -434,17 +365,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.history.stop();
     this.log.info({ connections: this.server?.size ?? 0 }, 'pool stopping');
     await this.server?.close('pool shutting down');
-    await Promise.all([...this.pendingBlocks, this.settler.idle(), this.opts.feed.close()]);
+    await Promise.all([...this.found.inFlight(), this.settler.idle(), this.opts.feed.close()]);
     this.closed = true;
     this.store.close();
   }
-
-  /** A block an earlier run found and kept on disk has reached the node: its record gets the verdict. */
-  private onLateVerdict(blockHash: string, o: SubmitOutcome): void {
-    if (this.closed) return;
-    const status = o.accepted ? 'accepted' : o.stale ? 'stale' : 'rejected';
-    this.store.updateBlock(blockHash, status, o.reason ?? null);
-    this.log.info({ blockHash, status, reason: o.reason }, 'block from an earlier run: the node has answered');
-  }
 }
-
