@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   bitcoin: () => import('./bitcoin.bench.js'),
   chain: () => import('./chain.bench.js'),
   channels: () => import('./channels.bench.js'),
+  payouts: () => import('./payouts.bench.js'),
   pool: () => import('./pool.bench.js'),
   tp: () => import('./tp.bench.js'),
   proxy: () => import('./proxy.bench.js'),

@@ -45,6 +45,12 @@ export class EmbeddedTemplateSource extends HubTemplateSource {
     return this.hub.build(constraints);
   }
 
+  async blockDepth(hash: Uint8Array): Promise<number | undefined> {
+    const e = this.chain.entryByHash(hash);
+    if (e === undefined) return undefined;
+    return this.chain.entryAt(e.height) === e ? this.chain.height - e.height + 1 : -1;
+  }
+
   async submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
     const r = this.chain.submitBlock(block);
     // Already in the chain (another role holding the same block submitted it first): accepted, as

@@ -61,6 +61,8 @@ export interface TemplateSource {
   submitBlock(block: Uint8Array): Promise<SubmitOutcome>;
   /** Builds the block a SubmitSolution completes and submits it. */
   submitSolution(s: TemplateSolution): Promise<SubmitOutcome>;
+  /** A block's confirmations on the best chain (1 = the tip), -1 off it, undefined when unknown. */
+  blockDepth?(hash: Uint8Array): Promise<number | undefined>;
 }
 
 export interface TemplateHubOptions {

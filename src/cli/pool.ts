@@ -7,9 +7,14 @@ import { Pool } from '../roles/pool/pool.js';
 import { startMonitor } from '../monitor/server.js';
 import { poolRoutes } from '../monitor/pool-routes.js';
 import { listenKeyed, runRole } from './run-role.js';
+import { registerPoolPayoutsCommand } from './pool-payouts.js';
 
 export function registerPoolCommand(program: Command): void {
-  withLogOptions(program.command('pool'))
+  // Positional: `sv2 pool payouts --config x` gives --config to payouts, not to pool.
+  program.enablePositionalOptions();
+  const pool = program.command('pool').enablePositionalOptions();
+  registerPoolPayoutsCommand(pool);
+  withLogOptions(pool)
     .description('run a Stratum V2 pool (SRI pool-config.toml keys; POOL__KEY environment overrides)')
     .option('-c, --config <file>', 'TOML config file (optional when POOL__ variables give every required key)')
     .action((opts: { config?: string } & LogFlags) =>

@@ -1,6 +1,7 @@
 import type { Pool } from '../roles/pool/pool.js';
 import { historyRoute } from './history-route.js';
 import { poolBlocks, poolClient, poolClientChannels, poolClients, poolGlobal, poolServer } from './pool-views.js';
+import { poolUser, poolUsers } from './pool-user-views.js';
 import type { RouteHandler } from './server.js';
 
 /** The pool's JSON API on SRI's paths. */
@@ -13,6 +14,8 @@ export function poolRoutes(pool: Pool): Record<string, RouteHandler> {
     '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? poolClient(pool, Number(id)) : undefined),
     '/api/v1/clients/{id}/channels': (params) => (/^\d+$/.test(params.id!) ? poolClientChannels(pool, Number(params.id), params) : undefined),
     '/api/v1/blocks': ({ limit }) => poolBlocks(pool, limit),
+    '/api/v1/users': (params) => poolUsers(pool, params),
+    '/api/v1/users/{id}': ({ id }) => poolUser(pool, id!),
     '/api/v1/history': historyRoute(pool.history.sink, pool.now),
   };
 }

@@ -2,6 +2,7 @@
  * The pool's monitoring views (SRI's /api/v1 shapes), read from the parts that own each fact:
  * connections from the downstream server, channels and share counts from the channel manager.
  */
+import { blockPayoutView } from './pool-user-views.js';
 import { hashToDisplay } from '../bitcoin/bytes.js';
 import { difficultyFromTarget } from '../bitcoin/target.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
@@ -88,6 +89,7 @@ export function poolBlocks(pool: Pool, limitRaw: string | undefined) {
     status: b.status,
     reject_reason: b.rejectReason,
     confirmations: b.status === 'accepted' && b.height !== null && tip !== null && tip >= b.height ? tip - b.height + 1 : 0,
+    ...blockPayoutView(pool, b.blockHash),
   }));
 }
 

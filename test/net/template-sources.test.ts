@@ -137,6 +137,20 @@ describe.each([
   });
 });
 
+describe.each([
+  ['embedded chain', embedded],
+  ['bitcoind RPC backend (getblockheader)', rpc],
+] as const)('block depth, for found blocks\' confirmations: %s', (_name, setup) => {
+  it('counts a block\'s confirmations as the chain grows; an unknown block has none', async () => {
+    const { chain, source } = await setup();
+    const [found] = chain.generate(1, PAYOUT);
+    expect(await source.blockDepth!(found!)).toBe(1);
+    chain.generate(99, PAYOUT);
+    expect(await source.blockDepth!(found!)).toBe(100);
+    expect(await source.blockDepth!(new Uint8Array(32).fill(9))).toBeUndefined();
+  });
+});
+
 describe('bitcoind RPC backend: the node going away', () => {
   it('reports the loss, reconnects with backoff and carries on', async () => {
     const { chain, server, port, rpcSource } = await rpc();

@@ -15,6 +15,7 @@ import { HubTemplateSource, type SubmitOutcome, type TemplateHubOptions } from '
 import { BlockJournal } from './block-journal.js';
 import { BlockSubmitter, type SubmitEvent } from './block-submitter.js';
 import { RpcError, RpcTransportError, type RpcClient } from './rpc-client.js';
+import { hashToDisplay } from '../../bitcoin/bytes.js';
 
 export interface RpcTemplateSourceOptions extends TemplateHubOptions {
   client: RpcClient;
@@ -213,5 +214,16 @@ export class RpcTemplateSource extends HubTemplateSource {
 
   submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
     return this.submitter.submit(block);
+  }
+
+  /** getblockheader's confirmations (-1: the node keeps it off its best chain); undefined when the node does not know it or does not answer. */
+  async blockDepth(hash: Uint8Array): Promise<number | undefined> {
+    try {
+      const h = await this.client.call<{ confirmations?: number }>('getblockheader', [hashToDisplay(hash), true], { timeoutMs: 10_000 });
+      return h.confirmations;
+    } catch (e) {
+      if (e instanceof RpcError || e instanceof RpcTransportError) return undefined;
+      throw e;
+    }
   }
 }

@@ -28,6 +28,11 @@ export interface FanoutOptions {
   maxTemplates: number;
   /** With no new template for this long, every channel gets a fresh job of the current work (0 = never). */
   refreshMs: number;
+  /**
+   * The work a channel outside its connection's group gets for `work` (a solo miner's coinbase
+   * pays its own address); channels in a group all mine the group's work. Default: `work` itself.
+   */
+  workFor?: (ch: Channel, work: Work) => Work;
 }
 
 type Send = <N extends MessageName>(connectionId: number, name: N, message: Messages[N]) => void;
@@ -69,6 +74,7 @@ export class JobFanout {
       const group = conn.group;
       if (group !== null && group.size > 0 && (future || group.tip !== null)) {
         this.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: future }).broadcast!);
+        for (const ch of conn.channels.values()) if (!group.has(ch.channelId)) this.sendJob(connId, ch, work, future);
       } else {
         for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, future);
       }
@@ -89,6 +95,12 @@ export class JobFanout {
       if (conn.group !== null && groupJobId !== undefined) {
         // Members that joined after the group's future job went out get it under the same id, so the one broadcast covers them.
         for (const ch of conn.channels.values()) {
+          if (!conn.group.has(ch.channelId)) {
+            // Outside the group (its own payout): its own future job and prev hash.
+            if (!ch.hasFutureJob(templateId)) this.sendJob(connId, ch, entry.work, true);
+            this.send(connId, 'SetNewPrevHash', ch.setNewPrevHash(templateId, tip));
+            continue;
+          }
           if (ch.hasFutureJob(templateId)) continue;
           const job = ch.recordJob(entry.work, { future: true, jobId: groupJobId });
           if (ch instanceof StandardChannel) this.send(connId, 'NewMiningJob', ch.jobMessage(job));
@@ -136,12 +148,14 @@ export class JobFanout {
     const work = this.current.work;
     for (const [connId, conn] of this.connections) {
       const group = conn.group;
-      if (group !== null && group.size > 0 && group.tip !== null) this.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: false }).broadcast!);
-      else for (const ch of conn.channels.values()) this.sendJob(connId, ch, work, false);
+      const broadcast = group !== null && group.size > 0 && group.tip !== null;
+      if (broadcast) this.send(connId, 'NewExtendedMiningJob', group.addJob(work, { future: false }).broadcast!);
+      for (const ch of conn.channels.values()) if (!broadcast || !group.has(ch.channelId)) this.sendJob(connId, ch, work, false);
     }
   }
 
-  private sendJob(connId: number, ch: Channel, work: Work, future: boolean): void {
+  private sendJob(connId: number, ch: Channel, shared: Work, future: boolean): void {
+    const work = this.opts.workFor?.(ch, shared) ?? shared;
     if (ch instanceof StandardChannel) this.send(connId, 'NewMiningJob', ch.addJob(work, { future }));
     else this.send(connId, 'NewExtendedMiningJob', ch.addJob(work, { future }));
   }

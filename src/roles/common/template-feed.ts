@@ -40,6 +40,8 @@ export interface TemplateFeed {
   /** false while the node (or Template Provider) behind the feed does not answer. */
   readonly connected: boolean;
   close(): Promise<void>;
+  /** A block's confirmations (-1: off the best chain; undefined: the feed cannot tell, e.g. a Template Provider). */
+  blockDepth?(hash: Uint8Array): Promise<number | undefined>;
 }
 
 /** A TemplateSource in the same process: every new tip is a future template plus its prev hash. */
@@ -83,6 +85,10 @@ export class SourceTemplateFeed implements TemplateFeed {
     // templates must not re-enter the pool while it is still handling the share that found it.
     this.unsubscribe = this.source.onTemplate(constraints, (t, cause) => queueMicrotask(() => deliver(t, cause === 'new-tip')));
     deliver(await this.source.currentTemplate(constraints), true);
+  }
+
+  blockDepth(hash: Uint8Array): Promise<number | undefined> {
+    return this.source.blockDepth?.(hash) ?? Promise.resolve(undefined);
   }
 
   submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome> {

@@ -15,84 +15,24 @@ import type { ServerChannel } from '../../channels/server-channel.js';
 import { ExtendedChannel } from '../../channels/server-extended.js';
 import { GroupChannel } from '../../channels/server-group.js';
 import { StandardChannel } from '../../channels/server-standard.js';
-import type { BlockFound, ShareResult } from '../../channels/share-result.js';
+import type { ShareResult } from '../../channels/share-result.js';
 import { unknownChannel } from '../../channels/share-result.js';
-import { coinbaseTag, workFromTemplate, type Work } from '../../channels/work.js';
+import { coinbaseTag } from '../../channels/work.js';
+import { parseUserIdentity, UserIdentityError, type IdentityRules, type PayoutTarget } from '../../channels/payout-identity.js';
 import type { TxOut } from '../../bitcoin/tx.js';
+import { PayoutWork } from './payout-work.js';
+import type { ChannelManagerHooks, ChannelManagerOptions, ConnectionInfo } from './channel-manager-types.js';
 import { chainTipFromTdp } from '../../channels/chain-tip.js';
 import type { Tlv } from '../../codec/tlv.js';
 import { findUserIdentity } from '../../messages/extensions.js';
 import { MiningErrorCode } from '../../messages/mining.js';
-import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
+import type { AnyMessage, Messages } from '../../messages/registry.js';
 import { JobFanout, type Channel } from '../common/job-fanout.js';
 
-export interface ChannelManagerOptions {
-  sharesPerMinute: number;
-  shareBatchSize: number;
-  /** The pool's payout output script: the whole coinbase value goes to it. */
-  rewardScript: Uint8Array;
-  /** Put in the coinbase scriptSig as SRI does: "Sv2/<pool_signature>/". */
-  poolSignature: string;
-  /** Leading extranonce bytes that tell this server's channels apart from other servers'. */
-  serverId: number;
-  /** Full extranonce length of every channel (prefix + rollable), ≤ 32. */
-  extranonceLength?: number;
-  /** Open channels a server can hold at once. */
-  maxChannels?: number;
-  /** Open channels one connection can hold (default 10 000); beyond it OpenChannel gets an error. */
-  maxChannelsPerConnection?: number;
-  /** Shares a channel may have accepted on one prev hash (its duplicate window; default 16 384). */
-  maxSharesPerBlock?: number;
-  /** With no new template for this long, every channel gets a fresh job of the current work (0 = never). */
-  jobRefreshMs?: number;
-  /** Templates kept so jobs of recent templates can be rebuilt for late channels. */
-  maxTemplates?: number;
-}
+/** Rules when none are given: nothing is solo, so no identity names an address to check. */
+const ACCOUNTS_ONLY: IdentityRules = { network: 'mainnet', solo: false, soloFeeBps: 0 };
 
-/** How a downstream connection set itself up (SetupConnection flags). */
-export interface ConnectionInfo {
-  requiresStandardJobs: boolean;
-  requiresVersionRolling: boolean;
-  /** REQUIRES_WORK_SELECTION: a JD client that mines its own jobs (SetCustomMiningJob); it gets no template jobs. */
-  requiresWorkSelection?: boolean;
-  /** For the API: where it came from and what it said it is. */
-  peer: string;
-  vendor: string;
-}
-
-/** An accepted share, with who gets credit for it. */
-export interface ShareCredit {
-  connectionId: number;
-  channelId: number;
-  userIdentity: string;
-  worker: string | undefined;
-  sequenceNumber: number;
-  jobId: number;
-  difficulty: number;
-}
-
-export interface BlockCandidate {
-  block: BlockFound;
-  connectionId: number;
-  channelId: number;
-  userIdentity: string;
-  /** The job's work (a custom job's: the pool finds its declared transactions by it). */
-  work: Work | undefined;
-}
-
-export interface ChannelManagerHooks {
-  send<N extends MessageName>(connectionId: number, name: N, message: Messages[N]): void;
-  /** A candidate block: called before anything else is done with the share. */
-  blockFound(candidate: BlockCandidate): void;
-  shareAccepted(credit: ShareCredit): void;
-  /** Counted by the channel (see `totals`); the hook is for a role that acts on rejects. */
-  shareRejected?(connectionId: number, channelId: number, code: string): void;
-  /** For the log: a channel opened, or closed by its CloseChannel (not by its connection's end). */
-  channelOpened?(connectionId: number, channel: Channel): void;
-  channelClosed?(connectionId: number, channel: Channel, reason: string): void;
-  /** Judges a SetCustomMiningJob: the work for the channel, or the SetCustomMiningJob.Error code. Absent: refused (jd-not-supported). */
-  customJob?(connectionId: number, m: Messages['SetCustomMiningJob'], channel: ExtendedChannel, tip: ChainTip | null, now: number): Work | string;
-}
+export type { BlockCandidate, ChannelManagerHooks, ChannelManagerOptions, ConnectionInfo, ShareCredit } from './channel-manager-types.js';
 
 
 export { MAX_CHANNELS_REACHED } from '../../channels/channel-admission.js';
@@ -113,16 +53,21 @@ interface Connection {
 
 export class ChannelManager {
   private readonly connections = new Map<number, Connection>();
-  /** The connections that mine the pool's templates (all but work-selection ones): what the fan-out serves. */
-  private readonly fanned = new Map<number, Connection>();
   private readonly allocator: ExtranonceAllocator;
   private readonly extranonceLength: number;
   private readonly jobs: JobFanout;
   private readonly tag: Uint8Array;
   /** Open channels by kind, kept as they open and close so reading them costs nothing. */
   private readonly openChannels = { standard: 0, extended: 0 };
+  /** The connections that mine the pool's templates (all but work-selection ones): what the fan-out serves. */
+  private readonly fanned = new Map<number, Connection>();
   /** Counts of connections that are gone. */
   private readonly retired = new ShareTally();
+  private readonly rules: IdentityRules;
+  /** Who each open channel's work pays. */
+  private readonly payouts = new WeakMap<Channel, PayoutTarget>();
+  /** The coinbase of every payout's work. */
+  private readonly work: PayoutWork;
 
   constructor(
     private readonly opts: ChannelManagerOptions,
@@ -131,15 +76,39 @@ export class ChannelManager {
     this.extranonceLength = opts.extranonceLength ?? 32;
     this.allocator = ExtranonceAllocator.forPool({ totalLength: this.extranonceLength, maxChannels: opts.maxChannels ?? 1 << 20, serverId: opts.serverId });
     this.tag = coinbaseTag(opts.poolSignature);
+    this.rules = opts.identityRules ?? ACCOUNTS_ONLY;
+    this.work = new PayoutWork({
+      poolScript: opts.rewardScript,
+      tag: this.tag,
+      fullExtranonceSize: this.extranonceLength,
+      maxTemplates: opts.maxTemplates ?? 8,
+      dustSats: opts.dustSats ?? 546n,
+      maxPayoutOutputs: opts.maxPayoutOutputs ?? 0,
+      accountsPayout: opts.accountsPayout,
+    });
     this.jobs = new JobFanout(this.fanned, hooks.send, {
       maxTemplates: opts.maxTemplates ?? 8,
       refreshMs: opts.jobRefreshMs ?? 0,
+      workFor: (ch, work) => this.work.workFor(this.payouts.get(ch), work),
     });
   }
 
   /** Extra coinbase bytes the pool adds beyond the template's outputs: for CoinbaseOutputConstraints. */
   get coinbaseOutputSize(): number {
-    return 8 + 1 + this.opts.rewardScript.length;
+    return this.work.coinbaseOutputSize(this.rules.solo);
+  }
+
+  /**
+   * The coinbase outputs the pool requires for `value` satoshis of a pool-account job: what every
+   * job of its own pays, and what a Job Declarator must require of miner-built templates.
+   */
+  requiredCoinbaseOutputs(value: bigint): TxOut[] {
+    return this.work.requiredOutputs(value);
+  }
+
+  /** Who a channel's work pays; undefined for a channel that is not open. */
+  payoutOf(ch: Channel): PayoutTarget | undefined {
+    return this.payouts.get(ch);
   }
 
   get chainTip(): ChainTip | null {
@@ -196,8 +165,8 @@ export class ChannelManager {
         this.setCustomJob(connectionId, conn, m.message, now);
         return true;
       case 'CloseChannel': {
-        // A group id closes every member.
-        const ids = conn.group !== null && m.message.channelId === conn.group.groupChannelId ? [...conn.channels.keys()] : [m.message.channelId];
+        // A group id closes every member (a solo channel outside the group stays).
+        const ids = conn.group !== null && m.message.channelId === conn.group.groupChannelId ? [...conn.group.channels()].map((ch) => ch.channelId) : [m.message.channelId];
         let left = false;
         for (const id of ids) {
           const ch = conn.channels.get(id);
@@ -218,15 +187,7 @@ export class ChannelManager {
 
   /** A template from the Template Provider: a future one waits for its SetNewPrevHash, others replace the active jobs. */
   onNewTemplate(template: Messages['NewTemplate']): void {
-    this.jobs.onWork(workFromTemplate(template, { outputs: this.poolCoinbaseOutputs(template.coinbaseTxValueRemaining), tag: this.tag, fullExtranonceSize: this.extranonceLength }));
-  }
-
-  /**
-   * The one place the pool decides its coinbase outputs: `valueRemaining` sats to pay out. Template
-   * jobs use it with the template's value; the Job Declarator with 0n for the outputs it requires.
-   */
-  poolCoinbaseOutputs(valueRemaining: bigint): TxOut[] {
-    return [{ value: valueRemaining, script: this.opts.rewardScript }];
+    this.jobs.onWork(this.work.onTemplate(template));
   }
 
   /** The new chain tip: every channel switches to its future job for that template. */
@@ -310,10 +271,10 @@ export class ChannelManager {
       this.hooks.send(connId, 'OpenMiningChannelError', { requestId: req.requestId, errorCode: MiningErrorCode.StandardChannelsNotSupportedForCustomWork });
       return;
     }
-    this.open(connId, conn, req.requestId, req.userIdentity, () => {
+    this.open(connId, conn, req.requestId, req.userIdentity, (groupChannelId) => {
       const prefix = this.allocator.allocateStandard();
       try {
-        return new StandardChannel({ ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now), extranoncePrefix: prefix });
+        return new StandardChannel({ ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now, groupChannelId), extranoncePrefix: prefix });
       } catch (e) {
         this.allocator.release(prefix);
         throw e;
@@ -326,11 +287,11 @@ export class ChannelManager {
       this.hooks.send(connId, 'OpenMiningChannelError', { requestId: req.requestId, errorCode: MiningErrorCode.ExtendedChannelsNotSupportedForStandardJobs });
       return;
     }
-    this.open(connId, conn, req.requestId, req.userIdentity, () => {
+    this.open(connId, conn, req.requestId, req.userIdentity, (groupChannelId) => {
       const alloc = this.allocator.allocateExtended(req.minExtranonceSize);
       try {
         return new ExtendedChannel({
-          ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now),
+          ...this.channelOptions(conn, req.userIdentity, req.nominalHashRate, req.maxTarget, now, groupChannelId),
           extranoncePrefix: alloc.extranoncePrefix,
           extranonceSize: alloc.extranonceSize,
         });
@@ -341,8 +302,21 @@ export class ChannelManager {
     });
   }
 
-  private open(connId: number, conn: Connection, requestId: number, userIdentity: string, make: () => Channel): void {
-    const admitted = admitChannel(userIdentity, conn.channels.size, this.opts.maxChannelsPerConnection ?? 10_000, make);
+  private open(connId: number, conn: Connection, requestId: number, userIdentity: string, make: (groupChannelId: number) => Channel): void {
+    let payout: PayoutTarget | undefined;
+    if (userIdentity.length > 0) {
+      try {
+        payout = parseUserIdentity(userIdentity, this.rules);
+      } catch (e) {
+        if (!(e instanceof UserIdentityError)) throw e;
+        this.hooks.channelRefused?.(connId, userIdentity, e.reason);
+        this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: e.errorCode });
+        return;
+      }
+    }
+    // Channels that pay someone else than the pool's accounts never share the group's job.
+    const grouped = conn.group !== null && payout?.kind !== 'solo';
+    const admitted = admitChannel(userIdentity, conn.channels.size, this.opts.maxChannelsPerConnection ?? 10_000, () => make(grouped ? conn.group!.groupChannelId : 0));
     if ('errorCode' in admitted) {
       this.hooks.send(connId, 'OpenMiningChannelError', { requestId, errorCode: admitted.errorCode });
       return;
@@ -350,14 +324,15 @@ export class ChannelManager {
     const ch = admitted.channel;
     conn.channels.set(ch.channelId, ch);
     this.openChannels[ch.kind]++;
-    conn.group?.add(ch);
+    this.payouts.set(ch, payout!);
+    if (grouped) conn.group!.add(ch);
     if (ch instanceof StandardChannel) this.hooks.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
     else this.hooks.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
     this.hooks.channelOpened?.(connId, ch);
     if (conn.info.requiresWorkSelection !== true) this.jobs.firstJob(connId, ch);
   }
 
-  private channelOptions(conn: Connection, userIdentity: string, nominalHashrate: number, maxTarget: Target, now: number) {
+  private channelOptions(conn: Connection, userIdentity: string, nominalHashrate: number, maxTarget: Target, now: number, groupChannelId: number) {
     return {
       channelId: conn.nextChannelId++,
       userIdentity,
@@ -367,7 +342,7 @@ export class ChannelManager {
       shareBatchSize: this.opts.shareBatchSize,
       now,
       jobIds: conn.jobIds,
-      groupChannelId: conn.group?.groupChannelId ?? 0,
+      groupChannelId,
       ...(this.opts.maxSharesPerBlock !== undefined && { maxSeenShares: this.opts.maxSharesPerBlock }),
     };
   }
@@ -388,14 +363,16 @@ export class ChannelManager {
       return;
     }
     const channel = ch!;
+    const payout = this.payouts.get(channel as Channel)!;
     if (result.block !== null) {
-      this.hooks.blockFound({ block: result.block, connectionId: connId, channelId: channel.channelId, userIdentity: channel.userIdentity, work: channel.job(result.block.jobId)?.work });
+      this.hooks.blockFound({ block: result.block, connectionId: connId, channelId: channel.channelId, userIdentity: channel.userIdentity, payout, difficulty: result.difficulty, work: channel.job(result.block.jobId)?.work });
     }
     this.hooks.shareAccepted({
       connectionId: connId,
       channelId: channel.channelId,
       userIdentity: channel.userIdentity,
-      worker: tlvs === undefined ? undefined : findUserIdentity(tlvs),
+      worker: (tlvs === undefined ? undefined : findUserIdentity(tlvs)) ?? payout.worker,
+      payout,
       sequenceNumber: share.sequenceNumber,
       jobId: share.jobId,
       difficulty: result.difficulty,

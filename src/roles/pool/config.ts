@@ -87,6 +87,32 @@ export const poolConfigSchema = z.strictObject({
   max_shares_per_block: z.number().int().min(1).max(1 << 24).default(16_384),
   /** With no new template for this long, every channel gets a fresh job of the current work; 0 = never (ours). */
   job_refresh_secs: z.number().nonnegative().default(60),
+  /**
+   * Solo mining (SRI's user_identity forms sri/solo/<address>/<worker>, <address>[.<worker>],
+   * sri/donate/<percent>/<address>/<worker>): the block pays the miner's address. Off: such
+   * channels are refused and a bare address is a pool account's name, as before (ours).
+   */
+  solo_mining: z.boolean().default(false),
+  /** The pool's share of a solo miner's block, in percent (a larger donation replaces it) (ours). */
+  solo_fee_percent: z.number().min(0).max(100).default(0),
+  /**
+   * How pool accounts are paid: "pplns" credits them in the accounting database (the coinbase pays
+   * the pool, as before); "coinbase" pays the PPLNS window in every coinbase (ours).
+   */
+  payout_scheme: z.enum(['pplns', 'coinbase']).default('pplns'),
+  /** The pool's fee on PPLNS blocks, in percent (ours). */
+  pool_fee_percent: z.number().min(0).max(100).default(0),
+  /** The PPLNS window: the latest shares worth this many times the network difficulty (ours). */
+  pplns_window_factor: z.number().positive().max(1000).default(2),
+  /** Shares the PPLNS window remembers at most (memory: 12 bytes each) (ours). */
+  pplns_max_shares: z.number().int().min(1).max(1 << 26).default(1 << 20),
+  /** Confirmations before a block's credits are mature (ours). */
+  maturity_confirmations: z.number().int().min(1).max(10_000).default(100),
+  /** Payouts in the coinbase: the smallest output made, and the most payee outputs in one coinbase (ours). */
+  coinbase_dust_sats: z.number().int().nonnegative().default(546),
+  coinbase_max_outputs: z.number().int().min(1).max(2000).default(100),
+  /** Users with their own series in /metrics (the most active; the rest as user="other") (ours). */
+  metrics_max_users: z.number().int().min(0).max(1000).default(20),
 });
 
 export type JdsConfig = NonNullable<z.infer<typeof poolConfigSchema>['jds']>;
@@ -112,6 +138,14 @@ export function loadPoolConfig(file: string | undefined, env: NodeJS.ProcessEnv 
     throw new ConfigError('coinbase_reward_script', `is a ${network} address, but [template_provider_type.Embedded] is a regtest chain: use a regtest (bcrt1…) address`);
   }
   return cfg;
+}
+
+/**
+ * The network the pool mines on, for the addresses in user_identity: the configured one, the
+ * reward address's, regtest for the embedded chain, else mainnet.
+ */
+export function poolNetwork(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network' | 'template_provider_type'>): NetworkName {
+  return cfg.network ?? networkOfReward(cfg) ?? ('Embedded' in cfg.template_provider_type ? 'regtest' : 'mainnet');
 }
 
 /** The payout script; the network is the configured one, or the first whose address format fits. */

@@ -12,6 +12,8 @@ export interface PoolCounts {
   hashrate: () => number;
   startedAt: () => number;
   now: () => number;
+  /** The most active users (a bounded number) and the rest together. */
+  users?: () => { users: { user: { name: string; kind: string }; hashrate: number }[]; others: number };
 }
 
 /**
@@ -66,6 +68,20 @@ export class PoolMetrics {
     help: 'Hashrate estimated from accepted shares over the last 10 minutes (H/s)',
     registers: [this.registry],
     collect: () => this.hashrate.set(this.counts.hashrate()),
+  });
+  /** One series per user among the most active (metrics_max_users), the rest as user="other": cardinality stays bounded. */
+  readonly userHashrate: Gauge = new Gauge({
+    name: 'sv2_pool_user_hashrate_estimated',
+    help: 'Hashrate of the most active users from their accepted shares (H/s); user="other" sums the rest',
+    labelNames: ['user', 'kind'],
+    registers: [this.registry],
+    collect: () => {
+      this.userHashrate.reset();
+      const top = this.counts.users?.();
+      if (top === undefined) return;
+      for (const u of top.users) this.userHashrate.set({ user: u.user.name, kind: u.user.kind }, u.hashrate);
+      if (top.others > 0) this.userHashrate.set({ user: 'other', kind: 'other' }, top.others);
+    },
   });
   readonly blocks = new Counter({ name: 'sv2_pool_blocks_found_total', help: 'Block candidates found, by what the node said', labelNames: ['status'], registers: [this.registry] });
   readonly templateToJob = new Histogram({

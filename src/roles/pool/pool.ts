@@ -4,10 +4,7 @@
  * state is the manager's, and only it changes channels.
  */
 import type { Logger } from 'pino';
-import { submitSolution } from '../../channels/share-result.js';
 import { hashToDisplay } from '../../bitcoin/bytes.js';
-import type { SubmitOutcome } from '../../chain/template-source.js';
-import { NODE_UNREACHABLE } from '../../net/bitcoind/block-submitter.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
 import { MiningSetupFlags } from '../../messages/mining.js';
@@ -19,12 +16,18 @@ import { listenLimits } from '../common/limits.js';
 import { silentLogger } from '../common/logger.js';
 import { peerFault } from '../common/role-error.js';
 import { ChannelManager } from './channel-manager.js';
-import type { BlockCandidate, ShareCredit } from './channel-manager.js';
+import type { ShareCredit } from './channel-manager.js';
 import type { PoolConfig } from './config.js';
 import { rewardScriptOf } from './config.js';
 import { HashrateMeter } from '../../channels/hashrate.js';
 import { PoolMetrics } from './metrics.js';
-import { ShareStore } from './share-store.js';
+import type { ShareStore } from './share-store.js';
+import type { PoolPayouts} from './payouts.js';
+import { openAccounting, userOf } from './payouts.js';
+import { BlockSettler } from './block-settler.js';
+import { FoundBlocks } from './found-blocks.js';
+import { AccountingReader } from './accounting-reader.js';
+import { UserActivity } from './user-activity.js';
 import type { TemplateFeed } from '../common/template-feed.js';
 import { HistoryRecorder } from '../common/history.js';
 import { rejectedTotal } from '../../channels/share-accounting.js';
@@ -57,6 +60,12 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   readonly protocol = Protocol.Mining;
   readonly metrics: PoolMetrics;
   readonly store: ShareStore;
+  /** The PPLNS window and who each block pays. */
+  readonly payouts: PoolPayouts;
+  /** Users, workers, balances and credits, read from the accounting database. */
+  readonly accounts: AccountingReader;
+  /** Each active user's measured hashrate. */
+  readonly users = new UserActivity();
   readonly manager: ChannelManager;
   /** Per-channel hashrate and last share, template heights: for the dashboard. */
   readonly activity = new PoolActivity();
@@ -72,12 +81,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   /** Pool-wide hashrate from accepted shares (the channels' meter, over the pool's lifetime). */
   private readonly hashrate: HashrateMeter;
   private closed = false;
-  private readonly pendingBlocks = new Set<Promise<void>>();
-  /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
-  private readonly unconfirmed = new Set<string>();
-  private readonly blockCounts = { found: 0, accepted: 0, rejected: 0, stale: 0 };
-  /** Blocks recorded lately: a custom job's block comes from its share and from the JD client's PushSolution. */
-  private readonly recentBlocks = new Set<string>();
+  private readonly found: FoundBlocks;
+  private readonly settler: BlockSettler;
   /** The Job Declarator and custom-job rules, when `[jds]` is configured. */
   jd: PoolJobDeclaration | undefined;
 
@@ -87,21 +92,30 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.hashrate = new HashrateMeter(this.startedAt);
-    this.store = new ShareStore(cfg.accounting_db);
+    const accounting = openAccounting(cfg);
+    const rules = accounting.rules;
+    this.store = accounting.store;
+    this.payouts = accounting.payouts;
+    this.accounts = new AccountingReader(this.store.database);
+    const rewardScript = rewardScriptOf(cfg);
     this.manager = new ChannelManager(
       {
         sharesPerMinute: cfg.shares_per_minute,
         shareBatchSize: cfg.share_batch_size,
-        rewardScript: rewardScriptOf(cfg),
+        rewardScript,
         poolSignature: cfg.pool_signature,
         serverId: cfg.server_id,
         maxChannelsPerConnection: cfg.max_channels_per_connection,
         maxSharesPerBlock: cfg.max_shares_per_block,
         jobRefreshMs: cfg.job_refresh_secs * 1000,
+        identityRules: rules,
+        dustSats: BigInt(cfg.coinbase_dust_sats),
+        maxPayoutOutputs: cfg.payout_scheme === 'coinbase' ? cfg.coinbase_max_outputs : 0,
+        accountsPayout: () => this.payouts.coinbasePayout(),
       },
       {
         send: (connId, name, message) => this.queue(connId, name, message),
-        blockFound: (c) => this.onBlock(c),
+        blockFound: (c) => this.found.onBlock(c),
         shareAccepted: (c) => this.onShare(c),
         shareRejected: (connId, channelId, code) => {
           const r = this.server?.get(connId)?.state?.rejects;
@@ -110,11 +124,12 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         },
         channelOpened: (connId, ch) =>
           this.log.info({ client: connId, channel: ch.channelId, kind: ch.kind, user: ch.userIdentity, difficulty: Number(ch.difficulty.toPrecision(4)) }, 'channel opened'),
+        channelRefused: (connId, user, reason) => this.log.info({ client: connId, user, reason }, 'channel refused: invalid user_identity'),
         channelClosed: (connId, ch, reason) => {
           this.activity.closeChannel(connId, ch.channelId);
           this.log.info({ client: connId, channel: ch.channelId, user: ch.userIdentity, reason }, 'channel closed');
         },
-        customJob: (connId, m, ch, tip, now) => this.jd?.customJob(connId, m, ch, tip, now, (v) => this.manager.poolCoinbaseOutputs(v)) ?? 'jd-not-supported',
+        customJob: (connId, m, ch, tip, now) => this.jd?.customJob(connId, m, ch, tip, now, (v) => this.manager.requiredCoinbaseOutputs(v)) ?? 'jd-not-supported',
       },
     );
     this.metrics = new PoolMetrics({
@@ -124,6 +139,22 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       hashrate: () => this.hashrateNow(),
       startedAt: () => this.startedAt,
       now: () => this.now(),
+      users: () => this.users.top(cfg.metrics_max_users, this.now()),
+    });
+    this.found = new FoundBlocks({
+      store: this.store, feed: opts.feed, payouts: this.payouts, activity: this.activity, metrics: this.metrics, log: this.log, now: this.now, closed: () => this.closed,
+      customBlock: (c) => {
+        const custom = this.jd?.blockOf(c);
+        return custom === undefined ? undefined : { height: custom.job.height, block: custom.block.block };
+      },
+    });
+    this.settler = new BlockSettler({
+      store: this.store,
+      depth: (hash) => this.opts.feed.blockDepth?.(hash) ?? Promise.resolve(undefined),
+      tipHeight: () => this.activity.tipHeight,
+      awaitingVerdict: (hash) => this.found.awaitingVerdict(hash),
+      confirmations: cfg.maturity_confirmations,
+      log: this.log,
     });
     this.history = new HistoryRecorder(
       () => {
@@ -176,14 +207,16 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     const identity = ServerIdentity.create({ authority: authorityKeyPairOf(cfg), validitySeconds: cfg.cert_validity_sec });
 
     await this.opts.feed.start(this.manager.coinbaseOutputSize, {
-      lateVerdict: (hash, o) => this.onLateVerdict(hash, o),
+      lateVerdict: (hash, o) => this.found.onLateVerdict(hash, o),
       newTemplate: (m) => {
         this.activity.onTemplate(m, this.now());
         this.onTemplate(() => this.manager.onNewTemplate(m), m.futureTemplate ? 'future' : 'update');
       },
       setNewPrevHash: (m) => {
         this.activity.onPrevHash(m);
-        this.confirmIfOurs(hashToDisplay(m.prevHash));
+        this.payouts.onTip(m.nbits);
+        this.settler.settle();
+        this.found.confirmIfOurs(hashToDisplay(m.prevHash));
         this.onTemplate(() => this.manager.onSetNewPrevHash(m), 'prev-hash');
       },
     });
@@ -199,9 +232,9 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         config: cfg.jds,
         feed: this.opts.feed,
         identity,
-        poolOutputs: (v) => this.manager.poolCoinbaseOutputs(v),
+        poolOutputs: (v) => this.manager.requiredCoinbaseOutputs(v),
         minTime: () => this.manager.chainTip?.minNtime ?? 0,
-        submitBlock: (b, job) => this.submitFound(hashToDisplay(b.hash), job.height, 'declared', job.userIdentifier, 0, () => this.submitWhole(b.block)),
+        submitBlock: (b, job) => this.found.onWholeBlock(hashToDisplay(b.hash), job.height, job.userIdentifier, b.block),
         limits: listenLimits(cfg),
         maxFramePayload: cfg.max_frame_bytes,
         log: this.log,
@@ -284,91 +317,23 @@ export class Pool implements DownstreamHandler<PoolPeer> {
 
   private onShare(c: ShareCredit): void {
     const now = this.now();
-    this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty });
+    const user = userOf(c.payout);
+    this.store.add({ timeMs: now, userIdentity: c.userIdentity, worker: c.worker, connectionId: c.connectionId, channelId: c.channelId, sequenceNumber: c.sequenceNumber, jobId: c.jobId, difficulty: c.difficulty, user });
+    this.users.onShare(user, c.difficulty, now);
+    this.payouts.onShare(c.payout, c.difficulty);
     this.hashrate.record(c.difficulty, now);
     this.activity.onShare(c.connectionId, c.channelId, c.difficulty, now);
     this.scheduleFlush();
   }
 
-  /**
-   * A block candidate is recorded (committed) first, then goes to the node; the node's verdict
-   * updates the record. A feed without verdicts (TDP) leaves it submitted until the chain builds on it.
-   */
-  private onBlock(c: BlockCandidate): void {
-    const blockHash = hashToDisplay(c.block.hash);
-    if (c.block.templateId !== null) {
-      const solution = submitSolution(c.block);
-      this.submitFound(blockHash, this.activity.heightOf(c.block.templateId), String(c.block.templateId), c.userIdentity, c.channelId, () => this.opts.feed.submitSolution(solution));
-      return;
-    }
-    const custom = this.jd?.blockOf(c);
-    if (custom === undefined) {
-      // Coinbase-only: the JD client alone holds the transactions and propagates the block; the chain building on it confirms it.
-      this.log.info({ blockHash, user: c.userIdentity }, 'block found on a coinbase-only custom job: the JD client propagates it');
-      this.submitFound(blockHash, null, 'custom', c.userIdentity, c.channelId, () => Promise.resolve(undefined));
-      return;
-    }
-    this.submitFound(blockHash, custom.job.height, 'custom', c.userIdentity, c.channelId, () => this.submitWhole(custom.block.block));
-  }
-
-  private submitWhole(block: Uint8Array): Promise<SubmitOutcome | undefined> {
-    const feed = this.opts.feed;
-    if (feed.submitBlock === undefined) return Promise.reject(new Error('this template feed cannot take a whole block'));
-    return feed.submitBlock(block);
-  }
-
-  private submitFound(blockHash: string, height: number | null, templateId: string, userIdentity: string, channelId: number, submit: () => Promise<SubmitOutcome | undefined>): void {
-    if (this.recentBlocks.has(blockHash)) return;
-    if (this.recentBlocks.size >= 64) this.recentBlocks.delete(this.recentBlocks.values().next().value!);
-    this.recentBlocks.add(blockHash);
-    this.store.recordBlock({ timeMs: this.now(), blockHash, height, templateId, userIdentity, channelId, status: 'submitted', rejectReason: null });
-    this.blockCounts.found++;
-    this.log.info({ blockHash, user: userIdentity }, 'block found');
-    const done = submit().then(
-      (outcome) => {
-        if (outcome === undefined) {
-          this.metrics.blocks.inc({ status: 'submitted' });
-          if (this.unconfirmed.size >= 64) this.unconfirmed.delete(this.unconfirmed.values().next().value!);
-          this.unconfirmed.add(blockHash);
-          return;
-        }
-        if (outcome.reason === NODE_UNREACHABLE) {
-          // Not a verdict: the pool stopped with the node away. The block waits on disk for the next start.
-          if (!this.closed) this.store.updateBlock(blockHash, 'submitted', NODE_UNREACHABLE);
-          this.log.warn({ blockHash }, 'block not yet taken by the node: it is unreachable; the block is kept for the next start');
-          return;
-        }
-        const status = outcome.accepted ? 'accepted' : outcome.stale ? 'stale' : 'rejected';
-        this.blockCounts[status]++;
-        this.metrics.blocks.inc({ status });
-        if (!this.closed) this.store.updateBlock(blockHash, status, outcome.reason ?? null);
-        if (status === 'accepted') this.log.info({ blockHash }, 'block accepted by the node');
-        else if (status === 'stale') this.log.warn({ blockHash, reason: outcome.reason }, 'block stale: valid, but off the node\'s best chain');
-        else this.log.warn({ blockHash, reason: outcome.reason }, 'block rejected by the node');
-      },
-      (e: unknown) => {
-        this.blockCounts.rejected++;
-        this.metrics.blocks.inc({ status: 'error' });
-        this.log.error({ blockHash, err: (e as Error).message }, 'block submission failed');
-      },
-    );
-    this.pendingBlocks.add(done);
-    void done.finally(() => this.pendingBlocks.delete(done));
-  }
-
-  /** A new tip that is a block we submitted: the node took it. */
-  private confirmIfOurs(prevHash: string): void {
-    if (!this.unconfirmed.delete(prevHash) || this.closed) return;
-    this.store.updateBlock(prevHash, 'accepted');
-    this.blockCounts.accepted++;
-    this.metrics.blocks.inc({ status: 'accepted' });
-    this.log.info({ blockHash: prevHash }, 'block accepted: the chain builds on it');
+  /** Resolves once found blocks have been checked against the latest tip (confirmed or orphaned as they are). */
+  settled(): Promise<void> {
+    return this.settler.whenIdle();
   }
 
   /** Blocks found, and what became of them; found − the rest is still waiting for a verdict. */
   blocks(): { found: number; accepted: number; rejected: number; stale: number; pending: number } {
-    const b = this.blockCounts;
-    return { ...b, pending: b.found - b.accepted - b.rejected - b.stale };
+    return this.found.counts();
   }
 
   /** /api/v1/health: degraded while the node (or Template Provider) behind the feed does not answer. */
@@ -425,16 +390,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.history.stop();
     this.log.info({ connections: this.server?.size ?? 0 }, 'pool stopping');
     await Promise.all([this.server?.close('pool shutting down'), this.jd?.close()]);
-    await Promise.all([...this.pendingBlocks, this.opts.feed.close()]);
+    await Promise.all([...this.found.inFlight(), this.settler.idle(), this.opts.feed.close()]);
     this.closed = true;
     this.store.close();
-  }
-
-  /** A block an earlier run found and kept on disk has reached the node: its record gets the verdict. */
-  private onLateVerdict(blockHash: string, o: SubmitOutcome): void {
-    if (this.closed) return;
-    const status = o.accepted ? 'accepted' : o.stale ? 'stale' : 'rejected';
-    this.store.updateBlock(blockHash, status, o.reason ?? null);
-    this.log.info({ blockHash, status, reason: o.reason }, 'block from an earlier run: the node has answered');
   }
 }

@@ -3,6 +3,56 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { HistoryPoint, HistorySink } from '../common/history.js';
+import { migrate, type UserRef } from './accounting-schema.js';
+
+export type { UserRef } from './accounting-schema.js';
+
+/** Without the pool's rules: an identity is the account before its first dot. */
+function defaultClassify(userIdentity: string): UserRef {
+  const dot = userIdentity.indexOf('.');
+  return { name: dot < 0 ? userIdentity : userIdentity.slice(0, dot), kind: 'account', address: null };
+}
+
+export interface ShareStoreOptions {
+  /** Names the user of an identity a share carries no user for (and of shares stored before users existed). */
+  classify?: (userIdentity: string) => UserRef;
+}
+
+interface Totals {
+  n: number;
+  d: number;
+  t: number;
+}
+
+function addTotals<K, T extends Totals>(m: Map<K, T>, key: K, s: AcceptedShare, make: () => T): void {
+  let t = m.get(key);
+  if (t === undefined) m.set(key, (t = make()));
+  t.n++;
+  t.d += s.difficulty;
+  if (s.timeMs > t.t) t.t = s.timeMs;
+}
+
+/** found: waiting for confirmations; confirmed: its credits are mature; orphaned: off the best chain, its credits void. */
+export type ChainState = 'found' | 'confirmed' | 'orphaned';
+
+/** A credit a block gives (written with the block, in its transaction). */
+export interface BlockCredit {
+  user: UserRef;
+  amountSats: bigint;
+  /** immature (until the block is confirmed), or paid in the block's own coinbase. */
+  state: 'immature' | 'paid';
+}
+
+/** What the pool knows of a found block's payout, beyond FoundBlock. */
+export interface BlockPayout {
+  user?: UserRef;
+  worker?: string | undefined;
+  /** What the block paid the pool (pplns, coinbase remainder) or the solo miner. */
+  rewardSats?: bigint;
+  feeSats?: bigint;
+  payoutScheme?: 'pplns' | 'coinbase' | 'solo' | 'donate';
+  credits?: readonly BlockCredit[];
+}
 
 /** Dashboard history kept in the database: a week of minutes. */
 const HISTORY_KEEP_MS = 7 * 24 * 60 * 60_000;
@@ -19,6 +69,8 @@ export interface AcceptedShare {
   jobId: number;
   /** Bitcoin difficulty of the channel target the share met. */
   difficulty: number;
+  /** Who is credited (from the channel's user_identity); `classify(userIdentity)` when absent. */
+  user?: UserRef;
 }
 
 /** submitted: no verdict yet (or a TP feed, until the chain builds on it); stale: valid, off the node's best chain. */
@@ -52,51 +104,28 @@ export class ShareStore implements HistorySink {
   private readonly selectHistory: Statement;
   private pending: AcceptedShare[] = [];
   private readonly commit: (shares: AcceptedShare[]) => void;
+  private readonly classify: (userIdentity: string) => UserRef;
+  private readonly insertUser: Statement;
+  private readonly selectUser: Statement;
+  private readonly insertWorker: Statement;
+  /** user kind+name → id, and the (user, worker) pairs known to be in workers: no query per share. */
+  private readonly userIds = new Map<string, number>();
+  private readonly knownWorkers = new Set<string>();
+  /** The same UserRef object comes with every share of a channel: its id without building a key. */
+  private readonly userIdOf = new WeakMap<UserRef, number>();
 
-  constructor(file: string) {
+  constructor(file: string, opts: ShareStoreOptions = {}) {
+    this.classify = opts.classify ?? defaultClassify;
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS shares (
-        id INTEGER PRIMARY KEY,
-        time_ms INTEGER NOT NULL,
-        user_identity TEXT NOT NULL,
-        worker TEXT,
-        connection_id INTEGER NOT NULL,
-        channel_id INTEGER NOT NULL,
-        sequence_number INTEGER NOT NULL,
-        job_id INTEGER NOT NULL,
-        difficulty REAL NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS shares_by_user ON shares (user_identity, time_ms);
-      CREATE TABLE IF NOT EXISTS blocks (
-        id INTEGER PRIMARY KEY,
-        time_ms INTEGER NOT NULL,
-        block_hash TEXT NOT NULL UNIQUE,
-        height INTEGER,
-        template_id TEXT NOT NULL,
-        user_identity TEXT NOT NULL,
-        channel_id INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        reject_reason TEXT
-      );
-      CREATE TABLE IF NOT EXISTS history (
-        t INTEGER PRIMARY KEY,
-        hashrate REAL NOT NULL,
-        accepted INTEGER NOT NULL,
-        rejected INTEGER NOT NULL,
-        blocks INTEGER NOT NULL,
-        connections INTEGER NOT NULL,
-        channels INTEGER NOT NULL
-      );
-    `);
+    migrate(this.db, opts.classify ?? defaultClassify);
     this.insertShare = this.db.prepare(
-      'INSERT INTO shares (time_ms, user_identity, worker, connection_id, channel_id, sequence_number, job_id, difficulty) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO shares (time_ms, user_identity, worker, connection_id, channel_id, sequence_number, job_id, difficulty, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertBlock = this.db.prepare(
-      'INSERT OR IGNORE INTO blocks (time_ms, block_hash, height, template_id, user_identity, channel_id, status, reject_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO blocks (time_ms, block_hash, height, template_id, user_identity, channel_id, status, reject_reason, user_id, worker, reward_sats, fee_sats, payout_scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.setBlockStatus = this.db.prepare('UPDATE blocks SET status = ?, reject_reason = ? WHERE block_hash = ?');
     this.insertHistory = this.db.prepare(
@@ -104,10 +133,27 @@ export class ShareStore implements HistorySink {
     );
     this.pruneHistory = this.db.prepare('DELETE FROM history WHERE t < ?');
     this.selectHistory = this.db.prepare('SELECT t, hashrate, accepted, rejected, blocks, connections, channels FROM history WHERE t >= ? ORDER BY t');
+    this.insertUser = this.db.prepare('INSERT OR IGNORE INTO users (name, kind, payout_address, first_seen_ms) VALUES (?, ?, ?, ?)');
+    this.selectUser = this.db.prepare('SELECT id FROM users WHERE kind = ? AND name = ?');
+    this.insertWorker = this.db.prepare('INSERT OR IGNORE INTO workers (user_id, name, first_seen_ms) VALUES (?, ?, ?)');
+    const userTotals = this.db.prepare('UPDATE users SET shares = shares + ?, difficulty_sum = difficulty_sum + ?, last_share_ms = max(coalesce(last_share_ms, 0), ?) WHERE id = ?');
+    const workerTotals = this.db.prepare('UPDATE workers SET shares = shares + ?, difficulty_sum = difficulty_sum + ?, last_share_ms = max(coalesce(last_share_ms, 0), ?) WHERE user_id = ? AND name = ?');
     this.commit = this.db.transaction((shares: AcceptedShare[]) => {
+      // Totals per user and worker of the batch: one UPDATE each, not one per share.
+      const users = new Map<number, Totals>();
+      const workers = new Map<string, Totals & { userId: number; name: string }>();
       for (const s of shares) {
-        this.insertShare.run(s.timeMs, s.userIdentity, s.worker ?? null, s.connectionId, s.channelId, s.sequenceNumber, s.jobId, s.difficulty);
+        const userId = this.userId(s.user ?? this.classify(s.userIdentity), s.timeMs);
+        const worker = s.worker ?? null;
+        this.insertShare.run(s.timeMs, s.userIdentity, worker, s.connectionId, s.channelId, s.sequenceNumber, s.jobId, s.difficulty, userId);
+        addTotals(users, userId, s, () => ({ n: 0, d: 0, t: 0 }));
+        if (worker !== null) {
+          this.worker(userId, worker, s.timeMs);
+          addTotals(workers, `${userId}\u0000${worker}`, s, () => ({ n: 0, d: 0, t: 0, userId, name: worker }));
+        }
       }
+      for (const [id, t] of users) userTotals.run(t.n, t.d, t.t, id);
+      for (const t of workers.values()) workerTotals.run(t.n, t.d, t.t, t.userId, t.name);
     });
   }
 
@@ -128,13 +174,85 @@ export class ShareStore implements HistorySink {
     this.commit(batch);
   }
 
-  /** Records a block candidate at once (committed before this returns). */
-  recordBlock(block: FoundBlock): void {
-    this.insertBlock.run(block.timeMs, block.blockHash, block.height, block.templateId, block.userIdentity, block.channelId, block.status, block.rejectReason);
+  /** The user's id, added on first sight (inside the caller's transaction). */
+  private userId(u: UserRef, timeMs: number): number {
+    const known = this.userIdOf.get(u);
+    if (known !== undefined) return known;
+    const key = `${u.kind}\u0000${u.name}`;
+    let id = this.userIds.get(key);
+    if (id === undefined) {
+      this.insertUser.run(u.name, u.kind, u.address, timeMs);
+      id = (this.selectUser.get(u.kind, u.name) as { id: number }).id;
+      this.userIds.set(key, id);
+    }
+    this.userIdOf.set(u, id);
+    return id;
   }
 
+  private worker(userId: number, name: string, timeMs: number): void {
+    const key = `${userId}\u0000${name}`;
+    if (this.knownWorkers.has(key)) return;
+    this.insertWorker.run(userId, name, timeMs);
+    this.knownWorkers.add(key);
+  }
+
+  /**
+   * Records a block candidate at once, with the credits it gives, in one transaction (committed
+   * before this returns).
+   */
+  recordBlock(block: FoundBlock, payout: BlockPayout = {}): void {
+    this.db.transaction(() => {
+      const userId = this.userId(payout.user ?? this.classify(block.userIdentity), block.timeMs);
+      const r = this.insertBlock.run(
+        block.timeMs, block.blockHash, block.height, block.templateId, block.userIdentity, block.channelId, block.status, block.rejectReason,
+        userId, payout.worker ?? null, payout.rewardSats ?? null, payout.feeSats ?? null, payout.payoutScheme ?? null,
+      );
+      if (r.changes === 0) return; // the same block again: its credits are in already
+      const blockId = Number(r.lastInsertRowid);
+      const credit = this.db.prepare('INSERT INTO credits (block_id, user_id, amount_sats, state) VALUES (?, ?, ?, ?)');
+      for (const c of payout.credits ?? []) if (c.amountSats > 0n) credit.run(blockId, this.userId(c.user, block.timeMs), c.amountSats, c.state);
+    })();
+  }
+
+  /** The node's verdict; a rejected or stale block is off the best chain, so its credits are void. */
   updateBlock(blockHash: string, status: BlockStatus, rejectReason: string | null = null): void {
-    this.setBlockStatus.run(status, rejectReason, blockHash);
+    this.db.transaction(() => {
+      this.setBlockStatus.run(status, rejectReason, blockHash);
+      if (status === 'rejected' || status === 'stale') this.setChainStateTx(blockHash, 'orphaned');
+    })();
+  }
+
+  /** A block reached its confirmations (credits mature) or left the best chain (credits void). */
+  setChainState(blockHash: string, state: 'confirmed' | 'orphaned'): void {
+    this.db.transaction(() => this.setChainStateTx(blockHash, state))();
+  }
+
+  private setChainStateTx(blockHash: string, state: 'confirmed' | 'orphaned'): void {
+    const row = this.db.prepare('SELECT id, chain_state AS s FROM blocks WHERE block_hash = ?').get(blockHash) as { id: number; s: ChainState } | undefined;
+    if (row === undefined || row.s === state) return;
+    this.db.prepare('UPDATE blocks SET chain_state = ? WHERE id = ?').run(state, row.id);
+    // Coinbase-paid credits were paid by the block itself: orphaned, they are void as well.
+    if (state === 'confirmed') this.db.prepare("UPDATE credits SET state = 'mature' WHERE block_id = ? AND state = 'immature'").run(row.id);
+    else this.db.prepare("UPDATE credits SET state = 'void' WHERE block_id = ?").run(row.id);
+  }
+
+  /** Blocks still waiting for their confirmations (not refused by the node). */
+  unsettledBlocks(): { blockHash: string; height: number | null; status: BlockStatus }[] {
+    return this.db
+      .prepare("SELECT block_hash AS blockHash, height, status FROM blocks WHERE chain_state = 'found' AND status NOT IN ('rejected', 'stale') ORDER BY id")
+      .all() as { blockHash: string; height: number | null; status: BlockStatus }[];
+  }
+
+  /** The latest shares of pool accounts and donors, newest first: to refill the PPLNS window at start. */
+  latestShares(limit: number): { kind: UserRef['kind']; name: string; difficulty: number }[] {
+    return this.db
+      .prepare("SELECT u.kind AS kind, u.name AS name, s.difficulty AS difficulty FROM shares s JOIN users u ON u.id = s.user_id WHERE u.kind IN ('account', 'donate') ORDER BY s.id DESC LIMIT ?")
+      .all(limit) as { kind: UserRef['kind']; name: string; difficulty: number }[];
+  }
+
+  /** The database, for the read-only accounting views (accounting-views.ts). */
+  get database(): Db {
+    return this.db;
   }
 
   shareCount(): number {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPoolConfig, rewardScriptOf } from '../../../src/roles/pool/config.js';
+import { loadPoolConfig, poolNetwork, rewardScriptOf } from '../../../src/roles/pool/config.js';
 import { configError, tomlFile } from '../../support/config.js';
 
 const KEYS = `
@@ -17,6 +17,22 @@ share_batch_size = 10
 const TP = 'tp_address = "127.0.0.1:8442"\n';
 
 describe('pool config', () => {
+  it('payout keys: defaults keep every coinbase paying the pool; the network of user_identity addresses follows the reward', () => {
+    const cfg = loadPoolConfig(tomlFile(`${KEYS}\n${TP}`), {});
+    expect(cfg).toMatchObject({
+      solo_mining: false, solo_fee_percent: 0, payout_scheme: 'pplns', pool_fee_percent: 0, pplns_window_factor: 2,
+      pplns_max_shares: 1 << 20, maturity_confirmations: 100, coinbase_dust_sats: 546, coinbase_max_outputs: 100, metrics_max_users: 20,
+    });
+    expect(poolNetwork(cfg)).toBe('testnet');
+    const solo = loadPoolConfig(tomlFile(`${KEYS}\n${TP}`), { POOL__SOLO_MINING: 'true', POOL__PAYOUT_SCHEME: 'coinbase', POOL__NETWORK: 'signet' });
+    expect(solo).toMatchObject({ solo_mining: true, payout_scheme: 'coinbase' });
+    expect(poolNetwork(solo)).toBe('signet');
+    expect(configError(() => loadPoolConfig(tomlFile(`${KEYS}\n${TP}`), { POOL__PAYOUT_SCHEME: 'pps' })).key).toBe('payout_scheme');
+    const example = loadPoolConfig(path.resolve('config-examples/pool-config-embedded.toml'), {});
+    expect(example.solo_mining).toBe(true);
+    expect(poolNetwork(example)).toBe('regtest');
+  });
+
   it("reads an SRI pool config with the current [template_provider_type.Sv2Tp] table", () => {
     const cfg = loadPoolConfig(tomlFile(`${KEYS}\nmonitoring_address = "127.0.0.1:9090"\n[template_provider_type.Sv2Tp]\naddress = "127.0.0.1:8442"\n`), {});
     expect(cfg.template_provider_type).toEqual({ Sv2Tp: { address: '127.0.0.1:8442' } });

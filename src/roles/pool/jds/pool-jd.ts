@@ -25,7 +25,7 @@ export interface PoolJdOptions {
   config: JdsConfig;
   feed: TemplateFeed;
   identity: ServerIdentity;
-  /** The pool's coinbase outputs for a value (ChannelManager.poolCoinbaseOutputs). */
+  /** The pool's coinbase outputs for a value (ChannelManager.requiredCoinbaseOutputs). */
   poolOutputs: (valueRemaining: bigint) => TxOut[];
   /** The tip's min ntime as the feed announced it. */
   minTime: () => number;
