@@ -44,6 +44,8 @@ async function metrics(url: string): Promise<Map<string, number>> {
   return out;
 }
 
+const BENCH_LIMITS = { POOL__MAX_HANDSHAKES_PER_SEC: '100000', POOL__MAX_HANDSHAKES_PER_SEC_PER_IP: '100000' };
+
 const cpu = (m: Map<string, number>): number => m.get('process_cpu_seconds_total') ?? NaN;
 
 export default async function poolSuite(): Promise<BenchResult[]> {
@@ -60,6 +62,8 @@ export default async function poolSuite(): Promise<BenchResult[]> {
     POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
     // The load sends far more shares per channel on one block than a pool allows by default.
     POOL__MAX_SHARES_PER_BLOCK: String(1 << 22),
+    // All the bench's miners connect from one address at once, beyond the per-address handshake limit.
+    ...BENCH_LIMITS,
     SV2_LOG_LEVEL: 'warn',
   }, 'stderr');
   let listening = '';
@@ -129,6 +133,7 @@ async function inProcess(authority: AuthorityKeyPair): Promise<BenchResult[]> {
     POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',
     POOL__ACCOUNTING_DB: ':memory:',
     POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
+    ...BENCH_LIMITS,
   });
   const { feed, node } = await templateFeedFor(cfg, silentLogger());
   const pool = await Pool.start({ config: cfg, feed });
