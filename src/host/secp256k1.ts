@@ -94,9 +94,9 @@ interface NativeSecp256k1 {
 }
 
 /** The native binding, or undefined where it does not load (no prebuilt binary for this platform, not installed). */
-function loadNative(require: (id: string) => unknown): NativeSecp256k1 | undefined {
+function loadNative(load: (id: string) => unknown): NativeSecp256k1 | undefined {
   try {
-    const lib = require('secp256k1/bindings') as NativeSecp256k1;
+    const lib = load('secp256k1/bindings') as NativeSecp256k1;
     // Blinds the generator multiplication with a fresh secret (libsecp256k1's side-channel hardening).
     lib.contextRandomize(globalThis.crypto.getRandomValues(new Uint8Array(32)));
     return lib;
