@@ -142,7 +142,7 @@ export function ellswiftEncode(x32: Uint8Array): Uint8Array {
   if (x32.length !== 32) throw new KeyFormatError(`x coordinate must be 32 bytes, got ${x32.length}`);
   const x = BigInt('0x' + bytesToHex(x32));
   if (x >= P || !isValidX(x)) throw new KeyFormatError('cannot encode: not the x coordinate of a curve point');
-  let entropy = new Uint8Array(0);
+  let entropy: Uint8Array = new Uint8Array(0);
   for (let at = TRY_BYTES * TRIES_PER_DRAW; ; at += TRY_BYTES) {
     // 33 random bytes per try: u (uniform over the field, 0 excluded) and the case; a try succeeds
     // about one time in four, so the bytes of several are drawn at once.
