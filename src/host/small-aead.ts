@@ -20,14 +20,19 @@ const MAX_SMALL = 65_536;
 const MAC_SIZE = 16;
 
 /** The module's exports used here: its fixed buffers (addresses in its memory) and the one-chunk update calls. */
+/** A WebAssembly global holding an address (the project's lib settings carry no WebAssembly types). */
+interface Address {
+  readonly value: unknown;
+}
+
 interface Module {
-  memory: WebAssembly.Memory;
-  cpKey: WebAssembly.Global;
-  cpNonce: WebAssembly.Global;
-  cpAssociatedData: WebAssembly.Global;
-  cpInput: WebAssembly.Global;
-  chacha20Output: WebAssembly.Global;
-  poly1305Output: WebAssembly.Global;
+  memory: { readonly buffer: ArrayBuffer };
+  cpKey: Address;
+  cpNonce: Address;
+  cpAssociatedData: Address;
+  cpInput: Address;
+  chacha20Output: Address;
+  poly1305Output: Address;
   sealUpdate(isFirst: boolean, isLast: boolean, length: number, total: number, adLength: number): void;
   openUpdate(isFirst: boolean, isLast: boolean, length: number, total: number, adLength: number): void;
 }
@@ -52,7 +57,7 @@ function wasm(): Instance {
     const lib = node.require('@chainsafe/as-chacha20poly1305') as typeof AsChaCha20Poly1305;
     const m = lib.newInstance() as unknown as Module;
     // The module never grows its memory, so views made once stay valid (the package's class relies on it too).
-    const view = (at: WebAssembly.Global, length: number) => new Uint8Array(m.memory.buffer, at.value as number, length);
+    const view = (at: Address, length: number) => new Uint8Array(m.memory.buffer, at.value as number, length);
     instance = {
       seal: m.sealUpdate,
       open: m.openUpdate,
