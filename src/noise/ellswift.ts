@@ -28,25 +28,28 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * Jacobi symbol (a/p) for the odd prime p, by the binary algorithm (no exponentiation): trailing
  * zeros come off in one shift, and once both operands fit a double the rest runs on numbers.
  */
-function jacobi(value: bigint): number {
+export function jacobi(value: bigint): number {
   let a = value % P;
   let n = P;
+  let nLow = Number(BigInt.asUintN(32, n));
   let sign = 1;
   while (a !== 0n) {
     if (n <= MAX_SAFE) return sign * jacobiSmall(Number(a), Number(n));
-    const low = Number(a & 0xffffffffn);
-    if (low === 0) {
+    let aLow = Number(BigInt.asUintN(32, a));
+    if (aLow === 0) {
       a >>= 32n; // 32 zeros: an even count, the sign stays
       continue;
     }
-    const zeros = 31 - Math.clz32(low & -low);
+    const zeros = 31 - Math.clz32(aLow & -aLow);
     if (zeros > 0) {
       a >>= BigInt(zeros);
-      const r = Number(n & 7n);
+      aLow = Number(BigInt.asUintN(32, a));
+      const r = nLow & 7;
       if ((zeros & 1) === 1 && (r === 3 || r === 5)) sign = -sign;
     }
-    if ((a & 3n) === 3n && (n & 3n) === 3n) sign = -sign;
+    if ((aLow & 3) === 3 && (nLow & 3) === 3) sign = -sign;
     [a, n] = [n % a, a];
+    nLow = aLow;
   }
   return n === 1n ? sign : 0;
 }
