@@ -184,7 +184,7 @@ async function inProcess(authority: AuthorityKeyPair): Promise<BenchResult[]> {
     // The same new block for channels grouped per connection (one broadcast each), and at 10 000 channels.
     for (const [connections, group] of [[10, true], [100, true], [100, false]] as const) {
       const opened = await openChannels(pool.port, authority, connections, 100, group);
-      const ns = await fanout(opened, 100, group, mine);
+      const ns = await fanout(opened, 100, group, mine, group ? 9 : 5);
       const count = (connections * 100).toLocaleString('en-US').replace(',', ' ');
       results.push({
         suite: 'pool', name: `new block → last of ${count} channels has its SetNewPrevHash, ${group ? 'grouped' : 'per channel'} (pool + miners)`, nsPerOp: ns, opsPerSec: 1e9 / ns,
