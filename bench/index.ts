@@ -17,6 +17,8 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   pool: () => import('./pool.bench.js'),
   tp: () => import('./tp.bench.js'),
   proxy: () => import('./proxy.bench.js'),
+  jdc: () => import('./jdc.bench.js'),
+  jds: () => import('./jds.bench.js'),
 };
 
 function fmt(n: number): string {

@@ -13,8 +13,8 @@ import type { BenchResult, Suite } from './harness.js';
 import { encodeFrame } from '../src/messages/index.js';
 import type { MessageName, Messages } from '../src/messages/index.js';
 import { silentLogger } from '../src/roles/common/logger.js';
-import { DeviceChannels } from '../src/roles/proxy/devices.js';
-import { UpstreamChannel } from '../src/roles/proxy/upstream-channel.js';
+import { DeviceChannels } from '../src/roles/common/device-channels.js';
+import { UpstreamChannel, type ProxyWork } from '../src/roles/proxy/upstream-channel.js';
 import type { AnyMessage } from '../src/messages/index.js';
 import { buildNotify, buildResult, buildSubmit } from '../src/sv1/index.js';
 
@@ -27,7 +27,7 @@ function frameBytes<N extends MessageName>(name: N, value: Messages[N]): number 
 }
 
 interface Rig {
-  devices: DeviceChannels;
+  devices: DeviceChannels<ProxyWork>;
   upstream: UpstreamChannel;
   sent: { n: number; bytes: number };
   jobId: number;
@@ -40,7 +40,7 @@ function rig(connections: number, perConnection: number, standardJobs: boolean, 
   const sent = { n: 0, bytes: 0 };
   let prevSeed = 0;
   const r: Rig = {
-    devices: undefined as unknown as DeviceChannels,
+    devices: undefined as unknown as DeviceChannels<ProxyWork>,
     upstream: undefined as unknown as UpstreamChannel,
     sent,
     jobId: 0,
@@ -57,7 +57,7 @@ function rig(connections: number, perConnection: number, standardJobs: boolean, 
     },
   };
   r.upstream = new UpstreamChannel(8, { work: (w) => r.devices.onWork(w), newTip: (id, tip) => r.devices.onNewTip(id, tip), action: () => {}, answered: () => {} }, silentLogger());
-  r.devices = new DeviceChannels(
+  r.devices = new DeviceChannels<ProxyWork>(
     { sharesPerMinute: 6, shareBatchSize: 10, extranonceSize: 8, maxChannels: 65_536 },
     {
       send: (_c, name, message) => {
@@ -65,7 +65,7 @@ function rig(connections: number, perConnection: number, standardJobs: boolean, 
         if (countBytes) sent.bytes += frameBytes(name, message);
       },
       forward: (work, share, en, hash, d) => r.upstream.forward(work, share, en, hash, d),
-      liveEpoch: () => r.upstream.liveEpoch,
+      isLive: (work) => work.upstream.epoch === r.upstream.liveEpoch,
     },
   );
   const link = { send: () => {} };

@@ -34,6 +34,13 @@ export const DEFAULT_RPC_PORT: Readonly<Record<NetworkName, number>> = {
   regtest: 18443,
 };
 
+/** The network of bitcoind's `getblockchaininfo.chain` (main, test, testnet4, signet, regtest). */
+export function networkOfChain(chain: string): NetworkName | undefined {
+  if (chain === 'main') return 'mainnet';
+  if (chain === 'test') return 'testnet';
+  return isNetworkName(chain) ? chain : undefined;
+}
+
 export function isNetworkName(s: string): s is NetworkName {
   return (NETWORK_NAMES as readonly string[]).includes(s);
 }

@@ -47,6 +47,9 @@ export class EmbeddedTemplateSource extends HubTemplateSource {
 
   async submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
     const r = this.chain.submitBlock(block);
+    // Already in the chain (another role holding the same block submitted it first): accepted, as
+    // Core's "duplicate" is once getblockheader finds it on the best chain. The chain keeps no side branches.
+    if (!r.accepted && r.reason === 'duplicate' && r.hash !== undefined && this.chain.entryByHash(r.hash) !== undefined) return { accepted: true, reason: 'duplicate', hash: r.hash };
     return { accepted: r.accepted, reason: r.reason, hash: r.hash };
   }
 }

@@ -34,6 +34,8 @@ export class Mempool {
   private readonly entries = new Map<string, MempoolEntry>();
   /** outpoint → key of the mempool transaction spending it */
   private readonly spenders = new Map<string, string>();
+  /** wtxid (hex, internal order) → key: what a Job Declarator looks declared transactions up by. */
+  private readonly byWtxid = new Map<string, string>();
   private weight = 0;
 
   constructor(readonly maxWeight: number) {}
@@ -58,6 +60,12 @@ export class Mempool {
     return this.entries.values();
   }
 
+  /** The entry whose wtxid (hex, internal order) this is. */
+  byWitnessId(wtxidHex: string): MempoolEntry | undefined {
+    const key = this.byWtxid.get(wtxidHex);
+    return key === undefined ? undefined : this.entries.get(key);
+  }
+
   spenderOf(outpoint: string): string | undefined {
     return this.spenders.get(outpoint);
   }
@@ -79,6 +87,7 @@ export class Mempool {
 
   add(entry: MempoolEntry): void {
     this.entries.set(entry.key, entry);
+    this.byWtxid.set(bytesToHex(entry.tx.wtxid), entry.key);
     this.weight += entry.weight;
     for (const i of entry.tx.inputs) {
       const parentKey = bytesToHex(i.prevTxid);
@@ -115,6 +124,7 @@ export class Mempool {
 
   private removeOne(e: MempoolEntry): void {
     this.entries.delete(e.key);
+    this.byWtxid.delete(bytesToHex(e.tx.wtxid));
     this.weight -= e.weight;
     for (const i of e.tx.inputs) {
       const op = outpointKey(i.prevTxid, i.prevVout);

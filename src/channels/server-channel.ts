@@ -219,6 +219,17 @@ export abstract class ServerChannel {
   }
 
   /**
+   * A new chain tip on a channel whose jobs are its client's own (a JD client's custom jobs): no
+   * future job to activate, but every job of the old tip goes stale, as SetNewPrevHash would do.
+   */
+  onChainTip(tip: ChainTip): void {
+    const t = this.tipState;
+    if (t !== null && t.nbits === tip.nbits && equalBytes(t.prevHash, tip.prevHash)) return;
+    this.store.retireAll();
+    this.onNewTip(tip);
+  }
+
+  /**
    * Validates a share. `extranonce` is null for standard shares. `now` is unix seconds for the
    * nTime upper bound. Accepted shares are counted for vardiff and the next SubmitShares.Success.
    */

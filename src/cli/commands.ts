@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCodecCommands } from './codec-commands.js';
+import { registerJdClientCommand } from './jd-client.js';
 import { registerKeyCommand } from './key.js';
 import { registerKeygenCommand } from './keygen.js';
 import { registerMinerCommand } from './miner.js';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerStackCommand(program);
   registerTranslatorCommand(program);
   registerProxyCommand(program);
+  registerJdClientCommand(program);
 }

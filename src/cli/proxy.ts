@@ -17,10 +17,10 @@ export function registerProxyCommand(program: Command): void {
         const settings = loadProxyConfig(opts.config);
         const logger = roleLogger('proxy', opts, { log_file: settings.logFile, log_level: settings.logLevel, log_format: settings.logFormat });
         const proxy = await Proxy.start({ settings, logger });
-        const monitor = settings.monitoringAddress === null ? undefined : await startMonitor({ ...settings.monitoringAddress, routes: proxyRoutes(proxy), registry: proxyRegistry(proxy) });
+        const monitor = settings.monitoringAddress === null ? undefined : await startMonitor({ ...settings.monitoringAddress, routes: proxyRoutes(proxy), registry: proxyRegistry(proxy), dashboard: 'proxy' });
         process.stderr.write(
           `sv2 proxy: listening on ${settings.listenAddress.replace(/:\d+$/, '')}:${proxy.port}, ` +
-            `upstream ${settings.upstreams.map((u) => `${u.host}:${u.port}`).join(', then ')}${monitor ? `, monitoring on ${monitor.url}` : ''}\n`,
+            `upstream ${settings.upstreams.map((u) => `${u.host}:${u.port}`).join(', then ')}${monitor ? `, monitoring on ${monitor.url} (dashboard at ${monitor.url}/)` : ''}\n`,
         );
         return {
           async close() {

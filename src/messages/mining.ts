@@ -291,6 +291,19 @@ export const MiningErrorCode = {
   StaleChainTip: 'stale-chain-tip',
 } as const;
 
+/** The codes a SubmitShares.Error can carry: the label values of every rejected-share series. */
+export const SHARE_ERROR_CODES: readonly string[] = [
+  MiningErrorCode.InvalidChannelId,
+  MiningErrorCode.InvalidJobId,
+  MiningErrorCode.StaleShare,
+  MiningErrorCode.InvalidShare,
+  MiningErrorCode.DuplicateShare,
+  MiningErrorCode.DifficultyTooLow,
+  MiningErrorCode.BadExtranonceSize,
+  MiningErrorCode.InvalidNonRollableVersionBit,
+  MiningErrorCode.VersionRollingNotAllowed,
+];
+
 export const miningMessages = [
   OpenStandardMiningChannel,
   OpenStandardMiningChannelSuccess,

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type DashboardRole = 'pool' | 'translator' | 'template-provider';
+export type DashboardRole = 'pool' | 'translator' | 'template-provider' | 'proxy' | 'jd-client';
 
 export interface Asset {
   type: string;

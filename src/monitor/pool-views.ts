@@ -6,6 +6,7 @@ import { hashToDisplay } from '../bitcoin/bytes.js';
 import { difficultyFromTarget } from '../bitcoin/target.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
 import type { ChannelManager } from '../roles/pool/channel-manager.js';
+import { channelPage, paged } from '../roles/common/paging.js';
 import type { Pool } from '../roles/pool/pool.js';
 
 type Channel = ReturnType<ChannelManager['channelsOf']>[number];
@@ -35,6 +36,23 @@ export function poolGlobal(pool: Pool) {
     last_template_at: a.lastTemplateAt,
     history_interval_secs: pool.history.intervalMs / 1000,
     now: pool.now(),
+    jds: jdsView(pool),
+  };
+}
+
+/** The Job Declarator's counts, when the pool runs one (`[jds]`). */
+function jdsView(pool: Pool) {
+  const jd = pool.jd;
+  if (jd === undefined) return null;
+  const c = jd.server.counts;
+  return {
+    connections: jd.server.size,
+    live_tokens: jd.server.tokens.size,
+    tokens_allocated: c.tokensAllocated,
+    jobs_declared: c.declared,
+    jobs_refused: c.refused,
+    missing_txs_asked: c.missingTxsAsked,
+    solutions_pushed: c.pushedSolutions,
   };
 }
 
@@ -73,8 +91,33 @@ export function poolBlocks(pool: Pool, limitRaw: string | undefined) {
   }));
 }
 
-export function poolClients(pool: Pool) {
-  return [...pool.downstreams.all()].map((d) => poolClient(pool, d.id)!);
+export function poolClients(pool: Pool, params: Record<string, string>) {
+  return paged(pool.downstreams.all(), params, (d) => poolClient(pool, d.id)!);
+}
+
+/** SRI's `/clients/{id}/channels`: one client's channels, extended and standard apart. */
+export function poolClientChannels(pool: Pool, id: number, params: Record<string, string>) {
+  if (pool.downstreams.get(id) === undefined) return undefined;
+  const all = pool.manager.channelsOf(id).map((ch) => channelView(pool, id, ch));
+  return channelPage(
+    all.filter((c) => c.kind === 'extended'),
+    all.filter((c) => c.kind === 'standard'),
+    params,
+  );
+}
+
+/** SRI's `/server` is a role's upstream; the pool's is where its templates come from. */
+export function poolServer(pool: Pool) {
+  const a = pool.activity;
+  const tip = pool.manager.chainTip;
+  return {
+    template_source: templateSource(pool),
+    health: pool.health().status,
+    tip_height: a.tipHeight,
+    prev_hash: tip === null ? null : hashToDisplay(tip.prevHash),
+    templates_received: a.templatesReceived,
+    last_template_at: a.lastTemplateAt,
+  };
 }
 
 export function poolClient(pool: Pool, id: number) {
@@ -101,10 +144,6 @@ export function poolClient(pool: Pool, id: number) {
     last_share_at: channels.reduce<number | null>((last, ch) => (ch.last_share_at !== null && (last === null || ch.last_share_at > last) ? ch.last_share_at : last), null),
     channels,
   };
-}
-
-export function poolChannels(pool: Pool) {
-  return pool.manager.connectionIds().flatMap((id) => pool.manager.channelsOf(id).map((ch) => ({ client_id: id, ...channelView(pool, id, ch) })));
 }
 
 function channelView(pool: Pool, connId: number, ch: Channel) {

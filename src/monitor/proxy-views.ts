@@ -6,7 +6,9 @@
 import { hashToDisplay } from '../bitcoin/bytes.js';
 import { bytesToHex } from '../codec/hex.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
+import { channelPage, paged } from '../roles/common/paging.js';
 import type { Proxy } from '../roles/proxy/proxy.js';
+import { historyRoute } from './history-route.js';
 import type { RouteHandler } from './server.js';
 
 type Channel = ReturnType<Proxy['devices']['channelsOf']>[number];
@@ -37,6 +39,8 @@ export function proxyGlobal(proxy: Proxy) {
       last_switch_lost_to_job_ms: gap === undefined || gap.lostAt === null ? null : gap.firstJobAt - gap.lostAt,
     },
     prev_hash: proxy.devices.tip === null ? null : hashToDisplay(proxy.devices.tip.prevHash),
+    history_interval_secs: proxy.history.intervalMs / 1000,
+    now: proxy.now(),
   };
 }
 
@@ -76,11 +80,23 @@ export function proxyRoutes(proxy: Proxy): Record<string, RouteHandler> {
   return {
     '/api/v1/health': () => ({ status: 'ok', upstream: proxy.upstream.liveEpoch !== null ? 'connected' : 'down' }),
     '/api/v1/global': () => proxyGlobal(proxy),
-    '/api/v1/server/channels': () => {
+    '/api/v1/history': historyRoute(proxy.history.sink, proxy.now),
+    '/api/v1/server': () => ({ ...proxy.upstreams.status(), channel_open: proxy.upstream.liveEpoch !== null, upstream: proxy.upstream.label }),
+    '/api/v1/server/channels': (params) => {
       const ch = proxy.upstream.channel;
-      return ch === null ? [] : [{ channel_id: ch.channelId, group_channel_id: ch.groupChannelId, upstream: proxy.upstream.label, extranonce_size: ch.extranonceSize, target: hashToDisplay(ch.target) }];
+      const open = ch === null ? [] : [{ channel_id: ch.channelId, group_channel_id: ch.groupChannelId, upstream: proxy.upstream.label, extranonce_size: ch.extranonceSize, target: hashToDisplay(ch.target) }];
+      return channelPage(open, [], params);
     },
-    '/api/v1/clients': () => [...proxy.downstreams.all()].map((d) => proxyClient(proxy, d.id)!),
+    '/api/v1/clients': (params) => paged(proxy.downstreams.all(), params, (d) => proxyClient(proxy, d.id)!),
+    '/api/v1/clients/{id}/channels': (params) => {
+      const c = /^\d+$/.test(params.id!) ? proxyClient(proxy, Number(params.id)) : undefined;
+      if (c === undefined) return undefined;
+      return channelPage(
+        c.channels.filter((ch) => ch.kind === 'extended'),
+        c.channels.filter((ch) => ch.kind === 'standard'),
+        params,
+      );
+    },
     '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? proxyClient(proxy, Number(id)) : undefined),
   };
 }

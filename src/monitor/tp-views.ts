@@ -1,5 +1,6 @@
 /** The Template Provider's monitoring views, on the same paths as the other roles'. */
 import { hashToDisplay } from '../bitcoin/bytes.js';
+import { paged } from '../roles/common/paging.js';
 import type { TemplateProvider } from '../roles/template-provider/template-provider.js';
 
 export function tpGlobal(tp: TemplateProvider) {
@@ -34,8 +35,18 @@ export function tpHealth(tp: TemplateProvider) {
   return { status: ready ? 'ok' : 'waiting-for-node' };
 }
 
-export function tpClients(tp: TemplateProvider) {
-  return [...(tp.downstreams?.all() ?? [])].filter((d) => d.state !== undefined).map((d) => tpClient(tp, d.id)!);
+export function tpClients(tp: TemplateProvider, params: Record<string, string>) {
+  return paged(
+    [...(tp.downstreams?.all() ?? [])].filter((d) => d.state !== undefined),
+    params,
+    (d) => tpClient(tp, d.id)!,
+  );
+}
+
+/** SRI's `/server` is a role's upstream; the Template Provider's is its node. */
+export function tpServer(tp: TemplateProvider) {
+  const tip = tp.source.tip();
+  return { backend: tp.kind, connected: tp.connected(), tip: tip === undefined ? null : { height: tip.height, hash: hashToDisplay(tip.hash) }, blocks_waiting_for_node: tp.queuedBlocks() };
 }
 
 export function tpClient(tp: TemplateProvider, id: number) {

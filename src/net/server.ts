@@ -6,6 +6,7 @@ import { EphemeralKeyPool } from '../noise/ephemeral.js';
 import type { ServerIdentity } from '../noise/server-identity.js';
 import { AddressLimit } from './address-limit.js';
 import { HandshakeRate } from './handshake-rate.js';
+import { PenaltyBox } from './penalty-box.js';
 import { Connection } from './connection.js';
 import { ConnectionClosedError, ListenError } from './errors.js';
 import { armHandshakeTimer, respond, type HandshakeOutcome } from './handshake.js';
@@ -28,9 +29,11 @@ interface CommonServerOptions extends ConnectionOptions {
   maxHandshakesPerSecond?: number;
   /** handshakes started per second from one peer address, with as many in one burst (default: no limit) */
   maxHandshakesPerSecondPerIp?: number;
+  /** longest wait imposed on an address cut off for abuse (see `penalize`; default 0: none) */
+  abusePenaltyMaxMs?: number;
 }
 
-export type RefusedReason = 'per-ip-limit' | 'handshake-rate' | 'handshake-rate-per-ip';
+export type RefusedReason = 'per-ip-limit' | 'handshake-rate' | 'handshake-rate-per-ip' | 'penalized';
 
 export type ServerOptions =
   | (CommonServerOptions & {
@@ -68,6 +71,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   /** open or handshaking sockets per peer address */
   private readonly perIp: AddressLimit;
   private readonly handshakeRate: HandshakeRate;
+  private readonly penalties: PenaltyBox;
 
   private constructor(
     private readonly server: Server,
@@ -77,6 +81,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     this.options = resolveOptions(config);
     this.handshakeRate = new HandshakeRate(config.maxHandshakesPerSecond, config.maxHandshakesPerSecondPerIp, performance.now());
     this.perIp = new AddressLimit(config.maxConnectionsPerIp ?? 0);
+    this.penalties = new PenaltyBox(config.abusePenaltyMaxMs ?? 0);
     if (!config.plaintext) {
       this.pool = new EphemeralKeyPool(config.ephemeralPoolSize ?? 8);
       this.pool.refill();
@@ -128,8 +133,21 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     this.emit('close');
   }
 
+  /**
+   * A peer at `address` was cut off for abuse: new connections from it are refused, before any
+   * cryptography, for a wait that doubles with each cut (returned, ms).
+   */
+  penalize(address: string): number {
+    return this.penalties.strike(address, performance.now());
+  }
+
   private accept(socket: Socket): void {
     const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    if (this.penalties.waiting(peer.address, performance.now())) {
+      socket.destroy();
+      this.emit('refused', 'penalized', peer);
+      return;
+    }
     const rate = this.perIp.admit(socket) ? this.handshakeRate.admit(peer.address, performance.now()) : undefined;
     const refused: RefusedReason | undefined = rate === undefined ? 'per-ip-limit' : rate === 'per-ip' ? 'handshake-rate-per-ip' : rate === 'total' ? 'handshake-rate' : undefined;
     if (refused !== undefined) {

@@ -132,6 +132,16 @@ describe('embedded chain: blocks', () => {
 });
 
 describe('embedded chain: mempool and templates', () => {
+  it('finds mempool transactions by wtxid, and forgets them once mined', () => {
+    const { chain, gen } = fundedChain();
+    gen.generate(2);
+    const [a] = [...chain.mempool.values()];
+    expect(chain.mempool.byWitnessId(Buffer.from(a!.tx.wtxid).toString('hex'))?.key).toBe(a!.key);
+    expect(chain.mempool.byWitnessId(Buffer.from(a!.tx.txid).toString('hex'))).toBeUndefined(); // segwit: txid ≠ wtxid
+    chain.generate(1, PAYOUT);
+    expect(chain.mempool.byWitnessId(Buffer.from(a!.tx.wtxid).toString('hex'))).toBeUndefined();
+  });
+
   it('puts generated transactions with fees and witnesses into templates and blocks', () => {
     const { chain, gen } = fundedChain();
     expect(gen.spendable()).toHaveLength(2); // coinbases of heights 1 and 2 are mature at height 102

@@ -25,6 +25,8 @@ beforeAll(async () => {
     template_provider_port: 0,
     pool_port: 0,
     translator_port: 0,
+    jds_port: 0,
+    jd_client_port: 0,
     monitoring_port: 0,
     sv2_miner_threads: 0,
     sv1_miner_threads: 1,
@@ -55,7 +57,7 @@ describe('role dashboards in Chromium', () => {
     expect(await page.locator('.card', { hasText: /^Upstream/ }).textContent()).toContain('connected');
     expect(await page.locator('[data-testid=channels] tbody tr').count()).toBeGreaterThan(0);
     // The stack's pages link one another.
-    expect(await page.locator('[data-testid=sibling]').allTextContents()).toEqual(['pool', 'template-provider']);
+    expect(await page.locator('[data-testid=sibling]').allTextContents()).toEqual(['pool', 'template-provider', 'jd-client']);
     const box = await page.locator('[data-testid=hashrate-chart] canvas').boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     await page.screenshot({ path: screenshotPath('dashboard-translator.png'), fullPage: true });
@@ -70,6 +72,17 @@ describe('role dashboards in Chromium', () => {
     await page.locator('[data-testid=clients] tbody tr').first().waitFor({ timeout: 15_000 });
     expect(await page.locator('.card', { hasText: 'Tip height' }).textContent()).toMatch(/Tip height\d/);
     await page.screenshot({ path: screenshotPath('dashboard-template-provider.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it('the JD client shows how it mines (solo here: no device of its own yet) and its upstream', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(dashboardOf('jd-client'));
+    await page.locator('.card', { hasText: /^Mining/ }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('.card', { hasText: /^Mining/ }).textContent()).toContain('solo');
+    expect(await page.locator('[data-testid=upstream]').textContent()).toContain('none (solo)');
     expect(errors).toEqual([]);
   }, 30_000);
 });

@@ -12,6 +12,8 @@ import { tempPath } from './temp.js';
 export function testPoolEnv(authority: AuthorityKeyPair, env: Record<string, string> = {}, sourceElsewhere = false): Record<string, string> {
   return {
     POOL__LISTEN_ADDRESS: '127.0.0.1:0',
+    // every test peer is 127.0.0.1: a cut peer must not lock the next test out (the penalty has its own test)
+    POOL__ABUSE_PENALTY_MAX_SECS: '0',
     POOL__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
     POOL__AUTHORITY_SECRET_KEY: authority.secretToString(),
     POOL__COINBASE_REWARD_SCRIPT: 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)',

@@ -13,6 +13,8 @@ export interface ProxyUpstream {
 export function testProxyEnv(authority: AuthorityKeyPair, upstreams: ProxyUpstream[], env: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {
     PROXY__LISTEN_ADDRESS: '127.0.0.1:0',
+    // every test peer is 127.0.0.1: a cut peer must not lock the next test out (the penalty has its own test)
+    PROXY__ABUSE_PENALTY_MAX_SECS: '0',
     PROXY__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
     PROXY__AUTHORITY_SECRET_KEY: authority.secretToString(),
     PROXY__USER_IDENTITY: 'farm',

@@ -21,8 +21,9 @@ export class TestClient {
     conn.on('close', () => this.waiter?.());
   }
 
-  static async connect(port: number, authority: string | null): Promise<TestClient> {
-    return new TestClient(await connect({ host: '127.0.0.1', port, authority }));
+  /** `from`: the local address to connect from (another loopback address is another peer). */
+  static async connect(port: number, authority: string | null, from?: string): Promise<TestClient> {
+    return new TestClient(await connect({ host: '127.0.0.1', port, authority, ...(from !== undefined && { localAddress: from }) }));
   }
 
   send<N extends MessageName>(name: N, message: Messages[N]): Promise<void> {

@@ -36,6 +36,8 @@ export function fundedChain(coins = 150): { chain: EmbeddedChain; gen: TxGenerat
 export function tpConfig(env: Record<string, string> = {}): TpConfig {
   return loadTpConfig(undefined, {
     TP__LISTEN_ADDRESS: '127.0.0.1:0',
+    // every test peer is 127.0.0.1: a cut peer must not lock the next test out (the penalty has its own test)
+    TP__ABUSE_PENALTY_MAX_SECS: '0',
     TP__AUTHORITY_PUBLIC_KEY: authority.publicKey.toString(),
     TP__AUTHORITY_SECRET_KEY: authority.secretToString(),
     ...env,

@@ -8,14 +8,14 @@ import { LiveView, renderSummary, renderView } from './view.js';
 export function registerStackCommand(program: Command): void {
   program
     .command('stack')
-    .description('run a whole local Stratum V2 system: embedded regtest chain, template provider, pool, translator, an Sv2 and an Sv1 CPU miner')
+    .description('run a whole local Stratum V2 system: embedded regtest chain, template provider, pool with its job declarator, JD client, translator, an Sv2 and an Sv1 CPU miner')
     .option('-c, --config <file>', 'stack TOML file (optional; see config-examples/stack.toml)')
     .option('-l, --log-level <level>', `level of the log files in the data directory: ${LOG_LEVELS.join(', ')} (default: log_level, else SV2_LOG_LEVEL, else info)`)
     .action((opts: { config?: string; logLevel?: string }) =>
       runRole('stack', async () => {
         const file = loadStackConfig(opts.config);
         const cfg = { ...file, log_level: resolveLogLevel(opts.logLevel, file.log_level) };
-        process.stdout.write('starting the local stack (embedded regtest chain, template provider, pool, translator, miners)…\n');
+        process.stdout.write(`starting the local stack (embedded regtest chain, template provider, pool, ${file.job_declaration ? 'job declarator, JD client, ' : ''}translator, miners)…\n`);
         // Without a terminal there is no view to show warnings under: they go to standard error.
         const stack = await startStack(cfg, process.stdout.isTTY ? {} : { onWarning: (line) => process.stderr.write(`${line}\n`) });
         for (const e of stack.endpoints) process.stdout.write(`  ${e.name.padEnd(32)} ${e.value}\n`);

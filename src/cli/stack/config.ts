@@ -1,6 +1,6 @@
 /**
  * The local stack's one TOML file. Top-level keys are the stack's own; the [template_provider],
- * [pool] and [translator] tables take each role's own keys (the same as in its config file) and
+ * [pool], [translator] and [jd_client] tables take each role's own keys (the same as in its config file) and
  * override the stack's defaults for that role. Environment overrides: STACK__KEY.
  */
 import { z } from 'zod';
@@ -18,7 +18,12 @@ export const stackConfigSchema = z.strictObject({
   template_provider_port: z.number().int().min(0).max(65535).default(8442),
   pool_port: z.number().int().min(0).max(65535).default(34254),
   translator_port: z.number().int().min(0).max(65535).default(34255),
-  /** First of three consecutive ports for the pool, translator and template provider APIs; 0: free ports. */
+  /** The pool's Job Declarator, and the JD client the Sv2 miner mines through. */
+  jds_port: z.number().int().min(0).max(65535).default(34265),
+  jd_client_port: z.number().int().min(0).max(65535).default(34266),
+  /** The Sv2 miner mines templates of the stack's own JD client, declared to the pool's JDS; false: it mines the pool's templates. */
+  job_declaration: z.boolean().default(true),
+  /** First of four consecutive ports for the pool, translator, template provider and JD client APIs; 0: free ports. */
   monitoring_port: z.number().int().min(0).max(65535).default(9090),
   /** Seconds between blocks the chain retargets toward, at the miners' hashrate. */
   target_block_interval_secs: z.number().positive().default(10),
@@ -31,6 +36,7 @@ export const stackConfigSchema = z.strictObject({
   template_provider: roleTable,
   pool: roleTable,
   translator: roleTable,
+  jd_client: roleTable,
   /** One file for every role's JSON logs, instead of `<data_dir>/logs/<role>.log`. */
   log_file: z.string().optional(),
   /** Level of the log files; warnings and errors are also shown on screen, under the live view. */

@@ -28,6 +28,10 @@ import type { StackConfig } from './config.js';
 import { StackLogs } from './stack-logs.js';
 import { resolveLogLevel } from '../../roles/common/logger.js';
 import { listenKeyed } from '../run-role.js';
+import { jdcRoutes } from '../../monitor/jdc-views.js';
+import type { JdClient } from '../../roles/jd-client/jd-client.js';
+import { jdcRegistry } from '../../roles/jd-client/metrics.js';
+import { jdcSettings, poolFeedOnChain, startStackJdc } from './jd.js';
 
 /** The pool's payout address on regtest (a well-known test vector address; regtest coins only). */
 const REGTEST_REWARD = 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)';
@@ -45,6 +49,10 @@ export interface Stack {
   readonly tp: TemplateProvider;
   readonly pool: Pool;
   readonly translator: RunningTranslator;
+  /** The JD client the Sv2 miner mines through (unless job_declaration = false). */
+  readonly jdc: JdClient | undefined;
+  /** Blocks found this run on templates the pool built (the JD client's are in `jdc.blocks`). */
+  poolTemplateBlocks(): number;
   readonly sv2Miner: Miner | undefined;
   readonly sv1Miner: Miner | undefined;
   /** Each role's monitoring server: `url` serves /api/v1/* and /metrics, `dashboard` the web page. */
@@ -157,15 +165,26 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
         // Lively: a share every two seconds or so per channel.
         shares_per_minute: 30,
         accounting_db: path.join(dataDir, 'pool.sqlite'),
-        template_provider_type: { Sv2Tp: { address: `${host}:${tp.port}`, public_key: keys.public_key } },
+        // With job declaration the pool checks declared jobs against the chain, so it reads it in-process.
+        template_provider_type: cfg.job_declaration ? { Embedded: {} } : { Sv2Tp: { address: `${host}:${tp.port}`, public_key: keys.public_key } },
+        ...(cfg.job_declaration && { jds: { listen_address: `${host}:${cfg.jds_port}` } }),
         ...cfg.pool,
       });
     });
     const tpAddress = 'Sv2Tp' in poolCfg.template_provider_type ? poolCfg.template_provider_type.Sv2Tp : undefined;
     const poolLog = logs.logger('pool');
-    const feed = new TdpTemplateFeed({ address: tpAddress!.address, authorityPublicKey: tpAddress!.public_key, logger: poolLog });
-    const pool = await listenKeyed({ pool_port: poolCfg.listen_address }, () => Pool.start({ config: poolCfg, feed, logger: poolLog }));
+    const feed = tpAddress === undefined ? poolFeedOnChain(backend.node) : new TdpTemplateFeed({ address: tpAddress.address, authorityPublicKey: tpAddress.public_key, logger: poolLog });
+    const pool = await listenKeyed({ pool_port: poolCfg.listen_address, jds_port: poolCfg.jds?.listen_address }, () => Pool.start({ config: poolCfg, feed, logger: poolLog }));
     closers.push(() => pool.close());
+
+    // 2b. The JD client: the Sv2 miner's templates, from the TP, declared to the pool's JDS.
+    let jdc: JdClient | undefined;
+    if (pool.jd !== undefined) {
+      const settings = jdcSettings(cfg, keys, tp.port, pool, SV2_MINER_USER);
+      const started = await listenKeyed({ jd_client_port: settings.listenAddress }, () => startStackJdc(settings, logs.logger('jd-client')));
+      jdc = started;
+      closers.push(() => started.close());
+    }
 
     // 3. Translator for Sv1 miners, upstream to the pool.
     let tSettings!: ReturnType<typeof resolveTranslatorConfig>;
@@ -196,11 +215,12 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
     addMonitor(await monitorOn(0, () => startMonitor({ host, port: monitorPort(0), routes: linked(poolRoutes(pool)), registry: pool.metrics.registry, dashboard: 'pool' })), 'pool');
     addMonitor(await monitorOn(1, () => startMonitor({ host, port: monitorPort(1), routes: linked(translator.routes), registry: translator.registry, dashboard: 'translator' })), 'translator');
     addMonitor(await monitorOn(2, () => startMonitor({ host, port: monitorPort(2), routes: linked(tpRoutes(tp)), registry: tp.metrics.registry, dashboard: 'template-provider' })), 'template-provider');
+    if (jdc !== undefined) addMonitor(await monitorOn(3, () => startMonitor({ host, port: monitorPort(3), routes: linked(jdcRoutes(jdc)), registry: jdcRegistry(jdc), dashboard: 'jd-client' })), 'jd-client');
 
     // 5. Miners.
     const sv2Miner =
       cfg.sv2_miner_threads > 0
-        ? await Miner.start({ url: `stratum2+tcp://${host}:${pool.port}/${keys.public_key}`, user: SV2_MINER_USER, threads: cfg.sv2_miner_threads })
+        ? await Miner.start({ url: `stratum2+tcp://${host}:${jdc?.port ?? pool.port}/${keys.public_key}`, user: SV2_MINER_USER, threads: cfg.sv2_miner_threads })
         : undefined;
     if (sv2Miner) closers.push(() => sv2Miner.close());
     const sv1Miner =
@@ -212,6 +232,7 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
     const endpoints = [
       { name: 'template provider (Sv2, Noise)', value: `${host}:${tp.port}` },
       { name: 'pool (Sv2, Noise)', value: `stratum2+tcp://${host}:${pool.port}/${keys.public_key}` },
+      ...(jdc !== undefined ? [{ name: 'JD client (Sv2, the Sv2 miner)', value: `stratum2+tcp://${host}:${jdc.port}/${keys.public_key}` }, { name: 'job declarator (pool)', value: `${host}:${pool.jd!.port}` }] : []),
       { name: 'translator (Sv1)', value: `stratum+tcp://${host}:${translator.sv1Port}` },
       { name: 'data directory', value: dataDir },
       { name: 'logs', value: cfg.log_file ?? logs.dir },
@@ -222,6 +243,8 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
       tp,
       pool,
       translator,
+      jdc,
+      poolTemplateBlocks: () => pool.store.blocks().filter((b) => b.timeMs >= startedAt && /^\d+$/.test(b.templateId)).length,
       sv2Miner,
       sv1Miner,
       monitors,
@@ -231,7 +254,9 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
       height,
       async close(): Promise<StackSummary> {
         const told: Record<string, number> = {};
-        if (sv2Miner) told[SV2_MINER_USER] = sv2Miner.stats().accepted;
+        // The pool's user behind the Sv2 miner is the JD client when it runs: what the pool told it.
+        if (jdc !== undefined) told[SV2_MINER_USER] = jdc.counts.upstreamAccepted;
+        else if (sv2Miner) told[SV2_MINER_USER] = sv2Miner.stats().accepted;
         let translatorAcked = 0;
         for (const ch of translator.core.upstreamChannels) translatorAcked += ch.stats.sharesAcknowledged;
         told[TRANSLATOR_USER] = translatorAcked;

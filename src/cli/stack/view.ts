@@ -26,6 +26,13 @@ export function renderView(stack: Stack): string[] {
     `pool ${rate(g.estimated_hashrate)}: ${g.connections} connections, ${g.channels} channels, ${g.blocks_found} blocks found`,
     `  shares ${g.shares_accepted} accepted, ${g.shares_rejected} rejected; translator: ${stack.translator.core.minerCount} Sv1 miners`,
   ];
+  const jdc = stack.jdc;
+  if (jdc !== undefined) {
+    const c = jdc.counts;
+    lines.push(`jd-client ${jdc.upstreamInUse === null ? 'solo' : 'declaring to the pool'}: ${c.customJobs} custom jobs, ${c.upstreamAccepted} shares accepted upstream, ${c.fallbacks} fallbacks`);
+    // Who built the template of each block found this run.
+    lines.push(`  blocks this run by template: jd-client ${c.blocksFound}${c.soloBlocks > 0 ? ` (${c.soloBlocks} solo)` : ''}, pool ${stack.poolTemplateBlocks()}`);
+  }
   for (const m of miners) {
     lines.push(`${m.name}  ${rate(m.s.hashrate).padStart(10)}  diff ${m.s.difficulty.toPrecision(3).padStart(9)}  ok ${String(m.s.accepted).padStart(6)}  rejected ${String(m.s.rejected).padStart(4)}  blocks ${m.s.blocks}`);
     const reasons = Object.entries(m.s.rejectReasons).map(([k, v]) => `${k} ${v}`).join(', ');

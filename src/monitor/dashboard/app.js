@@ -2,7 +2,7 @@
 import { render } from 'preact';
 import { html } from './common.js';
 
-const pages = { pool: './pool.js', translator: './translator.js', 'template-provider': './template-provider.js' };
+const pages = { pool: './pool.js', translator: './translator.js', 'template-provider': './template-provider.js', proxy: './proxy.js', 'jd-client': './jd-client.js' };
 const role = document.body.dataset.role;
 const { Page } = await import(pages[role] ?? pages.pool);
 const root = document.getElementById('app');

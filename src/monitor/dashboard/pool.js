@@ -4,6 +4,7 @@ import { Card, Chart, Frame, Reasons, Seg, ago, bars, clock, difficulty, duratio
 
 const POLL_MS = 3000;
 const BLOCKS_SHOWN = 10;
+const CLIENTS_SHOWN = 200;
 const HASHRATE_SERIES = [{ label: 'hashrate', stroke: '#f7931a', width: 2, fill: 'rgba(247,147,26,0.12)', value: (_u, v) => hashrate(v), spanGaps: false }];
 const SHARE_SERIES = [
   { label: 'accepted', stroke: '#3fcf8e', fill: 'rgba(63,207,142,0.55)', paths: bars(), points: { show: false } },
@@ -13,7 +14,7 @@ const SHARE_SERIES = [
 export function Page() {
   const route = useRoute();
   const poll = usePoll(async () => {
-    const [g, clients, blocks] = await Promise.all([getJson('/api/v1/global'), getJson('/api/v1/clients'), getJson(`/api/v1/blocks?limit=${BLOCKS_SHOWN}`)]);
+    const [g, clients, blocks] = await Promise.all([getJson('/api/v1/global'), getJson(`/api/v1/clients?limit=${CLIENTS_SHOWN}`), getJson(`/api/v1/blocks?limit=${BLOCKS_SHOWN}`)]);
     return { g, clients, blocks };
   }, POLL_MS);
   return html`<${Frame} role="pool" poll=${poll}>
@@ -64,7 +65,7 @@ function Overview({ d }) {
         <${Reasons} byReason=${g.rejected_by_reason} />
       </div>
     </section>
-    <${Clients} clients=${clients} now=${g.now} />
+    <${Clients} clients=${clients.items} total=${clients.total} now=${g.now} />
     <${Blocks} blocks=${blocks} now=${g.now} total=${g.blocks_recorded} />`;
 }
 
@@ -83,9 +84,9 @@ function Device({ c }) {
   return html`<div>${c.vendor || html`<span class="muted">unnamed</span>`}</div>${rest ? html`<div class="sub">${rest}</div>` : null}`;
 }
 
-function Clients({ clients, now }) {
+function Clients({ clients, total, now }) {
   return html`<section class="panel">
-    <h2>Clients <span class="right muted">${clients.length} connected</span></h2>
+    <h2>Clients <span class="right muted">${total} connected${total > clients.length ? `, the first ${clients.length} shown` : ''}</span></h2>
     ${clients.length === 0
       ? html`<div class="empty">No client connected.</div>`
       : html`<div class="scroll"><table data-testid="clients">

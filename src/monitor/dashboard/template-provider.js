@@ -3,7 +3,7 @@ import { Card, Frame, ago, duration, getJson, html, int, shortHash, usePoll } fr
 
 export function Page() {
   const poll = usePoll(async () => {
-    const [g, clients, health] = await Promise.all([getJson('/api/v1/global'), getJson('/api/v1/clients'), getJson('/api/v1/health')]);
+    const [g, clients, health] = await Promise.all([getJson('/api/v1/global'), getJson('/api/v1/clients?limit=200'), getJson('/api/v1/health')]);
     return { g, clients, health };
   }, 3000);
   return html`<${Frame} role="template-provider" poll=${poll}>
@@ -12,7 +12,8 @@ export function Page() {
 }
 
 function Overview({ d }) {
-  const { g, clients, health } = d;
+  const { g, health } = d;
+  const clients = d.clients.items;
   const last = g.last_block;
   return html`
     <section class="cards">

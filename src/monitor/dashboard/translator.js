@@ -29,9 +29,9 @@ function Overview({ d }) {
     <section class="cards">
       <${Card} hl k="Sv1 hashrate" v=${hashrate(g.sv1_clients.total_hashrate)} s="measured from shares" />
       <${Card} k="Sv1 miners" v=${int(g.sv1_clients.total_clients)} s=${plural(g.server.total_channels, 'upstream channel')} />
-      <${Card} k="Shares accepted" v=${int(s.sharesAccepted)} s=${`${int(s.sharesForwarded)} forwarded`} />
-      <${Card} k="Rejected" v=${int(sum(s.sharesRejected))} s=${`${int(sum(s.upstreamRejected))} by the pool`} />
-      <${Card} k="Blocks found" v=${int(s.blocksFound)} />
+      <${Card} k="Shares accepted" v=${int(s.shares_accepted)} s=${`${int(s.shares_forwarded)} forwarded`} />
+      <${Card} k="Rejected" v=${int(sum(s.shares_rejected))} s=${`${int(sum(s.upstream_rejected))} by the pool`} />
+      <${Card} k="Blocks found" v=${int(s.blocks_found)} />
       <${Card} k="Upstream" v=${up.connected ? html`<span class="good">connected</span>` : html`<span class="bad">down</span>`} s=${up.address ?? '–'} />
       <${Card} k="Uptime" v=${duration(g.uptime_secs)} />
     </section>
@@ -48,13 +48,13 @@ function Overview({ d }) {
           ${up.index !== undefined ? html`<dt>Upstream #</dt><dd>${up.index + 1} of the configured list</dd>` : null}
           ${up.connections !== undefined ? html`<dt>Connections</dt><dd>${int(up.connections)} made</dd>` : null}
           ${up.failures !== undefined ? html`<dt>Failures</dt><dd>${int(up.failures)}</dd>` : null}
-          <dt>Switches</dt><dd>${int(s.endpointChanges)}</dd>
+          <dt>Switches</dt><dd>${int(s.endpoint_changes)}</dd>
           ${up.last_error ? html`<dt>Last error</dt><dd class="bad">${up.last_error}</dd>` : null}
         </dl>
         <h2 style="margin-top:18px">Rejected by reason</h2>
-        <${Reasons} byReason=${s.sharesRejected} />
+        <${Reasons} byReason=${s.shares_rejected} />
         <h2 style="margin-top:18px">Rejected by the pool</h2>
-        <${Reasons} byReason=${s.upstreamRejected} />
+        <${Reasons} byReason=${s.upstream_rejected} />
       </div>
     </section>
     <${Miners} miners=${miners} />

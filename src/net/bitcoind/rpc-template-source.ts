@@ -68,6 +68,11 @@ export class RpcTemplateSource extends HubTemplateSource {
     return this.submitter.onEvent(listener);
   }
 
+  /** The node's RPC client, for other questions to the same node (a Job Declarator's mempool view). */
+  get rpcClient(): RpcClient {
+    return this.client;
+  }
+
   get isConnected(): boolean {
     return this.connected;
   }

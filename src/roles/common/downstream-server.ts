@@ -201,9 +201,12 @@ export class DownstreamServer<S> {
         void peer.conn.close(message);
         this.handler.onFatal?.(err);
         return;
-      default:
-        this.opts.log.warn({ client: peer.id, msg, code: err.code, err: message }, 'dropping downstream');
+      default: {
+        // A peer fault: its address waits before it may come back (a flooder cannot just reconnect).
+        const waitMs = Math.max(0, ...this.servers.map((s) => s.penalize(peer.conn.remoteAddress)));
+        this.opts.log.warn({ client: peer.id, msg, code: err.code, err: message, ...(waitMs > 0 && { addressWaitsSecs: waitMs / 1000 }) }, 'dropping downstream');
         void peer.conn.close(message);
+      }
     }
   }
 }

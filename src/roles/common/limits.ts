@@ -19,6 +19,12 @@ export const limitKeys = {
    * address reconnecting 1 000 devices is back in 20 s at the default.
    */
   max_handshakes_per_sec_per_ip: z.number().positive().default(50),
+  /**
+   * A peer cut off for abuse (a share flood, a protocol violation) makes its address wait before
+   * it may connect again: 1 s, doubling with each cut within 10 minutes, up to this; 0 turns it
+   * off. Connections already open from that address stay.
+   */
+  abuse_penalty_max_secs: z.number().nonnegative().default(60),
   /** Once part of a frame has arrived, the rest must follow within this. */
   frame_timeout_secs: z.number().positive().default(30),
   /** Bytes waiting for a peer that does not read; beyond it the peer is cut (a new block for 10 000 standard channels is ~1.3 MB). */
@@ -30,13 +36,14 @@ export interface LimitsConfig {
   max_connections_per_ip: number;
   max_handshakes_per_sec: number;
   max_handshakes_per_sec_per_ip: number;
+  abuse_penalty_max_secs: number;
   frame_timeout_secs: number;
   max_send_buffer_bytes: number;
   /** Nothing received for this long closes the connection; 0 = never. */
   idle_timeout_secs: number;
 }
 
-export type ListenLimits = Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'maxHandshakesPerSecondPerIp' | 'frameTimeoutMs' | 'idleTimeoutMs' | 'maxSendBuffer'>;
+export type ListenLimits = Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'maxHandshakesPerSecondPerIp' | 'abusePenaltyMaxMs' | 'frameTimeoutMs' | 'idleTimeoutMs' | 'maxSendBuffer'>;
 
 /** The listener options those keys mean. */
 export function listenLimits(cfg: LimitsConfig): ListenLimits {
@@ -45,6 +52,7 @@ export function listenLimits(cfg: LimitsConfig): ListenLimits {
     maxConnectionsPerIp: cfg.max_connections_per_ip,
     maxHandshakesPerSecond: cfg.max_handshakes_per_sec,
     maxHandshakesPerSecondPerIp: cfg.max_handshakes_per_sec_per_ip,
+    abusePenaltyMaxMs: cfg.abuse_penalty_max_secs * 1000,
     frameTimeoutMs: cfg.frame_timeout_secs * 1000,
     idleTimeoutMs: cfg.idle_timeout_secs * 1000,
     maxSendBuffer: cfg.max_send_buffer_bytes,

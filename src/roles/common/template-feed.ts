@@ -35,6 +35,8 @@ export interface TemplateFeed {
   start(coinbaseOutputMaxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void>;
   /** Sends a found block on at once; resolves with the node's verdict when the feed can know it. */
   submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome | undefined>;
+  /** A whole block (a JD client's custom job): only a feed with a node of its own can take one. */
+  submitBlock?(block: Uint8Array): Promise<SubmitOutcome>;
   /** false while the node (or Template Provider) behind the feed does not answer. */
   readonly connected: boolean;
   close(): Promise<void>;
@@ -85,6 +87,11 @@ export class SourceTemplateFeed implements TemplateFeed {
 
   submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome> {
     return this.source.submitSolution({ templateId: m.templateId, version: m.version, time: m.headerTimestamp, nonce: m.headerNonce, coinbase: m.coinbaseTx });
+  }
+
+  /** Through the source's own path (a bitcoind's BlockSubmitter: journal first, kept while the node is away). */
+  submitBlock(block: Uint8Array): Promise<SubmitOutcome> {
+    return this.source.submitBlock(block);
   }
 
   async close(): Promise<void> {

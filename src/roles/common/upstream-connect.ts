@@ -6,7 +6,7 @@
  */
 import { Sv2Error } from '../../codec/sv2-error.js';
 import { MiningSuccessFlags } from '../../messages/index.js';
-import type { AnyMessage } from '../../messages/index.js';
+import type { AnyMessage, Messages } from '../../messages/index.js';
 import { connect } from '../../net/index.js';
 import type { Connection } from '../../net/index.js';
 import { miningSetupConnection } from './upstream.js';
@@ -24,6 +24,8 @@ export interface Sv2ConnectorOptions {
   firmware?: string;
   /** called when the pool's SetupConnection.Success says something the role should log */
   onWarning?: (message: string) => void;
+  /** a SetupConnection other than the Mining one with REQUIRES_VERSION_ROLLING (the JD client's, to a pool or a JDS) */
+  setupConnection?: (endpoint: UpstreamEndpoint) => Messages['SetupConnection'];
 }
 
 export class UpstreamSetupError extends Sv2Error {
@@ -84,8 +86,9 @@ function setUp(conn: Connection, endpoint: UpstreamEndpoint, onMessage: (message
       }
     });
     void conn.closed.then((info) => finish(new UpstreamSetupError(`connection closed during setup: ${info.reason}`)));
+    const setup = options.setupConnection?.(endpoint) ?? miningSetupConnection({ host: endpoint.host, port: endpoint.port, minVersion: options.minVersion, maxVersion: options.maxVersion, firmware: options.firmware });
     conn
-      .send('SetupConnection', miningSetupConnection({ host: endpoint.host, port: endpoint.port, minVersion: options.minVersion, maxVersion: options.maxVersion, firmware: options.firmware }))
+      .send('SetupConnection', setup)
       .catch((error: Error) => finish(error));
   });
 }

@@ -35,6 +35,8 @@ export interface SetupConnectionParams {
   maxVersion?: number;
   /** SetupConnection.firmware: which role speaks */
   firmware?: string;
+  /** flags beyond REQUIRES_VERSION_ROLLING (the JD client adds REQUIRES_WORK_SELECTION) */
+  extraFlags?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export function miningSetupConnection(p: SetupConnectionParams): Messages['Setup
     protocol: Protocol.Mining,
     minVersion: p.minVersion ?? PROTOCOL_VERSION,
     maxVersion: p.maxVersion ?? PROTOCOL_VERSION,
-    flags: MiningSetupFlags.RequiresVersionRolling,
+    flags: MiningSetupFlags.RequiresVersionRolling | (p.extraFlags ?? 0),
     endpointHost: p.host.slice(0, 255),
     endpointPort: p.port,
     vendor: VENDOR,

@@ -17,7 +17,8 @@ import { GroupChannel } from '../../channels/server-group.js';
 import { StandardChannel } from '../../channels/server-standard.js';
 import type { BlockFound, ShareResult } from '../../channels/share-result.js';
 import { unknownChannel } from '../../channels/share-result.js';
-import { coinbaseTag, workFromTemplate } from '../../channels/work.js';
+import { coinbaseTag, workFromTemplate, type Work } from '../../channels/work.js';
+import type { TxOut } from '../../bitcoin/tx.js';
 import { chainTipFromTdp } from '../../channels/chain-tip.js';
 import type { Tlv } from '../../codec/tlv.js';
 import { findUserIdentity } from '../../messages/extensions.js';
@@ -52,6 +53,8 @@ export interface ChannelManagerOptions {
 export interface ConnectionInfo {
   requiresStandardJobs: boolean;
   requiresVersionRolling: boolean;
+  /** REQUIRES_WORK_SELECTION: a JD client that mines its own jobs (SetCustomMiningJob); it gets no template jobs. */
+  requiresWorkSelection?: boolean;
   /** For the API: where it came from and what it said it is. */
   peer: string;
   vendor: string;
@@ -73,6 +76,8 @@ export interface BlockCandidate {
   connectionId: number;
   channelId: number;
   userIdentity: string;
+  /** The job's work (a custom job's: the pool finds its declared transactions by it). */
+  work: Work | undefined;
 }
 
 export interface ChannelManagerHooks {
@@ -85,6 +90,8 @@ export interface ChannelManagerHooks {
   /** For the log: a channel opened, or closed by its CloseChannel (not by its connection's end). */
   channelOpened?(connectionId: number, channel: Channel): void;
   channelClosed?(connectionId: number, channel: Channel, reason: string): void;
+  /** Judges a SetCustomMiningJob: the work for the channel, or the SetCustomMiningJob.Error code. Absent: refused (jd-not-supported). */
+  customJob?(connectionId: number, m: Messages['SetCustomMiningJob'], channel: ExtendedChannel, tip: ChainTip | null, now: number): Work | string;
 }
 
 
@@ -106,6 +113,8 @@ interface Connection {
 
 export class ChannelManager {
   private readonly connections = new Map<number, Connection>();
+  /** The connections that mine the pool's templates (all but work-selection ones): what the fan-out serves. */
+  private readonly fanned = new Map<number, Connection>();
   private readonly allocator: ExtranonceAllocator;
   private readonly extranonceLength: number;
   private readonly jobs: JobFanout;
@@ -122,7 +131,7 @@ export class ChannelManager {
     this.extranonceLength = opts.extranonceLength ?? 32;
     this.allocator = ExtranonceAllocator.forPool({ totalLength: this.extranonceLength, maxChannels: opts.maxChannels ?? 1 << 20, serverId: opts.serverId });
     this.tag = coinbaseTag(opts.poolSignature);
-    this.jobs = new JobFanout(this.connections, hooks.send, {
+    this.jobs = new JobFanout(this.fanned, hooks.send, {
       maxTemplates: opts.maxTemplates ?? 8,
       refreshMs: opts.jobRefreshMs ?? 0,
     });
@@ -140,8 +149,10 @@ export class ChannelManager {
   addConnection(connectionId: number, info: ConnectionInfo): void {
     const jobIds = new JobIdSequence();
     // Id 1 is the group's on a proxy connection; channels count from 2 there.
-    const group = info.requiresStandardJobs ? null : new GroupChannel({ groupChannelId: 1, fullExtranonceSize: this.extranonceLength, jobIds, requiresStandardJobs: false });
-    this.connections.set(connectionId, { info, channels: new Map(), nextChannelId: group === null ? 1 : 2, jobIds, group, retired: new ShareTally() });
+    const group = info.requiresStandardJobs || info.requiresWorkSelection === true ? null : new GroupChannel({ groupChannelId: 1, fullExtranonceSize: this.extranonceLength, jobIds, requiresStandardJobs: false });
+    const conn: Connection = { info, channels: new Map(), nextChannelId: group === null ? 1 : 2, jobIds, group, retired: new ShareTally() };
+    this.connections.set(connectionId, conn);
+    if (info.requiresWorkSelection !== true) this.fanned.set(connectionId, conn);
   }
 
   /** Drops a connection and frees its channels' extranonce prefixes. */
@@ -151,6 +162,7 @@ export class ChannelManager {
     for (const ch of conn.channels.values()) this.releaseChannel(conn, ch);
     this.retired.fold(conn.retired);
     this.connections.delete(connectionId);
+    this.fanned.delete(connectionId);
   }
 
   /** Handles a Mining Protocol message from a downstream; returns false for one it does not take. */
@@ -180,6 +192,9 @@ export class ChannelManager {
       case 'UpdateChannel':
         this.updateChannel(connectionId, conn, m.message, now);
         return true;
+      case 'SetCustomMiningJob':
+        this.setCustomJob(connectionId, conn, m.message, now);
+        return true;
       case 'CloseChannel': {
         // A group id closes every member.
         const ids = conn.group !== null && m.message.channelId === conn.group.groupChannelId ? [...conn.channels.keys()] : [m.message.channelId];
@@ -203,12 +218,23 @@ export class ChannelManager {
 
   /** A template from the Template Provider: a future one waits for its SetNewPrevHash, others replace the active jobs. */
   onNewTemplate(template: Messages['NewTemplate']): void {
-    this.jobs.onWork(workFromTemplate(template, { rewardScript: this.opts.rewardScript, tag: this.tag, fullExtranonceSize: this.extranonceLength }));
+    this.jobs.onWork(workFromTemplate(template, { outputs: this.poolCoinbaseOutputs(template.coinbaseTxValueRemaining), tag: this.tag, fullExtranonceSize: this.extranonceLength }));
+  }
+
+  /**
+   * The one place the pool decides its coinbase outputs: `valueRemaining` sats to pay out. Template
+   * jobs use it with the template's value; the Job Declarator with 0n for the outputs it requires.
+   */
+  poolCoinbaseOutputs(valueRemaining: bigint): TxOut[] {
+    return [{ value: valueRemaining, script: this.opts.rewardScript }];
   }
 
   /** The new chain tip: every channel switches to its future job for that template. */
   onSetNewPrevHash(m: Messages['SetNewPrevHashTdp']): void {
-    this.jobs.onNewTip(m.templateId, chainTipFromTdp(m));
+    const tip = chainTipFromTdp(m);
+    this.jobs.onNewTip(m.templateId, tip);
+    // JD clients' channels get no template jobs, but their custom jobs of the old tip go stale.
+    for (const [id, conn] of this.connections) if (!this.fanned.has(id)) for (const ch of conn.channels.values()) ch.onChainTip(tip);
   }
 
   /**
@@ -225,6 +251,7 @@ export class ChannelManager {
         const setTarget = ch.checkVardiff(now);
         if (setTarget === null) continue;
         this.hooks.send(connId, 'SetTarget', setTarget);
+        if (conn.info.requiresWorkSelection === true) continue; // its own jobs take the target
         // SetTarget applies to later jobs only: without a new template (a quiet mempool) none would
         // come, and the channel would stay at its old difficulty. A fresh job of the same work carries it.
         this.jobs.freshJob(connId, ch);
@@ -279,6 +306,10 @@ export class ChannelManager {
   }
 
   private openStandard(connId: number, conn: Connection, req: Messages['OpenStandardMiningChannel'], now: number): void {
+    if (conn.info.requiresWorkSelection === true) {
+      this.hooks.send(connId, 'OpenMiningChannelError', { requestId: req.requestId, errorCode: MiningErrorCode.StandardChannelsNotSupportedForCustomWork });
+      return;
+    }
     this.open(connId, conn, req.requestId, req.userIdentity, () => {
       const prefix = this.allocator.allocateStandard();
       try {
@@ -323,7 +354,7 @@ export class ChannelManager {
     if (ch instanceof StandardChannel) this.hooks.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
     else this.hooks.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
     this.hooks.channelOpened?.(connId, ch);
-    this.jobs.firstJob(connId, ch);
+    if (conn.info.requiresWorkSelection !== true) this.jobs.firstJob(connId, ch);
   }
 
   private channelOptions(conn: Connection, userIdentity: string, nominalHashrate: number, maxTarget: Target, now: number) {
@@ -358,7 +389,7 @@ export class ChannelManager {
     }
     const channel = ch!;
     if (result.block !== null) {
-      this.hooks.blockFound({ block: result.block, connectionId: connId, channelId: channel.channelId, userIdentity: channel.userIdentity });
+      this.hooks.blockFound({ block: result.block, connectionId: connId, channelId: channel.channelId, userIdentity: channel.userIdentity, work: channel.job(result.block.jobId)?.work });
     }
     this.hooks.shareAccepted({
       connectionId: connId,
@@ -385,6 +416,16 @@ export class ChannelManager {
       if (!(e instanceof ChannelError)) throw e;
       this.hooks.send(connId, 'UpdateChannelError', { channelId: m.channelId, errorCode: e.errorCode });
     }
+  }
+
+  private setCustomJob(connId: number, conn: Connection, m: Messages['SetCustomMiningJob'], now: number): void {
+    const refuse = (errorCode: string): void => this.hooks.send(connId, 'SetCustomMiningJobError', { channelId: m.channelId, requestId: m.requestId, errorCode });
+    if (this.hooks.customJob === undefined || conn.info.requiresWorkSelection !== true) return refuse(MiningErrorCode.JdNotSupported);
+    const ch = conn.channels.get(m.channelId);
+    if (!(ch instanceof ExtendedChannel)) return refuse(MiningErrorCode.InvalidChannelId);
+    const verdict = this.hooks.customJob(connId, m, ch, this.jobs.tip, now);
+    if (typeof verdict === 'string') return refuse(verdict);
+    this.hooks.send(connId, 'SetCustomMiningJobSuccess', ch.addCustomJob(verdict, m.requestId));
   }
 
   private releaseChannel(conn: Connection, ch: Channel): void {

@@ -3,44 +3,13 @@
  * SRI has none. Every key can be overridden from the environment as POOL__KEY.
  */
 import { z } from 'zod';
-import { AddressError, outputScriptFrom } from '../../bitcoin/address.js';
 import type { NetworkName } from '../../bitcoin/network.js';
 import { ConfigError, hostPort, loadConfig } from '../common/config.js';
+import { payoutMismatch, payoutScriptOf, type PayoutScript } from '../common/payout-script.js';
 import { limitKeys } from '../common/limits.js';
-import { nodeLinkKeys } from '../common/node-link.js';
 import { logKeys } from '../common/logger.js';
+import { resolveTemplateProviderType, templateProviderType, type TemplateProviderType } from '../common/template-provider-type.js';
 
-
-const templateProviderType = z.union([
-  /** A Template Provider over Template Distribution (Sv2, Noise unless it says plaintext). */
-  z.strictObject({ Sv2Tp: z.strictObject({ address: hostPort, public_key: z.string().optional() }) }),
-  /** An in-process regtest chain (ours): what `sv2 stack` and tests use. */
-  z.strictObject({
-    Embedded: z.strictObject({
-      data_dir: z.string().optional(),
-      /** Fixed nBits for the chain, as hex (regtest minimum when absent). */
-      nbits: z.string().regex(/^(0x)?[0-9a-fA-F]{1,8}$/).optional(),
-      /** Retarget so a block comes about every this many seconds. */
-      target_block_interval_secs: z.number().positive().optional(),
-      tx_per_second: z.number().nonnegative().default(2),
-      /** First height where segwit is active (default 0): a chain where it activates late. */
-      segwit_height: z.number().int().nonnegative().optional(),
-    }),
-  }),
-  /** SRI's Bitcoin Core IPC (multiprocess) link: recognised so that it is refused with what to use instead. */
-  z.strictObject({ BitcoinCoreIpc: z.record(z.string(), z.unknown()) }),
-  /** Any node that speaks bitcoind JSON-RPC: Bitcoin Core, Knots, btcd (ours). */
-  z.strictObject({
-    BitcoinCoreRpc: z.strictObject({
-      url: z.string().url(),
-      user: z.string().optional(),
-      password: z.string().optional(),
-      cookie_file: z.string().optional(),
-      poll_interval_secs: z.number().positive().default(1),
-      ...nodeLinkKeys,
-    }),
-  }),
-]);
 
 export const poolConfigSchema = z.strictObject({
   listen_address: hostPort,
@@ -60,12 +29,28 @@ export const poolConfigSchema = z.strictObject({
   supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([2]),
   required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
   monitoring_address: hostPort.optional(),
-  /** SRI's Job Declarator Server inside the pool: read, not served yet (one warning at start). */
+  /**
+   * SRI's Job Declarator Server inside the pool (authority keys, cert validity and coinbase script
+   * are the pool's). It validates declared jobs against the pool's node, so it needs
+   * [template_provider_type.Embedded] or [template_provider_type.BitcoinCoreRpc].
+   */
   jds: z
     .strictObject({
       listen_address: hostPort,
       supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
       required_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
+      /** SRI's legacy JDS key: false also serves Coinbase-only clients (SetCustomMiningJob on a token never declared). */
+      full_template_mode_required: z.boolean().default(true),
+      /** Seconds a mining job token stays good (ours). */
+      token_lifetime_secs: z.number().int().positive().max(86_400).default(600),
+      /** Live tokens one JD client connection may hold; beyond, its oldest goes (ours). */
+      max_tokens_per_connection: z.number().int().positive().max(100_000).default(64),
+      /** Live tokens in all (ours). */
+      max_tokens: z.number().int().positive().max(10_000_000).default(100_000),
+      /** How long a declaration waits for ProvideMissingTransactions.Success (ours). */
+      missing_txs_timeout_secs: z.number().positive().max(600).default(30),
+      /** A bitcoind's mempool is listed again at most this often when a declaration names a transaction it lacks (ours). */
+      mempool_min_refresh_secs: z.number().nonnegative().max(3600).default(1),
     })
     .optional(),
   /** Accepted for SRI compatibility; our API reads live state, so there is no cache to refresh. */
@@ -104,7 +89,7 @@ export const poolConfigSchema = z.strictObject({
   job_refresh_secs: z.number().nonnegative().default(60),
 });
 
-type TemplateProviderType = Exclude<z.infer<typeof templateProviderType>, { BitcoinCoreIpc: unknown }>;
+export type JdsConfig = NonNullable<z.infer<typeof poolConfigSchema>['jds']>;
 
 export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provider_type' | 'tp_address' | 'tp_authority_public_key'> & {
   template_provider_type: TemplateProviderType;
@@ -115,24 +100,11 @@ export type PoolConfig = Omit<z.infer<typeof poolConfigSchema>, 'template_provid
 export function loadPoolConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, base?: Record<string, unknown>): PoolConfig {
   const raw = loadConfig({ file, envPrefix: 'POOL', schema: poolConfigSchema, env, base });
   const { tp_address, tp_authority_public_key, template_provider_type, ...rest } = raw;
-  if (tp_address !== undefined && template_provider_type !== undefined) {
-    throw new ConfigError('tp_address', 'give either tp_address or [template_provider_type], not both');
-  }
-  const source = template_provider_type ?? (tp_address !== undefined ? { Sv2Tp: { address: tp_address, public_key: tp_authority_public_key } } : undefined);
-  if (source === undefined) {
-    throw new ConfigError(
-      'template_provider_type',
-      'is missing: set [template_provider_type.Sv2Tp] address (a Template Provider), [template_provider_type.BitcoinCoreRpc] url (a node over RPC), or [template_provider_type.Embedded] for a private regtest chain',
-    );
-  }
-  if ('BitcoinCoreIpc' in source) {
-    throw new ConfigError(
-      'template_provider_type.BitcoinCoreIpc',
-      "Bitcoin Core's IPC interface is not supported; run a Template Provider (sv2 template-provider, or Bitcoin Core's sv2-tp) and use [template_provider_type.Sv2Tp], or reach the node over JSON-RPC with [template_provider_type.BitcoinCoreRpc]",
-    );
-  }
+  const source = resolveTemplateProviderType(template_provider_type, tp_address, tp_authority_public_key);
   const warnings: string[] = [];
-  if (rest.jds !== undefined) warnings.push(`[jds] is read but not served yet: this pool has no Job Declarator, so nothing listens on ${rest.jds.listen_address}`);
+  if (rest.jds !== undefined && 'Sv2Tp' in source) {
+    throw new ConfigError('jds', 'needs a node to validate declared jobs against: use [template_provider_type.BitcoinCoreRpc] or [template_provider_type.Embedded] (a Template Provider over Sv2 cannot check transactions)');
+  }
   if (rest.monitoring_cache_refresh_secs !== undefined) warnings.push('monitoring_cache_refresh_secs is not acted on: the API reads live state');
   const cfg: PoolConfig = { ...rest, template_provider_type: source, warnings };
   const network = networkOfReward(cfg); // fail at load time, naming the key
@@ -155,19 +127,11 @@ export function networkOfReward(cfg: Pick<PoolConfig, 'coinbase_reward_script' |
   return rewardOf(cfg).network;
 }
 
-function rewardOf(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network'>): { script: Uint8Array; network: NetworkName | undefined } {
-  const networks: NetworkName[] = cfg.network !== undefined ? [cfg.network] : ['mainnet', 'testnet', 'regtest'];
-  let last: unknown;
-  const found: { script: Uint8Array; network: NetworkName }[] = [];
-  for (const n of networks) {
-    try {
-      found.push({ script: outputScriptFrom(cfg.coinbase_reward_script, n), network: n });
-    } catch (e) {
-      if (!(e instanceof AddressError)) throw e;
-      last = e;
-    }
-  }
-  if (found.length === 0) throw new ConfigError('coinbase_reward_script', (last as Error).message);
-  // A script every network accepts (raw, or a key) belongs to none of them.
-  return { script: found[0]!.script, network: found.length === 1 || cfg.network !== undefined ? found[0]!.network : undefined };
+/** Why the payout cannot be paid on the node's chain, or null when it can. */
+export function rewardMismatch(cfg: Pick<PoolConfig, 'coinbase_reward_script'>, nodeNetwork: NetworkName): string | null {
+  return payoutMismatch(cfg.coinbase_reward_script, nodeNetwork);
+}
+
+function rewardOf(cfg: Pick<PoolConfig, 'coinbase_reward_script' | 'network'>): PayoutScript {
+  return payoutScriptOf(cfg.coinbase_reward_script, cfg.network);
 }

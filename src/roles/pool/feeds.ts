@@ -1,42 +1,16 @@
-/** Builds the pool's template feed from `[template_provider_type]`. */
+/** Builds the pool's template feed from `[template_provider_type]` (the table is shared: roles/common/template-provider-type.ts). */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { SubmitOutcome } from '../../chain/template-source.js';
-import { ConfigError } from '../common/config.js';
-import { nodeLinkSource } from '../common/node-link.js';
-import { embeddedDifficulty, startNode } from '../common/embedded-node.js';
-import type { RunningNode } from '../common/embedded-node.js';
+import { templateFeedFrom, type FeedResult } from '../common/template-provider-type.js';
 import type { PoolConfig } from './config.js';
-import { SourceTemplateFeed } from '../common/template-feed.js';
-import type { TemplateFeed } from '../common/template-feed.js';
-import { TdpTemplateFeed } from '../common/tdp-client.js';
+import { rewardMismatch } from './config.js';
 
-export interface FeedResult {
-  feed: TemplateFeed;
-  /** The in-process node, when the pool runs the embedded chain. */
-  node?: RunningNode;
-}
+export type { FeedResult };
 
-export async function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<FeedResult> {
-  const tp = cfg.template_provider_type;
-  if ('Embedded' in tp) {
-    const e = tp.Embedded;
-    const node = await startNode(
-      { dataDir: e.data_dir, difficulty: embeddedDifficulty(e, 'template_provider_type.Embedded'), txPerSecond: e.tx_per_second, segwitHeight: e.segwit_height },
-      { info: (m) => log.info(m), warn: (m) => log.warn(m) },
-    );
-    return { feed: new SourceTemplateFeed(node.source, { onClose: () => node.close() }), node };
-  }
-  if ('BitcoinCoreRpc' in tp) {
-    const r = tp.BitcoinCoreRpc;
-    if (r.cookie_file === undefined && (r.user === undefined || r.password === undefined)) throw new ConfigError('template_provider_type.BitcoinCoreRpc', 'needs cookie_file, or user and password');
-    const source = nodeLinkSource(r, log, {}, path.join(path.dirname(path.resolve(cfg.accounting_db)), 'found-blocks'));
-    const lateVerdicts = (listener: (hash: string, o: SubmitOutcome) => void) =>
-      source.onSubmitEvent((e) => {
-        if (e.kind === 'resubmitted' && e.restored) listener(e.hash, e.outcome);
-      });
-    // A node that is down at start: the pool listens (health degraded) and mines once it answers.
-    return { feed: new SourceTemplateFeed(source, { connected: () => source.isConnected, lateVerdicts, firstTemplateWaitMs: 3_000 }) };
-  }
-  return { feed: new TdpTemplateFeed({ address: tp.Sv2Tp.address, authorityPublicKey: tp.Sv2Tp.public_key, logger: log }) };
+/** The pool's feed; a node over RPC must be on the chain of the pool's payout address. */
+export function templateFeedFor(cfg: PoolConfig, log: Logger): Promise<FeedResult> {
+  return templateFeedFrom(cfg.template_provider_type, log, path.join(path.dirname(path.resolve(cfg.accounting_db)), 'found-blocks'), {
+    key: 'coinbase_reward_script',
+    mismatch: (network) => rewardMismatch(cfg, network),
+  });
 }

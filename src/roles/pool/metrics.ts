@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { ShareCounts } from '../../channels/share-accounting.js';
-import { roleRegistry } from '../common/metrics.js';
+import { SHARE_ERROR_CODES } from '../../messages/index.js';
+import { mirrorCounter, roleRegistry, setCounter, withKnown } from '../common/metrics.js';
 
 /** What the metrics read at scrape time from the parts that own the counts. */
 export interface PoolCounts {
@@ -8,6 +10,8 @@ export interface PoolCounts {
   channels: () => { standard: number; extended: number };
   shares: () => ShareCounts;
   hashrate: () => number;
+  startedAt: () => number;
+  now: () => number;
 }
 
 /**
@@ -15,9 +19,11 @@ export interface PoolCounts {
  * Counts are read at scrape time from their one owner: a share costs the metrics nothing.
  */
 export class PoolMetrics {
-  readonly registry = roleRegistry();
+  readonly registry: Registry = roleRegistry('pool', () => this.counts.startedAt(), () => this.counts.now());
 
-  constructor(private readonly counts: PoolCounts) {}
+  constructor(private readonly counts: PoolCounts) {
+    for (const status of BLOCK_STATUSES) this.blocks.inc({ status }, 0);
+  }
 
   readonly connections: Gauge = new Gauge({
     name: 'sv2_pool_connections',
@@ -53,10 +59,7 @@ export class PoolMetrics {
     help: 'Shares rejected, by error code',
     labelNames: ['reason'],
     registers: [this.registry],
-    collect: () => {
-      this.sharesRejected.reset();
-      for (const [reason, n] of this.counts.shares().rejected) this.sharesRejected.inc({ reason }, n);
-    },
+    collect: () => mirrorCounter(this.sharesRejected, withKnown('reason', SHARE_ERROR_CODES, this.counts.shares().rejected)),
   });
   readonly hashrate: Gauge = new Gauge({
     name: 'sv2_pool_hashrate_estimated',
@@ -74,8 +77,5 @@ export class PoolMetrics {
   readonly templates = new Counter({ name: 'sv2_pool_templates_total', help: 'Templates received', labelNames: ['kind'], registers: [this.registry] });
 }
 
-/** A counter's value is its owner's count: set it, as prom-client counters only go up. */
-function setCounter(c: Counter, value: number): void {
-  c.reset();
-  if (value > 0) c.inc(value);
-}
+/** What `sv2_pool_blocks_found_total{status}` can say; each present from the start. */
+const BLOCK_STATUSES = ['submitted', 'accepted', 'rejected', 'stale', 'error'] as const;

@@ -29,6 +29,7 @@ import type { TemplateFeed } from '../common/template-feed.js';
 import { HistoryRecorder } from '../common/history.js';
 import { rejectedTotal } from '../../channels/share-accounting.js';
 import { PoolActivity } from './activity.js';
+import { PoolJobDeclaration } from './jds/pool-jd.js';
 
 export interface PoolOptions {
   config: PoolConfig;
@@ -75,6 +76,10 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   /** Blocks sent to a feed that gives no verdict (TDP): confirmed when the chain builds on them. */
   private readonly unconfirmed = new Set<string>();
   private readonly blockCounts = { found: 0, accepted: 0, rejected: 0, stale: 0 };
+  /** Blocks recorded lately: a custom job's block comes from its share and from the JD client's PushSolution. */
+  private readonly recentBlocks = new Set<string>();
+  /** The Job Declarator and custom-job rules, when `[jds]` is configured. */
+  jd: PoolJobDeclaration | undefined;
 
   private constructor(private readonly opts: PoolOptions) {
     const cfg = opts.config;
@@ -109,6 +114,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
           this.activity.closeChannel(connId, ch.channelId);
           this.log.info({ client: connId, channel: ch.channelId, user: ch.userIdentity, reason }, 'channel closed');
         },
+        customJob: (connId, m, ch, tip, now) => this.jd?.customJob(connId, m, ch, tip, now, (v) => this.manager.poolCoinbaseOutputs(v)) ?? 'jd-not-supported',
       },
     );
     this.metrics = new PoolMetrics({
@@ -116,6 +122,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       channels: () => this.manager.channelCounts(),
       shares: () => this.manager.totals(),
       hashrate: () => this.hashrateNow(),
+      startedAt: () => this.startedAt,
+      now: () => this.now(),
     });
     this.history = new HistoryRecorder(
       () => {
@@ -186,6 +194,20 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       { listeners, maxFramePayload: cfg.max_frame_bytes, limits: listenLimits(cfg), log: this.log, now: this.now, ...(this.opts.setupTimeoutMs !== undefined && { setupTimeoutMs: this.opts.setupTimeoutMs }) },
       this,
     );
+    if (cfg.jds !== undefined) {
+      this.jd = await PoolJobDeclaration.start({
+        config: cfg.jds,
+        feed: this.opts.feed,
+        identity,
+        poolOutputs: (v) => this.manager.poolCoinbaseOutputs(v),
+        minTime: () => this.manager.chainTip?.minNtime ?? 0,
+        submitBlock: (b, job) => this.submitFound(hashToDisplay(b.hash), job.height, 'declared', job.userIdentifier, 0, () => this.submitWhole(b.block)),
+        limits: listenLimits(cfg),
+        maxFramePayload: cfg.max_frame_bytes,
+        log: this.log,
+        now: this.now,
+      });
+    }
     this.timer = setInterval(() => this.tick(), cfg.vardiff_interval_secs * 1000);
     this.timer.unref();
     this.history.start();
@@ -205,14 +227,15 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.metrics.templateToJob.observe(Number(process.hrtime.bigint() - t0) / 1e9);
   }
 
-  /** DownstreamHandler: a Mining Protocol setup; work selection is refused until Job Declaration exists. */
+  /** DownstreamHandler: a Mining Protocol setup; work selection only when this pool runs a Job Declarator. */
   setUp(d: Downstream<PoolPeer>, s: Messages['SetupConnection']): { state: PoolPeer; flags: number } {
-    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling;
+    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling | (this.jd !== undefined ? MiningSetupFlags.RequiresWorkSelection : 0);
     const unsupported = s.flags & ~supported;
     if ((unsupported & MiningSetupFlags.RequiresWorkSelection) !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
     this.manager.addConnection(d.id, {
       requiresStandardJobs: (s.flags & MiningSetupFlags.RequiresStandardJobs) !== 0,
       requiresVersionRolling: (s.flags & MiningSetupFlags.RequiresVersionRolling) !== 0,
+      requiresWorkSelection: (s.flags & MiningSetupFlags.RequiresWorkSelection) !== 0,
       peer: d.peer,
       vendor: s.vendor,
     });
@@ -273,19 +296,35 @@ export class Pool implements DownstreamHandler<PoolPeer> {
    */
   private onBlock(c: BlockCandidate): void {
     const blockHash = hashToDisplay(c.block.hash);
-    this.store.recordBlock({
-      timeMs: this.now(),
-      blockHash,
-      height: this.activity.heightOf(c.block.templateId),
-      templateId: String(c.block.templateId),
-      userIdentity: c.userIdentity,
-      channelId: c.channelId,
-      status: 'submitted',
-      rejectReason: null,
-    });
+    if (c.block.templateId !== null) {
+      const solution = submitSolution(c.block);
+      this.submitFound(blockHash, this.activity.heightOf(c.block.templateId), String(c.block.templateId), c.userIdentity, c.channelId, () => this.opts.feed.submitSolution(solution));
+      return;
+    }
+    const custom = this.jd?.blockOf(c);
+    if (custom === undefined) {
+      // Coinbase-only: the JD client alone holds the transactions and propagates the block; the chain building on it confirms it.
+      this.log.info({ blockHash, user: c.userIdentity }, 'block found on a coinbase-only custom job: the JD client propagates it');
+      this.submitFound(blockHash, null, 'custom', c.userIdentity, c.channelId, () => Promise.resolve(undefined));
+      return;
+    }
+    this.submitFound(blockHash, custom.job.height, 'custom', c.userIdentity, c.channelId, () => this.submitWhole(custom.block.block));
+  }
+
+  private submitWhole(block: Uint8Array): Promise<SubmitOutcome | undefined> {
+    const feed = this.opts.feed;
+    if (feed.submitBlock === undefined) return Promise.reject(new Error('this template feed cannot take a whole block'));
+    return feed.submitBlock(block);
+  }
+
+  private submitFound(blockHash: string, height: number | null, templateId: string, userIdentity: string, channelId: number, submit: () => Promise<SubmitOutcome | undefined>): void {
+    if (this.recentBlocks.has(blockHash)) return;
+    if (this.recentBlocks.size >= 64) this.recentBlocks.delete(this.recentBlocks.values().next().value!);
+    this.recentBlocks.add(blockHash);
+    this.store.recordBlock({ timeMs: this.now(), blockHash, height, templateId, userIdentity, channelId, status: 'submitted', rejectReason: null });
     this.blockCounts.found++;
-    this.log.info({ blockHash, user: c.userIdentity }, 'block found');
-    const done = this.opts.feed.submitSolution(submitSolution(c.block)).then(
+    this.log.info({ blockHash, user: userIdentity }, 'block found');
+    const done = submit().then(
       (outcome) => {
         if (outcome === undefined) {
           this.metrics.blocks.inc({ status: 'submitted' });
@@ -383,7 +422,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     clearInterval(this.timer);
     this.history.stop();
     this.log.info({ connections: this.server?.size ?? 0 }, 'pool stopping');
-    await this.server?.close('pool shutting down');
+    await Promise.all([this.server?.close('pool shutting down'), this.jd?.close()]);
     await Promise.all([...this.pendingBlocks, this.opts.feed.close()]);
     this.closed = true;
     this.store.close();

@@ -99,7 +99,7 @@ export interface ProxySettings {
   returnToPreferredMs: number;
   monitoringAddress: { host: string; port: number } | null;
   maxFrameBytes: number;
-  limits: Pick<ProxyConfigFile, 'max_connections' | 'max_connections_per_ip' | 'max_handshakes_per_sec' | 'max_handshakes_per_sec_per_ip' | 'frame_timeout_secs' | 'max_send_buffer_bytes' | 'idle_timeout_secs'>;
+  limits: Pick<ProxyConfigFile, 'max_connections' | 'max_connections_per_ip' | 'max_handshakes_per_sec' | 'max_handshakes_per_sec_per_ip' | 'abuse_penalty_max_secs' | 'frame_timeout_secs' | 'max_send_buffer_bytes' | 'idle_timeout_secs'>;
   logFile: string | null;
   logLevel?: string | undefined;
   logFormat?: string | undefined;
@@ -154,6 +154,7 @@ export function resolveProxyConfig(c: ProxyConfigFile): ProxySettings {
       max_connections_per_ip: c.max_connections_per_ip,
       max_handshakes_per_sec: c.max_handshakes_per_sec,
       max_handshakes_per_sec_per_ip: c.max_handshakes_per_sec_per_ip,
+      abuse_penalty_max_secs: c.abuse_penalty_max_secs,
       frame_timeout_secs: c.frame_timeout_secs,
       max_send_buffer_bytes: c.max_send_buffer_bytes,
       idle_timeout_secs: c.idle_timeout_secs,

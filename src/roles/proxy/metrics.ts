@@ -1,6 +1,8 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { roleRegistry } from '../common/metrics.js';
+import { SHARE_ERROR_CODES } from '../../messages/index.js';
+import { boundedSeries, mirrorCounter, roleRegistry, setCounter, withKnown } from '../common/metrics.js';
+import type { Labels } from '../common/metrics.js';
 import type { Proxy } from './proxy.js';
 
 /**
@@ -8,7 +10,7 @@ import type { Proxy } from './proxy.js';
  * device channels, the upstream channel, the upstream manager): a share costs the metrics nothing.
  */
 export function proxyRegistry(proxy: Proxy): Registry {
-  const registry = roleRegistry();
+  const registry = roleRegistry('proxy', () => proxy.startedAt, () => proxy.now());
   const r = [registry];
   const devices: Gauge = new Gauge({ name: 'sv2_proxy_devices', help: 'Device connections open', registers: r, collect: () => devices.set(proxy.downstreams.size) });
   const channels: Gauge = new Gauge({
@@ -30,9 +32,11 @@ export function proxyRegistry(proxy: Proxy): Registry {
     registers: r,
     collect: () => {
       hashrate.reset();
+      const series: Array<[Labels, number]> = [];
       for (const id of proxy.devices.connectionIds()) {
-        for (const ch of proxy.devices.channelsOf(id)) hashrate.set({ client: String(id), channel: String(ch.channelId), user: ch.userIdentity }, ch.nominalHashrate);
+        for (const ch of proxy.devices.channelsOf(id)) series.push([{ client: String(id), channel: String(ch.channelId), user: ch.userIdentity }, ch.nominalHashrate]);
       }
+      for (const [labels, v] of boundedSeries(series, { client: 'other', channel: 'other', user: 'other' })) hashrate.set(labels, v);
     },
   });
   const accepted: Counter = new Counter({
@@ -46,10 +50,7 @@ export function proxyRegistry(proxy: Proxy): Registry {
     help: 'Device shares refused by the proxy\'s own check (never sent up), by error code',
     labelNames: ['reason'],
     registers: r,
-    collect: () => {
-      rejected.reset();
-      for (const [reason, n] of proxy.devices.totals().rejected) rejected.inc({ reason }, n);
-    },
+    collect: () => mirrorCounter(rejected, withKnown('reason', SHARE_ERROR_CODES, proxy.devices.totals().rejected)),
   });
   const upstream: Counter = new Counter({
     name: 'sv2_proxy_upstream_shares_total',
@@ -62,7 +63,7 @@ export function proxyRegistry(proxy: Proxy): Registry {
       upstream.inc({ result: 'forwarded', reason: '' }, c.forwarded);
       upstream.inc({ result: 'accepted', reason: '' }, c.accepted);
       upstream.inc({ result: 'unanswered', reason: '' }, c.unanswered);
-      for (const [reason, n] of c.rejected) upstream.inc({ result: 'rejected', reason }, n);
+      for (const [labels, n] of withKnown('reason', SHARE_ERROR_CODES, c.rejected)) upstream.inc({ result: 'rejected', ...labels }, n);
     },
   });
   const connected: Gauge = new Gauge({
@@ -82,10 +83,4 @@ export function proxyRegistry(proxy: Proxy): Registry {
     collect: () => setCounter(switches, proxy.upstream.counts.switches),
   });
   return registry;
-}
-
-/** A counter's value is its owner's count: set it, as prom-client counters only go up. */
-function setCounter(c: Counter, value: number): void {
-  c.reset();
-  if (value > 0) c.inc(value);
 }

@@ -13,15 +13,17 @@ import { MiningSetupFlags } from '../../messages/mining.js';
 import { ServerIdentity } from '../../noise/server-identity.js';
 import { authorityKeyPairOf } from '../common/authority-keys.js';
 import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../common/downstream-server.js';
+import { HistoryRecorder, MemoryHistory, type HistoryReading } from '../common/history.js';
 import { listenLimits } from '../common/limits.js';
+import { rejectedTotal } from '../../channels/share-accounting.js';
 import { silentLogger } from '../common/logger.js';
 import { peerFault } from '../common/role-error.js';
 import type { UpstreamLink } from '../common/upstream.js';
 import { sv2Connector } from '../common/upstream-connect.js';
 import { UpstreamManager, type BackoffOptions, type UpstreamClient, type UpstreamConnector } from '../common/upstream-manager.js';
 import type { ProxySettings } from './config.js';
-import { DeviceChannels } from './devices.js';
-import { UpstreamChannel, type DeviceRef } from './upstream-channel.js';
+import { DeviceChannels } from '../common/device-channels.js';
+import { UpstreamChannel, type DeviceRef, type ProxyWork } from './upstream-channel.js';
 
 export interface ProxyOptions {
   settings: ProxySettings;
@@ -33,6 +35,8 @@ export interface ProxyOptions {
   /** period of vardiff, partial acks and the upstream hashrate check (default 1 s) */
   tickMs?: number;
   setupTimeoutMs?: number;
+  /** period of the dashboard's history points (default a minute) */
+  historyIntervalMs?: number;
 }
 
 /** What the proxy keeps of a device connection beyond the server's and the channels'. */
@@ -57,13 +61,15 @@ export interface ProxyEvents {
 
 export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   readonly protocol = Protocol.Mining;
-  readonly devices: DeviceChannels;
+  readonly devices: DeviceChannels<ProxyWork>;
   readonly upstream: UpstreamChannel;
   readonly startedAt: number;
   readonly now: () => number;
   /** the gap of every upstream switch, for the API and the tests */
   readonly switchGaps: SwitchGap[] = [];
   readonly events = new EventEmitter<ProxyEvents>();
+  /** per-interval points behind the dashboard's charts (a day, in memory) */
+  readonly history: HistoryRecorder;
   private readonly log: Logger;
   private server: DownstreamServer<ProxyPeer> | undefined;
   private manager: UpstreamManager | undefined;
@@ -102,9 +108,15 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
       {
         send: (id, name, message) => this.send(id, name, message),
         forward: (work, share, extranonce, hash, device) => this.upstream.forward(work, share, extranonce, hash, device),
-        liveEpoch: () => this.upstream.liveEpoch,
+        isLive: (work) => work.upstream.epoch === this.upstream.liveEpoch,
       },
     );
+    this.history = new HistoryRecorder(() => this.historyReading(), new MemoryHistory(24 * 60), { now: this.now, ...(opts.historyIntervalMs !== undefined && { intervalMs: opts.historyIntervalMs }) });
+  }
+
+  private historyReading(): HistoryReading {
+    const t = this.devices.totals();
+    return { hashrate: this.devices.totalHashrate(), accepted: t.accepted, rejected: rejectedTotal(t), blocks: t.blocksFound, connections: this.server?.size ?? 0, channels: this.devices.channelCount };
   }
 
   /** Listens for devices and starts connecting upstream; resolves once the listener is bound. */
@@ -158,6 +170,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.manager.start();
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);
     this.timer.unref();
+    this.history.start();
     this.log.info({ port: this.port, upstreams: s.upstreams.length }, 'proxy listening');
     if (s.ignored.length > 0) this.log.warn({ keys: s.ignored }, 'config keys accepted for SRI compatibility but not acted on');
   }
@@ -239,6 +252,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.history.stop();
     await this.manager?.stop();
     await this.server?.close('proxy shutting down');
   }

@@ -19,18 +19,16 @@ import { ClientChannel } from '../../channels/client-channel.js';
 import { ChannelError } from '../../channels/errors.js';
 import type { Work } from '../../channels/work.js';
 import type { AnyMessage, Messages } from '../../messages/registry.js';
+import type { DeviceRef, ForwardOutcome } from '../common/device-channels.js';
 import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
+
+export type { DeviceRef, ForwardOutcome };
 
 /** Work made from an upstream job: where it came from, so a share can go back there. */
 export interface ProxyWork extends Work {
   readonly upstream: { readonly epoch: number; readonly jobId: number };
 }
 
-/** Which device a share forwarded upstream belongs to. */
-export interface DeviceRef {
-  connectionId: number;
-  channelId: number;
-}
 
 export interface UpstreamChannelHooks {
   work(work: ProxyWork): void;
@@ -41,8 +39,6 @@ export interface UpstreamChannelHooks {
   opened?(channelId: number): void;
 }
 
-/** What became of a device share at the upstream side. */
-export type ForwardOutcome = 'forwarded' | 'below-upstream-target' | 'upstream-unavailable' | 'upstream-stale';
 
 /** Forwarded shares remembered for the upstream's answer; older ones are forgotten (counted as unanswered). */
 const MAX_IN_FLIGHT = 65_536;

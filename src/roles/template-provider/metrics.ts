@@ -3,10 +3,17 @@ import { roleRegistry } from '../common/metrics.js';
 
 /** The Template Provider's Prometheus metrics, on a registry of its own so several roles can share a process. */
 export class TpMetrics {
-  readonly registry = roleRegistry();
+  readonly registry = roleRegistry('tp', () => this.startedAt());
 
-  /** `connections` is read at scrape time from the role. */
-  constructor(private readonly connectionCount: () => number) {}
+  /** `connections` and the start time are read at scrape time from the role. */
+  constructor(
+    private readonly connectionCount: () => number,
+    private readonly startedAt: () => number,
+  ) {
+    for (const kind of ['future', 'update']) this.templates.inc({ kind }, 0);
+    this.blocksAccepted.inc(0);
+    this.blocksStale.inc(0);
+  }
 
   readonly connections: Gauge = new Gauge({
     name: 'sv2_tp_connections',

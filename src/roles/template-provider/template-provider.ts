@@ -89,7 +89,10 @@ interface TemplateMessages {
 
 export class TemplateProvider extends EventEmitter<TemplateProviderEvents> implements DownstreamHandler<Session> {
   readonly protocol = Protocol.TemplateDistribution;
-  readonly metrics = new TpMetrics(() => this.setUpCount());
+  readonly metrics = new TpMetrics(
+    () => this.setUpCount(),
+    () => this.startedAt,
+  );
   private readonly log: Logger;
   private readonly cfg: TpConfig;
   private readonly backend: Backend;

@@ -20,17 +20,9 @@ export interface MinerLink {
   kick(detail: string): void;
 }
 
-/** Why a share was answered `false`; also the label of the rejection counters. */
-export type ShareRejectReason =
-  | 'not-subscribed'
-  | 'unauthorized'
-  | 'stale'
-  | 'bad-extranonce2'
-  | 'invalid-ntime'
-  | 'invalid-share'
-  | 'duplicate'
-  | 'low-difficulty'
-  | 'upstream-unavailable';
+/** Why a share was answered `false`; also the label values of the rejection counters. */
+export const SHARE_REJECT_REASONS = ['not-subscribed', 'unauthorized', 'stale', 'bad-extranonce2', 'invalid-ntime', 'invalid-share', 'duplicate', 'low-difficulty', 'upstream-unavailable'] as const;
+export type ShareRejectReason = (typeof SHARE_REJECT_REASONS)[number];
 
 export interface MinerStats {
   sharesAccepted: number;

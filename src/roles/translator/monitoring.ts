@@ -6,25 +6,21 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { roleRegistry } from '../common/metrics.js';
+import { SHARE_ERROR_CODES } from '../../messages/index.js';
+import { channelPage, paged } from '../common/paging.js';
+import { boundedSeries, mirrorCounter, roleRegistry, withKnown } from '../common/metrics.js';
+import type { Labels } from '../common/metrics.js';
 import { historyView, type HistoryReading, type HistorySink } from '../common/history.js';
 import { bytesToHex, targetToDifficulty } from '../../sv1/index.js';
 import type { Sv1Server } from '../../net/sv1-server.js';
 import type { UpstreamChannel } from './channel.js';
 import type { TranslatorCore } from './core.js';
+import type { TranslatorTotals } from './totals.js';
+import { SHARE_REJECT_REASONS } from './miner.js';
 import type { MinerSession } from './miner.js';
 import type { UpstreamManager } from '../common/upstream-manager.js';
 
 export type MonitoringRoute = (params: Record<string, string>) => unknown;
-
-const DEFAULT_LIMIT = 25;
-const MAX_LIMIT = 100;
-
-function page(params: Record<string, string>): { offset: number; limit: number } {
-  const offset = Math.max(0, Number.parseInt(params.offset ?? '0', 10) || 0);
-  const limit = Math.min(MAX_LIMIT, Math.max(0, Number.parseInt(params.limit ?? String(DEFAULT_LIMIT), 10) || DEFAULT_LIMIT));
-  return { offset, limit };
-}
 
 /** A target as big-endian hex, the way people read targets. */
 function targetHex(target: Uint8Array): string {
@@ -105,6 +101,23 @@ function totalHashrate(core: TranslatorCore, now: number): number {
   return total;
 }
 
+/** The running totals in the API's snake_case. */
+function sharesView(t: TranslatorTotals): Record<string, unknown> {
+  return {
+    shares_accepted: t.sharesAccepted,
+    shares_rejected: t.sharesRejected,
+    shares_forwarded: t.sharesForwarded,
+    upstream_accepted: t.upstreamAccepted,
+    upstream_rejected: t.upstreamRejected,
+    blocks_found: t.blocksFound,
+    jobs_sent: t.jobsSent,
+    keepalive_jobs: t.keepaliveJobs,
+    endpoint_changes: t.endpointChanges,
+    miners_connected: t.minersConnected,
+    miners_refused: t.minersRefused,
+  };
+}
+
 export function monitoringRoutes(src: TranslatorMonitoringSource): Record<string, MonitoringRoute> {
   const now = src.now ?? Date.now;
   const core = src.core;
@@ -123,33 +136,15 @@ export function monitoringRoutes(src: TranslatorMonitoringSource): Record<string
         server: { total_channels: list.length, extended_channels: list.length, standard_channels: 0, total_hashrate: list.reduce((s, c) => s + c.nominalHashrate, 0) },
         sv1_clients: { total_clients: core.minerCount, total_hashrate: totalHashrate(core, t) },
         upstream: src.upstreams?.status() ?? { connected: core.upstreamLabel !== null, address: core.upstreamLabel },
-        shares: core.totals,
+        shares: sharesView(core.totals),
       };
     },
     '/api/v1/server': server,
     ...(src.history !== undefined && { '/api/v1/history': ({ minutes }: Record<string, string>) => historyView(src.history!, minutes, now()) }),
-    '/api/v1/server/channels': (params) => {
-      const { offset, limit } = page(params);
-      const list = channels();
-      return {
-        offset,
-        limit,
-        total_extended: list.length,
-        total_standard: 0,
-        extended_channels: list.slice(offset, offset + limit).map(serverChannelInfo),
-        standard_channels: [],
-      };
-    },
+    '/api/v1/server/channels': (params) => channelPage(channels().map(serverChannelInfo), [], params),
     '/api/v1/sv1/clients': (params) => {
-      const { offset, limit } = page(params);
       const t = now();
-      const items: Record<string, unknown>[] = [];
-      let index = 0;
-      for (const s of core.sessions) {
-        if (index >= offset && items.length < limit) items.push(sv1ClientInfo(s, t, src.extranonce2Size));
-        index++;
-      }
-      return { offset, limit, total: core.minerCount, items };
+      return paged(core.sessions, params, (s) => sv1ClientInfo(s, t, src.extranonce2Size));
     },
     '/api/v1/sv1/clients/{id}': ({ id }) => {
       const s = core.miner(Number(id));
@@ -162,24 +157,12 @@ export function monitoringRoutes(src: TranslatorMonitoringSource): Record<string
 export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
   const now = src.now ?? Date.now;
   const core = src.core;
-  const registry = roleRegistry();
+  const registry = roleRegistry('translator', () => src.startedAt, now);
   const registers = [registry];
-  /** a counter whose value lives elsewhere: reset and re-add on scrape */
-  const mirror = (c: Counter<string>, values: Array<[Record<string, string | number>, number]>): void => {
-    c.reset();
-    for (const [labels, v] of values) if (v > 0) c.inc(labels, v);
-  };
+  const mirror = mirrorCounter;
 
   new Gauge({
-    name: 'sv2_uptime_seconds',
-    help: 'Seconds since the translator started',
-    registers,
-    collect() {
-      this.set((now() - src.startedAt) / 1000);
-    },
-  });
-  new Gauge({
-    name: 'sv1_clients_total',
+    name: 'sv2_translator_sv1_clients',
     help: 'Connected Sv1 miners',
     registers,
     collect() {
@@ -187,7 +170,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Gauge({
-    name: 'sv1_hashrate_total',
+    name: 'sv2_translator_sv1_hashrate',
     help: 'Measured hashrate of all Sv1 miners (H/s, from accepted shares)',
     registers,
     collect() {
@@ -195,7 +178,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Gauge({
-    name: 'sv2_server_channels',
+    name: 'sv2_translator_upstream_channels',
     help: 'Upstream channels by type',
     labelNames: ['channel_type'],
     registers,
@@ -205,7 +188,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Gauge({
-    name: 'sv2_upstream_connected',
+    name: 'sv2_translator_upstream_connected',
     help: '1 while the translator has a pool connection',
     registers,
     collect() {
@@ -213,7 +196,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
-    name: 'sv2_upstream_connections_total',
+    name: 'sv2_translator_upstream_connections_total',
     help: 'Pool connections established (a rise means reconnects or fallbacks)',
     registers,
     collect() {
@@ -221,7 +204,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
-    name: 'sv1_shares_accepted_total',
+    name: 'sv2_translator_sv1_shares_accepted_total',
     help: 'Sv1 shares answered true (met the miner target on a live job)',
     registers,
     collect() {
@@ -229,16 +212,16 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
-    name: 'sv1_shares_rejected_total',
+    name: 'sv2_translator_sv1_shares_rejected_total',
     help: 'Sv1 shares answered false, by reason',
     labelNames: ['reason'],
     registers,
     collect() {
-      mirror(this, Object.entries(core.totals.sharesRejected).map(([reason, v]) => [{ reason }, v ?? 0]));
+      mirror(this, withKnown('reason', SHARE_REJECT_REASONS, Object.entries(core.totals.sharesRejected).map(([reason, v]) => [reason, v ?? 0])));
     },
   });
   new Counter({
-    name: 'sv2_server_shares_submitted_total',
+    name: 'sv2_translator_upstream_shares_submitted_total',
     help: 'Shares forwarded to the pool (met the upstream target)',
     registers,
     collect() {
@@ -246,7 +229,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
-    name: 'sv2_server_shares_accepted_total',
+    name: 'sv2_translator_upstream_shares_accepted_total',
     help: 'Forwarded shares the pool acknowledged',
     registers,
     collect() {
@@ -254,16 +237,16 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
-    name: 'sv2_server_shares_rejected_total',
+    name: 'sv2_translator_upstream_shares_rejected_total',
     help: 'Forwarded shares the pool rejected, by error code',
-    labelNames: ['error_code'],
+    labelNames: ['reason'],
     registers,
     collect() {
-      mirror(this, Object.entries(core.totals.upstreamRejected).map(([error_code, v]) => [{ error_code }, v]));
+      mirror(this, withKnown('reason', SHARE_ERROR_CODES, Object.entries(core.totals.upstreamRejected)));
     },
   });
   new Counter({
-    name: 'sv2_server_blocks_found_total',
+    name: 'sv2_translator_blocks_found_total',
     help: 'Shares that met the network target',
     registers,
     collect() {
@@ -271,7 +254,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
-    name: 'sv1_disconnects_total',
+    name: 'sv2_translator_sv1_disconnects_total',
     help: 'Sv1 connections ended, by reason (peer, bad-lines, line-too-long, write-buffer-full, idle, kicked, ...)',
     labelNames: ['reason'],
     registers,
@@ -280,7 +263,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
-    name: 'sv1_jobs_sent_total',
+    name: 'sv2_translator_sv1_jobs_sent_total',
     help: 'mining.notify lines sent (keep-alive jobs included)',
     registers,
     collect() {
@@ -289,12 +272,16 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
   });
   if (src.perClientMetrics) {
     const labelNames = ['client_id', 'worker'];
-    const each = (f: (s: MinerSession, t: number) => number): Array<[Record<string, string | number>, number]> => {
+    // one series per miner, the largest MAX_LABELLED_SERIES kept: a farm cannot blow up the scrape
+    const each = (f: (s: MinerSession, t: number) => number): Array<[Labels, number]> => {
       const t = now();
-      return [...core.sessions].map((s) => [{ client_id: s.id, worker: s.workerName }, f(s, t)]);
+      return boundedSeries(
+        [...core.sessions].map((s) => [{ client_id: s.id, worker: s.workerName }, f(s, t)]),
+        { client_id: 'other', worker: 'other' },
+      );
     };
     new Gauge({
-      name: 'sv1_client_hashrate',
+      name: 'sv2_translator_sv1_client_hashrate',
       help: 'Measured hashrate of one Sv1 miner (H/s, from accepted shares)',
       labelNames,
       registers,
@@ -304,7 +291,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
       },
     });
     new Gauge({
-      name: 'sv1_client_difficulty',
+      name: 'sv2_translator_sv1_client_difficulty',
       help: 'Current difficulty of one Sv1 miner',
       labelNames,
       registers,
@@ -314,7 +301,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
       },
     });
     new Counter({
-      name: 'sv1_client_shares_accepted_total',
+      name: 'sv2_translator_sv1_client_shares_accepted_total',
       help: 'Shares of one Sv1 miner answered true',
       labelNames,
       registers,
@@ -323,7 +310,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
       },
     });
     new Counter({
-      name: 'sv1_client_shares_rejected_total',
+      name: 'sv2_translator_sv1_client_shares_rejected_total',
       help: 'Shares of one Sv1 miner answered false',
       labelNames,
       registers,
@@ -332,7 +319,7 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
       },
     });
     new Counter({
-      name: 'sv1_client_shares_rejected_upstream_total',
+      name: 'sv2_translator_sv1_client_shares_rejected_upstream_total',
       help: 'Shares of one Sv1 miner the pool rejected after they were answered true',
       labelNames,
       registers,

@@ -5,7 +5,7 @@ import { AuthorityKeyPair } from '../../../src/noise/authority-key.js';
 import { Miner } from '../../../src/roles/miner/miner.js';
 import type { TestPool } from '../../support/pool.js';
 import { blockInChain, nextEvent, startPool } from '../../support/miner.js';
-import { poolChannels } from '../../../src/monitor/pool-views.js';
+import { poolClients } from '../../../src/monitor/pool-views.js';
 
 const authority = AuthorityKeyPair.generate();
 let pool: TestPool;
@@ -102,7 +102,7 @@ describe('SetTarget and UpdateChannel', () => {
       expect(hashMeetsTarget(share.hash, target.target)).toBe(true);
       const [ack] = await nextEvent(miner, 'share-accepted', (a) => a.id === share.id);
       expect(ack.count).toBe(1); // the pool acks every share; its difficulty sum is an integer, 0 at this difficulty
-      const onPool = poolChannels(hard.pool).find((c) => c.user_identity === 'dave');
+      const onPool = poolClients(hard.pool, {}).items.flatMap((c) => c.channels).find((c) => c.user_identity === 'dave');
       expect(onPool?.difficulty).toBeCloseTo(target.difficulty, 6);
       expect(miner.stats()).toMatchObject({ difficulty: target.difficulty, rejected: 0 });
     });

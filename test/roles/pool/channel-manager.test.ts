@@ -310,3 +310,28 @@ describe('pool channel manager', () => {
     expect(refreshes()).toBe(0);
   });
 });
+
+describe('work-selection connections (JD clients)', () => {
+  it('get no template jobs; SetCustomMiningJob goes to the customJob hook, without one it is jd-not-supported', async () => {
+    const { mgr, newTip, drain } = setup();
+    await newTip();
+    mgr.addConnection(7, { requiresStandardJobs: false, requiresVersionRolling: true, requiresWorkSelection: true, peer: 'x', vendor: 'jdc' });
+    mgr.addConnection(8, { requiresStandardJobs: false, requiresVersionRolling: true, peer: 'y', vendor: 'proxy' });
+    mgr.onMessage(7, wire('OpenExtendedMiningChannel', { requestId: 1, userIdentity: 'jdc', nominalHashRate: 1e3, maxTarget: EASY, minExtranonceSize: 8 }), 0);
+    const opened = drain(7);
+    expect(opened.map((m) => m.name)).toEqual(['OpenExtendedMiningChannelSuccess']);
+    const channelId = opened[0]!.name === 'OpenExtendedMiningChannelSuccess' ? opened[0]!.message.channelId : 0;
+    expect(opened[0]!.message).toMatchObject({ groupChannelId: 0 });
+    await newTip();
+    expect(drain(7)).toEqual([]);
+    const job = {
+      channelId, requestId: 2, miningJobToken: new Uint8Array(16), version: 0x20000000, prevHash: mgr.chainTip!.prevHash, minNtime: 0, nbits: mgr.chainTip!.nbits,
+      coinbaseTxVersion: 2, coinbasePrefix: Uint8Array.of(1, 1), coinbaseTxInputNSequence: 0xffffffff, coinbaseTxOutputs: Uint8Array.of(0), coinbaseTxLocktime: 0, merklePath: [],
+    };
+    expect(mgr.onMessage(7, wire('SetCustomMiningJob', job), 0)).toBe(true);
+    expect(drain(7)).toMatchObject([{ name: 'SetCustomMiningJobError', message: { requestId: 2, errorCode: 'jd-not-supported' } }]);
+    // A connection that did not ask for work selection may not send it either.
+    mgr.onMessage(8, wire('SetCustomMiningJob', { ...job, channelId: 2 }), 0);
+    expect(drain(8)).toMatchObject([{ name: 'SetCustomMiningJobError', message: { errorCode: 'jd-not-supported' } }]);
+  });
+});

@@ -111,9 +111,9 @@ describe('pool over real sockets', () => {
     const scrape = async () => (await pool.metrics.registry.getSingleMetric('sv2_pool_shares_accepted_total')!.get()).values[0]!.value;
     const before = poolGlobal(pool).shares_accepted;
     expect(await scrape()).toBe(before);
-    expect(poolClients(pool).find((x) => x.channels.some((h) => h.user_identity === 'dave'))?.shares_accepted).toBe(5);
+    expect(poolClients(pool, {}).items.find((x) => x.channels.some((h) => h.user_identity === 'dave'))?.shares_accepted).toBe(5);
     await c.close();
-    await vi.waitFor(() => expect(poolClients(pool).some((x) => x.channels.some((h) => h.user_identity === 'dave'))).toBe(false));
+    await vi.waitFor(() => expect(poolClients(pool, {}).items.some((x) => x.channels.some((h) => h.user_identity === 'dave'))).toBe(false));
     expect(poolGlobal(pool).shares_accepted).toBe(before);
     expect(await scrape()).toBe(before);
   });

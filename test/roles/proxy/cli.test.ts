@@ -33,17 +33,21 @@ describe('sv2 proxy', () => {
       expect(await (await fetch(`${monitor}/api/v1/health`)).json()).toEqual({ status: 'ok', upstream: 'connected' });
       const global = (await (await fetch(`${monitor}/api/v1/global`)).json()) as Record<string, unknown>;
       expect(global).toMatchObject({ devices: 1, channels: 1, shares_accepted: 1, upstream: { connected: true, channel_open: true, index: 0 } });
-      const clients = (await (await fetch(`${monitor}/api/v1/clients`)).json()) as Array<{ id: number; channels: Array<Record<string, unknown>> }>;
-      expect(clients).toHaveLength(1);
+      const page = (await (await fetch(`${monitor}/api/v1/clients`)).json()) as { total: number; items: Array<{ id: number; channels: Array<Record<string, unknown>> }> };
+      expect(page.total).toBe(1);
+      const clients = page.items;
       expect(clients[0]!.channels[0]).toMatchObject({ channel_id: ch.channelId, kind: 'standard', user_identity: 'cli-rig', shares_accepted: 1 });
       expect(await (await fetch(`${monitor}/api/v1/clients/${clients[0]!.id}`)).json()).toMatchObject({ id: clients[0]!.id });
       expect((await fetch(`${monitor}/api/v1/clients/999`)).status).toBe(404);
-      const server = (await (await fetch(`${monitor}/api/v1/server/channels`)).json()) as Array<Record<string, unknown>>;
-      expect(server).toHaveLength(1);
+      const server = (await (await fetch(`${monitor}/api/v1/server/channels`)).json()) as { total_extended: number; extended_channels: unknown[] };
+      expect(server).toMatchObject({ total_extended: 1, total_standard: 0 });
+      expect(await (await fetch(`${monitor}/api/v1/clients/${clients[0]!.id}/channels`)).json()).toMatchObject({ total_standard: 1, standard_channels: [{ channel_id: ch.channelId }] });
       const metrics = await (await fetch(`${monitor}/metrics`)).text();
       expect(metrics).toMatch(/^sv2_proxy_devices 1$/m);
       expect(metrics).toMatch(/^sv2_proxy_channels\{kind="standard"\} 1$/m);
       expect(metrics).toMatch(/^sv2_proxy_shares_accepted_total 1$/m);
+      expect(metrics).toMatch(/^sv2_proxy_shares_rejected_total\{reason="stale-share"\} 0$/m);
+      expect(metrics).toMatch(/^sv2_proxy_uptime_seconds \d/m);
       expect(metrics).toMatch(/^sv2_proxy_upstream_connected\{index="0"\} 1$/m);
       expect(metrics).toMatch(/^sv2_proxy_device_hashrate\{client="\d+",channel="\d+",user="cli-rig"\} 50$/m);
 

@@ -55,9 +55,22 @@ describe('CPU miners through the proxy', () => {
       // Both kinds of channel had shares (each one a block here) accepted by the pool: the extended
       // one's extranonce, padded into the upstream's space, rebuilt the pool's merkle root.
       const kinds = new Map<string, number>();
-      for (const id of tp.proxy.devices.connectionIds()) {
-        for (const ch of tp.proxy.devices.channelsOf(id)) kinds.set(ch.kind, tp.proxy.devices.upstreamStatsOf(ch).acceptedUpstream);
-      }
+      const read = (): boolean => {
+        for (const id of tp.proxy.devices.connectionIds()) {
+          for (const ch of tp.proxy.devices.channelsOf(id)) kinds.set(ch.kind, tp.proxy.devices.upstreamStatsOf(ch).acceptedUpstream);
+        }
+        return (kinds.get('standard') ?? 0) >= 1 && (kinds.get('extended') ?? 0) >= 1;
+      };
+      // The device's ack is the proxy's; the pool's answer to the forwarded share follows it.
+      await new Promise<void>((resolve) => {
+        if (read()) return resolve();
+        const on = (): void => {
+          if (!read()) return;
+          tp.proxy.events.off('share-answered', on);
+          resolve();
+        };
+        tp.proxy.events.on('share-answered', on);
+      });
       expect(kinds.get('standard')).toBeGreaterThanOrEqual(1);
       expect(kinds.get('extended')).toBeGreaterThanOrEqual(1);
       expect(pool.pool.store.sharesByUser().find((u) => u.userIdentity === 'farm')!.shares).toBeGreaterThanOrEqual(4);

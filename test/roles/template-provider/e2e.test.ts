@@ -54,10 +54,10 @@ describe('the pool mines through the template provider', () => {
     expect((await miner.setup(MiningSetupFlags.RequiresStandardJobs)).name).toBe('SetupConnectionSuccess');
     const ch = await miner.openStandard('alice.rig1', 1e3);
     expect(bytesToHex(ch.tip!.prevHash)).toBe(bytesToHex(chain.tip.hash));
-    expect(tpClients(tp)).toMatchObject([{ vendor: 'stratum-v2-ts', templates_sent: 1 }]);
+    expect(tpClients(tp, {}).items).toMatchObject([{ vendor: 'stratum-v2-ts', templates_sent: 1 }]);
 
     // The pool's TDP client asks for a template's transactions (what a JD client does), twice at once.
-    const templateId = BigInt(tpClients(tp)[0]!.last_template_id!);
+    const templateId = BigInt(tpClients(tp, {}).items[0]!.last_template_id!);
     const answers = await Promise.all([0, 1].map(() => (feed as TdpTemplateFeed).requestTransactionData(templateId)));
     for (const a of answers) expect(a).toMatchObject({ templateId, transactionList: expect.any(Array) });
     expect(answers.map((a) => ('transactionList' in a ? a.transactionList.length : -1))).toEqual([chain.mempool.size, chain.mempool.size]);

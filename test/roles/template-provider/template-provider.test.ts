@@ -131,9 +131,13 @@ describe('template provider over real sockets (embedded chain)', () => {
     const global = (await (await fetch(`${monitor.url}/api/v1/global`)).json()) as Record<string, unknown>;
     expect(global).toMatchObject({ backend: 'embedded', connections: 1, blocks_accepted: 0, blocks_rejected: 4, tip: { height, hash: hashToDisplay(chain.tip.hash) } });
     expect(global.last_block).toMatchObject({ accepted: false, reason: 'template-id-not-found' });
-    const clients = (await (await fetch(`${monitor.url}/api/v1/clients`)).json()) as Record<string, unknown>[];
-    expect(clients).toMatchObject([{ vendor: 'tp-test', coinbase_output_max_additional_size: 64, solutions_submitted: 4, last_template_id: String(c.template.templateId) }]);
-    expect(await (await fetch(`${monitor.url}/metrics`)).text()).toContain('sv2_tp_blocks_rejected_total{reason="time-too-new"} 1');
+    const clients = (await (await fetch(`${monitor.url}/api/v1/clients?offset=0&limit=5`)).json()) as Record<string, unknown>;
+    expect(clients).toMatchObject({ offset: 0, limit: 5, total: 1 });
+    expect(clients.items).toMatchObject([{ vendor: 'tp-test', coinbase_output_max_additional_size: 64, solutions_submitted: 4, last_template_id: String(c.template.templateId) }]);
+    const text = await (await fetch(`${monitor.url}/metrics`)).text();
+    expect(text).toContain('sv2_tp_blocks_rejected_total{reason="time-too-new"} 1');
+    expect(text).toMatch(/^sv2_tp_uptime_seconds \d/m);
+    expect(await (await fetch(`${monitor.url}/api/v1/server`)).json()).toMatchObject({ backend: 'embedded', connected: true, tip: { height } });
   });
 
   it('RequestTransactionData returns the template transactions in template order, with the witness reserved value', async () => {
@@ -286,7 +290,7 @@ describe('template provider over real sockets (embedded chain)', () => {
     expect((await wrong.client.conn.closed).by).toBe('peer');
     await good.client.send('RequestTransactionData', { templateId: good.template.templateId });
     expect((await good.client.next()).name).toBe('RequestTransactionDataSuccess');
-    expect(tpClients(p)).toHaveLength(1);
+    expect(tpClients(p, {}).total).toBe(1);
     expect(equalBytes(good.prevHash.prevHash, chain.tip.hash)).toBe(true);
   });
 });

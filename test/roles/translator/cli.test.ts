@@ -66,9 +66,9 @@ user_identity = "cli-test"
       expect(channels.total_extended).toBe(1);
       expect(channels.extended_channels[0]).toMatchObject({ user_identity: 'cli-test', miners: 1 });
       const metrics = await (await fetch(`${monitor}/metrics`)).text();
-      expect(metrics).toMatch(/^sv1_clients_total 1$/m);
-      expect(metrics).toMatch(/^sv1_client_difficulty\{client_id="1",worker="cli"\} 5\.96\d*e-8$/m);
-      expect(metrics).toContain('sv2_upstream_connected 1');
+      expect(metrics).toMatch(/^sv2_translator_sv1_clients 1$/m);
+      expect(metrics).toMatch(/^sv2_translator_sv1_client_difficulty\{client_id="1",worker="cli"\} 5\.96\d*e-8$/m);
+      expect(metrics).toContain('sv2_translator_upstream_connected 1');
 
       role.child.kill('SIGTERM');
       expect(await role.exited).toEqual({ code: 0, signal: null });

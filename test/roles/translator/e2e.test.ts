@@ -95,12 +95,18 @@ describe.each([
       expect(await get(`/api/v1/sv1/clients/${String(byName['acct.b']!.client_id)}`)).toMatchObject({ sv1_username: 'acct.b' });
       const global = await get('/api/v1/global');
       expect(global).toMatchObject({ sv1_clients: { total_clients: 2 }, server: { extended_channels: channels.length }, upstream: { connected: true } });
+      // snake_case all the way down
+      expect(JSON.stringify(global)).not.toMatch(/"[a-z]+[A-Z]\w*":/);
+      expect((global as { shares: Record<string, unknown> }).shares).toMatchObject({ shares_accepted: translator.core.totals.sharesAccepted });
       const server = (await get('/api/v1/server/channels')) as { extended_channels: Array<Record<string, unknown>> };
       expect(server.extended_channels.reduce((n, c) => n + (c.shares_acknowledged as number), 0)).toBe(translator.core.totals.upstreamAccepted);
       const metrics = await (await fetch(monitor.url + '/metrics')).text();
-      expect(metrics).toMatch(/^sv1_client_hashrate\{client_id="\d+",worker="a"\} [1-9]/m);
-      expect(metrics).toMatch(/^sv1_client_shares_accepted_total\{client_id="\d+",worker="b"\} [1-9]/m);
-      expect(metrics).toMatch(/^sv2_server_blocks_found_total [1-9]/m);
+      expect(metrics).toMatch(/^sv2_translator_sv1_client_hashrate\{client_id="\d+",worker="a"\} [1-9]/m);
+      expect(metrics).toMatch(/^sv2_translator_sv1_client_shares_accepted_total\{client_id="\d+",worker="b"\} [1-9]/m);
+      expect(metrics).toMatch(/^sv2_translator_blocks_found_total [1-9]/m);
+      // every known rejection reason is a series from the start
+      expect(metrics).toMatch(/^sv2_translator_sv1_shares_rejected_total\{reason="duplicate"\} 0$/m);
+      expect(metrics).toMatch(/^sv2_translator_upstream_shares_rejected_total\{reason="stale-share"\} \d+$/m);
     } finally {
       await monitor.close();
     }

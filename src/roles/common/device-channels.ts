@@ -1,5 +1,6 @@
 /**
- * The proxy's device channels: opening (standard or extended, each with its own extranonce
+ * The device channels of a role that serves Sv2 devices on work of its own making (the proxy from
+ * its upstream's jobs, the JD client from its own templates): opening (standard or extended, each with its own extranonce
  * prefix of the proxy's space), UpdateChannel, CloseChannel, per-channel vardiff, and every share
  * checked against the device's own target before anything else happens to it. Work from the
  * upstream reaches them through the shared job fan-out: a group broadcast per connection, or a
@@ -20,9 +21,19 @@ import { StandardChannel } from '../../channels/server-standard.js';
 import { shareError } from '../../channels/share-result.js';
 import { MiningErrorCode } from '../../messages/mining.js';
 import type { MessageName, Messages } from '../../messages/registry.js';
-import { JobFanout, type Channel } from '../common/job-fanout.js';
-import { peerFault } from '../common/role-error.js';
-import type { DeviceRef, ForwardOutcome, ProxyWork } from './upstream-channel.js';
+import type { BlockFound } from '../../channels/share-result.js';
+import type { Work } from '../../channels/work.js';
+import { JobFanout, type Channel } from './job-fanout.js';
+import { peerFault } from './role-error.js';
+
+/** Which device a share belongs to. */
+export interface DeviceRef {
+  connectionId: number;
+  channelId: number;
+}
+
+/** What became of a device share at the upstream side. */
+export type ForwardOutcome = 'forwarded' | 'below-upstream-target' | 'upstream-unavailable' | 'upstream-stale' | 'held';
 
 export interface DeviceInfo {
   requiresStandardJobs: boolean;
@@ -56,15 +67,17 @@ export interface DeviceChannelsOptions {
   maxChannelsPerConnection?: number;
 }
 
-export interface DeviceChannelsHooks {
+export interface DeviceChannelsHooks<W extends Work> {
   send<N extends MessageName>(connectionId: number, name: N, message: Messages[N]): void;
   /** A device share that met its own target: the upstream side decides whether it goes up. */
-  forward(work: ProxyWork, share: { nonce: number; ntime: number; version: number }, extranonce: Uint8Array, hash: Uint8Array, device: DeviceRef): ForwardOutcome;
-  /** the live upstream epoch, null without an open upstream channel: shares of other work are stale */
-  liveEpoch(): number | null;
+  forward(work: W, share: { nonce: number; ntime: number; version: number }, extranonce: Uint8Array, hash: Uint8Array, device: DeviceRef): ForwardOutcome;
+  /** false for work whose shares can no longer be paid (an upstream that is gone): they are stale */
+  isLive(work: W): boolean;
+  /** a device share that is also a block (called before the share is forwarded) */
+  block?(work: W, block: BlockFound, device: DeviceRef): void;
 }
 
-export class DeviceChannels {
+export class DeviceChannels<W extends Work = Work> {
   private readonly connections = new Map<number, Connection>();
   private readonly allocator: ExtranonceAllocator;
   private readonly fanout: JobFanout;
@@ -73,7 +86,7 @@ export class DeviceChannels {
 
   constructor(
     private readonly opts: DeviceChannelsOptions,
-    private readonly hooks: DeviceChannelsHooks,
+    private readonly hooks: DeviceChannelsHooks<W>,
   ) {
     this.allocator = new ExtranonceAllocator({ totalLength: opts.extranonceSize, maxChannels: opts.maxChannels });
     this.fanout = new JobFanout(this.connections, hooks.send, { maxTemplates: 8, refreshMs: 0 });
@@ -94,7 +107,7 @@ export class DeviceChannels {
   }
 
   /** New work from the upstream: a group broadcast or a job per channel. */
-  onWork(work: ProxyWork): void {
+  onWork(work: W): void {
     this.fanout.onWork(work);
   }
 
@@ -267,9 +280,9 @@ export class DeviceChannels {
 
   private share(connId: number, ch: Channel, share: Messages['SubmitSharesStandard'] | Messages['SubmitSharesExtended'], extranonce: Uint8Array | null, now: number): void {
     const job = ch.job(share.jobId);
-    const work = job?.work as ProxyWork | undefined;
+    const work = job?.work as W | undefined;
     // Work of an upstream that is gone can no longer be paid: say so at once rather than take it.
-    if (work !== undefined && work.upstream.epoch !== this.hooks.liveEpoch()) {
+    if (work !== undefined && !this.hooks.isLive(work)) {
       ch.accounting.reject(MiningErrorCode.StaleShare);
       this.send(connId, 'SubmitSharesError', shareError(ch.channelId, share.sequenceNumber, MiningErrorCode.StaleShare).error);
       return;
@@ -281,9 +294,11 @@ export class DeviceChannels {
     }
     if (result.ack !== null) this.send(connId, 'SubmitSharesSuccess', result.ack);
     const full = extranonce === null ? job!.extranoncePrefix : concatBytes(job!.extranoncePrefix, extranonce);
-    const outcome = this.hooks.forward(work!, share, full, result.hash, { connectionId: connId, channelId: ch.channelId });
+    const device = { connectionId: connId, channelId: ch.channelId };
+    if (result.block !== null) this.hooks.block?.(work!, result.block, device);
+    const outcome = this.hooks.forward(work!, share, full, result.hash, device);
     const s = this.stats.get(ch)!;
-    if (outcome === 'forwarded') s.forwarded++;
+    if (outcome === 'forwarded' || outcome === 'held') s.forwarded++;
     else if (outcome === 'below-upstream-target') s.belowUpstreamTarget++;
   }
 
