@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BenchResult, Suite } from './harness.js';
+import { sriFigures } from './sri.js';
 
 const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./codec.bench.js'),
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
     const suite = (await load()).default;
     for (const r of await suite()) {
       results.push(r);
+      const sri = sriFigures[r.name];
+      if (sri !== undefined) r.extra = { ...r.extra, vsSri: `${(r.nsPerOp / sri.ns).toFixed(2)}× (${fmt(sri.ns)} ${sri.what})` };
       const extra = r.extra ? '  ' + Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '';
       console.log(`${r.suite.padEnd(10)} ${r.name.padEnd(58)} ${fmt(r.nsPerOp).padStart(11)}/op ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(13)} op/s${extra}`);
     }

@@ -24,6 +24,7 @@ import {
 } from '../src/noise/index.js';
 import { nodeOpenInto, nodeSealInto } from '../src/host/aead.js';
 import { smallOpenInto, smallSealInto } from '../src/host/small-aead.js';
+import { nodeSecp256k1, wasmSecp256k1 } from '../src/host/secp256k1.js';
 import type { BenchResult } from './harness.js';
 
 const SUITE = 'noise';
@@ -70,7 +71,9 @@ function handshakeParts(): BenchResult[] {
   const reused = SecretKey.fromBytes(key.secret);
   const other = SecretKey.generate();
   const encoding = ellswiftEncode(other.xOnly);
-  const peer = PeerPoint.fromX(other.xOnly);
+  const native = nodeSecp256k1()!;
+  const wasm = wasmSecp256k1()!;
+  const lifted = wasm.decompress(Uint8Array.of(2, ...other.xOnly));
   const authority = AuthorityKeyPair.generate();
   const digest = certificateDigest(0, NOW, NOW + 3600, other.xOnly);
   const signature = authority.sign(digest);
@@ -79,9 +82,15 @@ function handshakeParts(): BenchResult[] {
     measureCpu('part: ElligatorSwift decode', none, () => ellswiftDecode(encoding)),
     measureCpu('part: ElligatorSwift encode (randomized)', none, () => ellswiftEncode(other.xOnly)),
     measureCpu('part: key generation (no encoding)', none, () => SecretKey.generate({ ephemeral: true })),
-    measureCpu('part: peer x to a point (recover y)', none, () => PeerPoint.fromX(other.xOnly)),
-    measureCpu('part: x-only ECDH, ephemeral key (one multiplication)', none, () => key.sharedX(peer)),
-    measureCpu('part: x-only ECDH, reused key (split scalar, two multiplications)', none, () => reused.sharedX(peer)),
+    measureCpu('part: peer x checked on the curve', none, () => PeerPoint.fromX(other.xOnly)),
+    measureCpu('part: x-only ECDH, ephemeral key', none, () => key.sharedX(PeerPoint.onCurve(other.xOnly))),
+    measureCpu('part: x-only ECDH, reused key', none, () => reused.sharedX(PeerPoint.onCurve(other.xOnly))),
+    measureCpu('part: x-only ECDH, native libsecp256k1 (constant-time)', none, () => native.ecdhX!(other.xOnly, key.secret)),
+    measureCpu('part: x-only ECDH, WebAssembly, one multiplication (y recovered beforehand)', none, () => wasm.multiply(lifted, key.secret)),
+    measureCpu('part: x-only ECDH, WebAssembly, split scalar (the fallback for a reused key)', none, () => {
+      const a = SecretKey.generate().secret;
+      wasm.add(wasm.multiply(lifted, a)!, wasm.multiply(lifted, wasm.scalarSub(key.secret, a)!)!);
+    }),
     measureCpu('part: x-only ECDH, @noble/curves (pure JS reference)', none, () => secp256k1.getSharedSecret(key.secret, Uint8Array.of(2, ...other.xOnly))),
     measureCpu('part: BIP340 verify', none, () => verifier.verify(signature, digest)),
     measureCpu('part: BIP340 verify, @noble/curves (pure JS reference)', none, () => schnorr.verify(signature, digest, authority.publicKey.x)),

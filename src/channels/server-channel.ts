@@ -55,8 +55,12 @@ export interface ServerJob {
   /** The channel's extranonce prefix when the job was made (a later SetExtranoncePrefix does not change it). */
   readonly extranoncePrefix: Uint8Array;
   readonly versionRollingAllowed: boolean;
-  /** Standard jobs: the merkle root, computed once. Extended jobs: null (it depends on the share). */
-  readonly merkleRoot: Uint8Array | null;
+  /**
+   * Standard jobs: the merkle root, computed once, when first needed (a NewMiningJob, or the first
+   * share: a job broadcast to a group may never get one from this channel). Extended jobs: null
+   * (it depends on the share).
+   */
+  merkleRoot: Uint8Array | null;
   /** Extended jobs: stripped prefix ‖ extranonce prefix ‖ (extranonce) ‖ stripped suffix, rewritten per share. */
   readonly coinbaseScratch: Uint8Array | null;
   /** min_ntime once active; null while the job is a future job. */
@@ -250,7 +254,7 @@ export abstract class ServerChannel {
       return this.reject(sequenceNumber, job.versionRollingAllowed ? MiningErrorCode.InvalidNonRollableVersionBit : MiningErrorCode.VersionRollingNotAllowed);
     }
 
-    const merkleRoot = job.merkleRoot ?? this.extendedMerkleRoot(job, extranonce!);
+    const merkleRoot = job.merkleRoot ?? this.merkleRootFor(job, extranonce!);
     const hash = hashHeaderFields(version, tip.prevHash, merkleRoot, ntime, tip.nbits, nonce, this.header);
     const isBlock = hashMeetsTarget(hash, tip.networkTarget);
     let difficulty: number;
@@ -367,7 +371,8 @@ export abstract class ServerChannel {
 
   protected abstract makeJob(work: Work, jobId: number, minNtime: number | null): ServerJob;
 
-  protected abstract extendedMerkleRoot(job: ServerJob, extranonce: Uint8Array): Uint8Array;
+  /** The merkle root a share of `job` commits to: a standard job's fixed one, or an extended job's from the share's extranonce. */
+  protected abstract merkleRootFor(job: ServerJob, extranonce: Uint8Array): Uint8Array;
 
   protected newJob(work: Work, jobId: number, minNtime: number | null, versionRollingAllowed: boolean, merkleRoot: Uint8Array | null, coinbaseScratch: Uint8Array | null): ServerJob {
     return {

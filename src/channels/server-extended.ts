@@ -93,7 +93,7 @@ export class ExtendedChannel extends ServerChannel {
     return this.newJob(work, jobId, minNtime, this.versionRollingAllowed, null, scratch);
   }
 
-  protected extendedMerkleRoot(job: ServerJob, extranonce: Uint8Array): Uint8Array {
+  protected merkleRootFor(job: ServerJob, extranonce: Uint8Array): Uint8Array {
     const scratch = job.coinbaseScratch!;
     scratch.set(extranonce, job.work.coinbase.strippedPrefix.length + job.extranoncePrefix.length);
     return merkleRootFromPath(sha256d(scratch), job.work.merklePath);

@@ -4,7 +4,6 @@
  */
 import { jobMerkleRoot } from '../bitcoin/coinbase.js';
 import type { Messages } from '../messages/registry.js';
-import { ChannelError } from './errors.js';
 import type { AddJobOptions, ServerChannelOptions, ServerJob } from './server-channel.js';
 import { ServerChannel } from './server-channel.js';
 import type { ShareResult } from './share-result.js';
@@ -39,20 +38,29 @@ export class StandardChannel extends ServerChannel {
   }
 
   jobMessage(job: ServerJob): Messages['NewMiningJob'] {
-    return { channelId: this.channelId, jobId: job.jobId, minNtime: job.minNtime, version: job.work.version, merkleRoot: job.merkleRoot! };
+    return { channelId: this.channelId, jobId: job.jobId, minNtime: job.minNtime, version: job.work.version, merkleRoot: this.merkleRootFor(job) };
   }
 
   validateShare(share: Messages['SubmitSharesStandard'], now: number): ShareResult {
     return this.validate(share.sequenceNumber, share.jobId, share.nonce, share.ntime, share.version, null, now);
   }
 
+  /** The root waits for its first use: a new template for a group of 10 000 channels would otherwise cost 10 000 coinbase hashes before its one broadcast. */
   protected makeJob(work: Work, jobId: number, minNtime: number | null): ServerJob {
-    const cb = work.coinbase;
-    const merkleRoot = jobMerkleRoot(cb.strippedPrefix, this.prefix, cb.strippedSuffix, work.merklePath);
-    return this.newJob(work, jobId, minNtime, this.versionRollingAllowed, merkleRoot, null);
+    return this.newJob(work, jobId, minNtime, this.versionRollingAllowed, null, null);
   }
 
-  protected extendedMerkleRoot(): Uint8Array {
-    throw new ChannelError('invalid-job', 'a standard job has a fixed merkle root');
+  /** The merkle root of one of this channel's jobs (what its NewMiningJob carries). */
+  rootOf(job: ServerJob): Uint8Array {
+    return this.merkleRootFor(job);
+  }
+
+  /** A standard job's fixed root, from the extranonce prefix the job was made with; computed on first use, then kept. */
+  protected merkleRootFor(job: ServerJob): Uint8Array {
+    if (job.merkleRoot === null) {
+      const cb = job.work.coinbase;
+      job.merkleRoot = jobMerkleRoot(cb.strippedPrefix, job.extranoncePrefix, cb.strippedSuffix, job.work.merklePath);
+    }
+    return job.merkleRoot;
   }
 }

@@ -136,6 +136,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.sendFrame(frame);
   }
 
+  /**
+   * `send` for a caller that does not wait (a server's fan-out, batched acks): no promise is made
+   * for a message that fits, and a failure is left to the 'close' event, which every such caller
+   * handles anyway. Returns false when the message was not sent (closed, or cannot be encoded).
+   */
+  post<N extends MessageName>(name: N, message: Messages[N], tlvs?: readonly Tlv[]): boolean {
+    if (this.closeInfo) return false;
+    let sent: Promise<void>;
+    try {
+      sent = this.sendFrame(encodeFrame(name, message, tlvs));
+    } catch {
+      return false; // a value that cannot be encoded; the connection is unaffected
+    }
+    if (sent !== RESOLVED) sent.catch(() => undefined); // backed up or failed: 'close' tells the rest
+    return this.isOpen;
+  }
+
   /** Sends one whole plaintext frame (header ‖ payload), e.g. one being relayed unchanged. */
   sendFrame(plainFrame: Uint8Array): Promise<void> {
     if (this.closeInfo) return Promise.reject(this.closedError());

@@ -22,22 +22,53 @@ const SEVEN = 7n;
 const SQRT_MINUS_3 = Fp.sqrt(Fp.create(-3n));
 const HALF = Fp.inv(2n);
 
-/** Jacobi symbol (a/p) for the odd prime p, by the binary algorithm (no exponentiation). */
-function jacobi(value: bigint): number {
-  let a = value;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Jacobi symbol (a/p) for the odd prime p, by the binary algorithm (no exponentiation): trailing
+ * zeros come off in one shift, and once both operands fit a double the rest runs on numbers.
+ */
+export function jacobi(value: bigint): number {
+  let a = value % P;
   let n = P;
+  let nLow = Number(BigInt.asUintN(32, n));
   let sign = 1;
   while (a !== 0n) {
-    while ((a & 1n) === 0n) {
-      a >>= 1n;
-      const r = n & 7n;
-      if (r === 3n || r === 5n) sign = -sign;
+    if (n <= MAX_SAFE) return sign * jacobiSmall(Number(a), Number(n));
+    let aLow = Number(BigInt.asUintN(32, a));
+    if (aLow === 0) {
+      a >>= 32n; // 32 zeros: an even count, the sign stays
+      continue;
     }
-    [a, n] = [n, a];
-    if ((a & 3n) === 3n && (n & 3n) === 3n) sign = -sign;
-    a %= n;
+    const zeros = 31 - Math.clz32(aLow & -aLow);
+    if (zeros > 0) {
+      a >>= BigInt(zeros);
+      aLow = Number(BigInt.asUintN(32, a));
+      const r = nLow & 7;
+      if ((zeros & 1) === 1 && (r === 3 || r === 5)) sign = -sign;
+    }
+    if ((aLow & 3) === 3 && (nLow & 3) === 3) sign = -sign;
+    [a, n] = [n % a, a];
+    nLow = aLow;
   }
   return n === 1n ? sign : 0;
+}
+
+/** The same on numbers below 2^53 (n odd): `%` and the parity tests are exact there. */
+function jacobiSmall(aIn: number, nIn: number): number {
+  let a = aIn % nIn;
+  let n = nIn;
+  let sign = 1;
+  while (a !== 0) {
+    while (a % 2 === 0) {
+      a /= 2;
+      const r = n % 8;
+      if (r === 3 || r === 5) sign = -sign;
+    }
+    if (a % 4 === 3 && n % 4 === 3) sign = -sign;
+    [a, n] = [n % a, a];
+  }
+  return n === 1 ? sign : 0;
 }
 
 function isSquare(a: bigint): boolean {
@@ -86,8 +117,10 @@ export function xswiftecInv(x: bigint, u: bigint, ellCase: number): bigint | und
   if ((ellCase & 2) === 0) {
     if (isValidX(Fp.sub(Fp.neg(x), u))) return undefined;
     v = x;
-    s = Fp.neg(Fp.mul(g, Fp.inv(Fp.add(Fp.add(u2, Fp.mul(u, v)), Fp.sqr(v)))));
-    if (!isSquare(s)) return undefined;
+    const denominator = Fp.add(Fp.add(u2, Fp.mul(u, v)), Fp.sqr(v));
+    // −g/D is a square exactly when −g·D is (1/D and D have the same character): test before inverting.
+    if (!isSquare(Fp.neg(Fp.mul(g, denominator)))) return undefined;
+    s = Fp.neg(Fp.mul(g, Fp.inv(denominator)));
   } else {
     s = Fp.sub(x, u);
     if (s === 0n) return undefined;
@@ -104,17 +137,25 @@ export function xswiftecInv(x: bigint, u: bigint, ellCase: number): bigint | und
   return Fp.mul(negate ? Fp.neg(w) : w, base);
 }
 
+const TRY_BYTES = 33;
+const TRIES_PER_DRAW = 8;
+
 /** A random 64-byte encoding of the x coordinate `x32` (which must be on the curve), sampled as BIP324 does. */
 export function ellswiftEncode(x32: Uint8Array): Uint8Array {
   if (x32.length !== 32) throw new KeyFormatError(`x coordinate must be 32 bytes, got ${x32.length}`);
   const x = BigInt('0x' + bytesToHex(x32));
   if (x >= P || !isValidX(x)) throw new KeyFormatError('cannot encode: not the x coordinate of a curve point');
-  for (;;) {
-    // 33 random bytes per try: u (uniform over the field, 0 excluded) and the case.
-    const entropy = randomBytes(33);
-    const u = toField(entropy.subarray(0, 32));
+  let entropy: Uint8Array = new Uint8Array(0);
+  for (let at = TRY_BYTES * TRIES_PER_DRAW; ; at += TRY_BYTES) {
+    // 33 random bytes per try: u (uniform over the field, 0 excluded) and the case; a try succeeds
+    // about one time in four, so the bytes of several are drawn at once.
+    if (at === TRY_BYTES * TRIES_PER_DRAW) {
+      entropy = randomBytes(TRY_BYTES * TRIES_PER_DRAW);
+      at = 0;
+    }
+    const u = toField(entropy.subarray(at, at + 32));
     if (u === 0n) continue;
-    const t = xswiftecInv(x, u, entropy[32]! & 7);
+    const t = xswiftecInv(x, u, entropy[at + 32]! & 7);
     if (t !== undefined) {
       const encoding = new Uint8Array(ELLSWIFT_SIZE);
       encoding.set(toBytes32(u), 0);

@@ -20,7 +20,7 @@ export const ACT2_SIZE = ELLSWIFT_SIZE + (ELLSWIFT_SIZE + MAC_SIZE) + (CERTIFICA
 
 function peerFrom(encoding: Uint8Array): PeerPoint {
   // Every 64-byte string decodes to a curve x coordinate, so this cannot fail on peer input.
-  return PeerPoint.fromX(ellswiftDecode(encoding));
+  return PeerPoint.onCurve(ellswiftDecode(encoding));
 }
 
 export interface InitiatorOptions {

@@ -3,11 +3,12 @@
  * the operations src/host/secp256k1.ts provides (libsecp256k1 in WebAssembly on Node, @noble/curves
  * elsewhere).
  *
- * The point multiplication libsecp256k1 offers for an arbitrary point (`ec_pubkey_tweak_mul`, in
- * the version tiny-secp256k1 ships) takes time that depends on the scalar. That is harmless for a
- * key used in one handshake, but a key used in many (a server's static key) is multiplied as two
- * random halves drawn afresh each time, so repeated handshakes never time or trace the same scalar
- * twice.
+ * Where the host has libsecp256k1's ECDH module (constant-time in the scalar), every ECDH is one
+ * call to it. Otherwise the point multiplication libsecp256k1 offers for an arbitrary point
+ * (`ec_pubkey_tweak_mul`, in the version tiny-secp256k1 ships) takes time that depends on the
+ * scalar. That is harmless for a key used in one handshake, but a key used in many (a server's
+ * static key) is then multiplied as two random halves drawn afresh each time, so repeated
+ * handshakes never time or trace the same scalar twice.
  */
 import { bytesToHex } from '../codec/hex.js';
 import { randomBytes } from '../host/random.js';
@@ -42,35 +43,65 @@ export function randomSecret(): Uint8Array {
 
 /** A peer's point known only by its x coordinate; ECDH here is x-only, so the even-y lift serves. */
 export class PeerPoint {
-  private constructor(
-    readonly x: Uint8Array,
-    /** the point as 65 uncompressed bytes, so no multiplication has to recompute y */
-    private readonly uncompressed: Uint8Array,
-  ) {}
+  /** the point as 65 uncompressed bytes, made on the first multiplication that needs it */
+  private uncompressedForm: Uint8Array | undefined;
 
+  private constructor(readonly x: Uint8Array) {}
+
+  /** Throws KeyFormatError when `x32` is not the x coordinate of a curve point. */
   static fromX(x32: Uint8Array): PeerPoint {
     if (x32.length !== 32) throw new KeyFormatError(`x coordinate must be 32 bytes, got ${x32.length}`);
-    const compressed = new Uint8Array(33);
-    compressed[0] = 2;
-    compressed.set(x32, 1);
-    let uncompressed: Uint8Array;
-    try {
-      uncompressed = secp256k1().decompress(compressed);
-    } catch (cause) {
-      throw new KeyFormatError(`${bytesToHex(x32)} is not the x coordinate of a secp256k1 point`, { cause });
+    if (!secp256k1().isXOnlyPoint(x32)) throw new KeyFormatError(`${bytesToHex(x32)} is not the x coordinate of a secp256k1 point`);
+    return new PeerPoint(Uint8Array.from(x32));
+  }
+
+  /** An x coordinate known to be on the curve (every ElligatorSwift encoding decodes to one): no check. */
+  static onCurve(x32: Uint8Array): PeerPoint {
+    if (x32.length !== 32) throw new KeyFormatError(`x coordinate must be 32 bytes, got ${x32.length}`);
+    return new PeerPoint(x32);
+  }
+
+  private uncompressed(): Uint8Array {
+    if (this.uncompressedForm === undefined) {
+      const compressed = new Uint8Array(33);
+      compressed[0] = 2;
+      compressed.set(this.x, 1);
+      try {
+        this.uncompressedForm = secp256k1().decompress(compressed);
+      } catch (cause) {
+        throw new KeyFormatError(`${bytesToHex(this.x)} is not the x coordinate of a secp256k1 point`, { cause });
+      }
     }
-    return new PeerPoint(Uint8Array.from(x32), uncompressed);
+    return this.uncompressedForm;
+  }
+
+  /** x coordinate of scalar·this, constant-time on the host's ECDH; undefined where it has none. */
+  private constantTimeX(scalar: Uint8Array): Uint8Array | undefined {
+    const ecdhX = secp256k1().ecdhX;
+    if (ecdhX === undefined) return undefined;
+    try {
+      return ecdhX(this.x, scalar);
+    } catch (cause) {
+      throw new KeyFormatError(`ECDH with ${bytesToHex(this.x)} failed: not the x coordinate of a secp256k1 point`, { cause });
+    }
   }
 
   /** x coordinate of scalar·this; `scalar` must be a valid secret. */
   multiplyX(scalar: Uint8Array): Uint8Array {
-    const product = secp256k1().multiply(this.uncompressed, scalar);
+    const constantTime = this.constantTimeX(scalar);
+    if (constantTime !== undefined) return constantTime;
+    const product = secp256k1().multiply(this.uncompressed(), scalar);
     if (product === null) throw new NoiseError('point multiplication failed'); // only for a zero scalar
     return product.slice(1, 33);
   }
 
-  /** x coordinate of scalar·this computed as a·this + b·this for a fresh random split scalar = a + b. */
+  /**
+   * x coordinate of scalar·this for a reused scalar: one constant-time multiplication where the host
+   * has it, otherwise a·this + b·this for a fresh random split scalar = a + b.
+   */
   multiplyXSplit(scalar: Uint8Array): Uint8Array {
+    const constantTime = this.constantTimeX(scalar);
+    if (constantTime !== undefined) return constantTime;
     const lib = secp256k1();
     let a: Uint8Array;
     let b: Uint8Array | null;
@@ -79,8 +110,9 @@ export class PeerPoint {
       b = lib.scalarSub(scalar, a); // null when a = scalar, which leaves nothing to split
     } while (b === null);
     try {
-      const aP = lib.multiply(this.uncompressed, a);
-      const bP = lib.multiply(this.uncompressed, b);
+      const point = this.uncompressed();
+      const aP = lib.multiply(point, a);
+      const bP = lib.multiply(point, b);
       // Neither product is infinity (a, b ≠ 0) and their sum is scalar·P, never infinity either.
       const sum = aP && bP ? lib.add(aP, bP) : null;
       if (sum === null) throw new NoiseError('point multiplication failed');

@@ -86,7 +86,7 @@ describe('client channel', () => {
     group.add(server);
     const broadcast = group.addJob(work(1n)).broadcast!;
     group.setNewPrevHash(1n, chainTip(PREV, REGTEST_BITS, T));
-    const serverRoot = server.activeJob!.merkleRoot;
+    const serverRoot = server.rootOf(server.activeJob!);
     const c = new ClientChannel({ channelId: 1, extranoncePrefix: prefix, target: MAX_TARGET, groupChannelId: 100 });
     const job = c.onNewExtendedMiningJob(broadcast);
     expect(job.merkleRoot).toEqual(serverRoot);

@@ -154,6 +154,31 @@ describe('Sv2 connections over TCP', () => {
     await expect(client.send('SetupConnection', setup)).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 
+  it('post() sends without a promise: in order with send(), false once closed, a peer that stops reading is cut with no unhandled rejection', async () => {
+    const server = await serve();
+    const accepted = nextConnection(server);
+    const client = await connect({ host: '127.0.0.1', port: server.port, authority: authority.publicKey, maxSendBuffer: 256 * 1024 });
+    const conn = await accepted;
+    expect(client.post('SubmitSharesStandard', share(1))).toBe(true);
+    void client.send('SubmitSharesStandard', share(2));
+    expect(client.post('SubmitSharesStandard', share(3))).toBe(true);
+    const got: number[] = [];
+    for await (const m of conn) {
+      if (m.name === 'SubmitSharesStandard') got.push(m.message.sequenceNumber);
+      if (got.length === 3) break;
+    }
+    expect(got).toEqual([1, 2, 3]);
+    // A value that cannot be encoded: refused, the connection carries on.
+    expect(client.post('SubmitSharesStandard', { ...share(4), channelId: -1 })).toBe(false);
+    expect(client.isOpen).toBe(true);
+    // The server stops reading (its iterator has stopped); posting past the send buffer limit cuts the link.
+    const big = { ...setup, vendor: 'x'.repeat(255) };
+    for (let i = 0; i < 100_000 && client.isOpen; i++) client.post('SetupConnection', big);
+    const info = await client.closed;
+    expect(info.error).toBeInstanceOf(SendBufferOverflowError);
+    expect(client.post('SubmitSharesStandard', share(5))).toBe(false);
+  });
+
   it('closes cleanly with a reason; the peer sees the end and its iterator finishes', async () => {
     const server = await serve();
     const accepted = nextConnection(server);

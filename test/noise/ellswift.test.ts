@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
-import { bip324SharedSecret, ellswiftDecode, ellswiftEncode, xswiftecInv } from '../../src/noise/ellswift.js';
+import { bip324SharedSecret, ellswiftDecode, ellswiftEncode, jacobi, xswiftecInv } from '../../src/noise/ellswift.js';
 import { KeyFormatError } from '../../src/noise/errors.js';
 import { PeerPoint, SecretKey } from '../../src/noise/secp256k1.js';
 import { hex, loadCsv, toHex } from '../vectors/load.js';
+import { randomBytes } from '../../src/host/random.js';
 
 describe('ElligatorSwift (BIP324 vectors)', () => {
   const decodeRows = loadCsv('bip324_ellswift_decode.csv');
@@ -148,5 +149,20 @@ describe('reused-key ECDH', () => {
     expect(reused.reusable()).toBe(reused);
     const peer = PeerPoint.fromX(SecretKey.generate().xOnly);
     expect(toHex(reused.sharedX(peer))).toBe(toHex(key.sharedX(peer)));
+  });
+});
+
+describe('Jacobi symbol (the square test under ElligatorSwift)', () => {
+  const Fp = secp256k1.Point.Fp;
+  const euler = (a: bigint): number => {
+    const r = Fp.pow(Fp.create(a), (Fp.ORDER - 1n) / 2n);
+    return r === 0n ? 0 : r === 1n ? 1 : -1;
+  };
+
+  it('agrees with Euler\'s criterion on random field elements and on the edge cases', () => {
+    const values = [0n, 1n, 2n, 3n, 7n, Fp.ORDER - 1n, Fp.ORDER - 2n, 1n << 32n, 3n << 64n, (1n << 255n) + 1n, Fp.ORDER, Fp.ORDER + 5n];
+    for (let i = 0; i < 300; i++) values.push(BigInt('0x' + toHex(randomBytes(32))) % Fp.ORDER);
+    for (let i = 0; i < 50; i++) values.push(BigInt('0x' + toHex(randomBytes(4)))); // short: the number-only path from the start
+    for (const v of values) expect(jacobi(v), `(${v}/p)`).toBe(euler(v));
   });
 });

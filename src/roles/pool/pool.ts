@@ -368,9 +368,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.outbox = [];
     for (const o of out) {
       if (!o.d.conn.isOpen) continue;
-      o.d.conn.send(o.name, o.message).catch(() => {
-        // The connection's close handler deals with it.
-      });
+      o.d.conn.post(o.name, o.message); // a failure closes the connection, whose close handler deals with it
     }
   }
 
