@@ -8,7 +8,7 @@
 import { bytesToHex } from '../codec/hex.js';
 import { randomBytes } from '../host/random.js';
 
-export type TokenState = 'allocated' | 'declared' | 'used';
+export type TokenState = 'allocated' | 'declaring' | 'declared' | 'used';
 
 export interface JobToken<J> {
   readonly token: Uint8Array;
@@ -34,7 +34,7 @@ export interface JobTokenLimits {
 export const DEFAULT_TOKEN_LIMITS: Readonly<JobTokenLimits> = { lifetimeSecs: 600, maxPerConnection: 64, maxTotal: 100_000 };
 
 /** Why a token cannot be used: each maps to `invalid-mining-job-token` on the wire, the detail is for logs. */
-export type TokenRefusal = 'unknown' | 'expired' | 'already-used' | 'not-declared' | 'other-connection';
+export type TokenRefusal = 'unknown' | 'expired' | 'already-used' | 'not-declared' | 'not-yet-validated' | 'other-connection';
 
 export class JobTokenStore<J> {
   private readonly tokens = new Map<string, JobToken<J>>();
@@ -71,15 +71,20 @@ export class JobTokenStore<J> {
 
   /**
    * The token DeclareMiningJob names (allocated on this connection, not yet declared, not
-   * expired), spent by this call: a declaration that fails does not give it back.
+   * expired), spent by this call: a declaration that fails does not give it back (`refuse`).
    */
   spendForDeclaration(token: Uint8Array, connectionId: number, now: number): JobToken<J> | TokenRefusal {
     const e = this.live(token, now);
     if (typeof e === 'string') return e;
     if (e.connectionId !== connectionId) return 'other-connection';
     if (e.state !== 'allocated') return 'already-used';
-    e.state = 'used';
+    e.state = 'declaring';
     return e;
+  }
+
+  /** The declaration was refused: the token is spent for good. */
+  refuse(entry: JobToken<J>): void {
+    entry.state = 'used';
   }
 
   /** DeclareMiningJob succeeded: the token now stands for `job`, for one SetCustomMiningJob. */
@@ -100,6 +105,7 @@ export class JobTokenStore<J> {
     const e = this.live(token, now);
     if (typeof e === 'string') return e;
     if (e.state === 'used') return 'already-used';
+    if (e.state === 'declaring') return 'not-yet-validated';
     if (e.state === 'allocated' && !allowUndeclared) return 'not-declared';
     e.state = 'used';
     return e;

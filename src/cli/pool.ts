@@ -17,9 +17,9 @@ export function registerPoolCommand(program: Command): void {
         const cfg = loadPoolConfig(opts.config);
         const log = roleLogger('pool', opts, cfg);
         const { feed } = await templateFeedFor(cfg, log);
-        const pool = await listenKeyed({ listen_address: cfg.listen_address, test_only_listen_adress_plain: cfg.test_only_listen_adress_plain }, () => Pool.start({ config: cfg, feed, logger: log }));
+        const pool = await listenKeyed({ listen_address: cfg.listen_address, test_only_listen_adress_plain: cfg.test_only_listen_adress_plain, 'jds.listen_address': cfg.jds?.listen_address }, () => Pool.start({ config: cfg, feed, logger: log }));
         const monitor = cfg.monitoring_address === undefined ? undefined : await listenKeyed({ monitoring_address: cfg.monitoring_address }, () => startMonitor({ ...splitHostPort(cfg.monitoring_address!), routes: poolRoutes(pool), registry: pool.metrics.registry , dashboard: 'pool' }));
-        process.stderr.write(`sv2 pool: listening on ${cfg.listen_address.replace(/:\d+$/, '')}:${pool.port}${monitor ? `, monitoring on ${monitor.url} (dashboard at ${monitor.url}/)` : ''}\n`);
+        process.stderr.write(`sv2 pool: listening on ${cfg.listen_address.replace(/:\d+$/, '')}:${pool.port}${pool.jd ? `, job declarator on ${cfg.jds!.listen_address.replace(/:\d+$/, '')}:${pool.jd.port}` : ''}${monitor ? `, monitoring on ${monitor.url} (dashboard at ${monitor.url}/)` : ''}\n`);
         return {
           async close() {
             await monitor?.close();

@@ -10,11 +10,20 @@ describe('JobTokenStore', () => {
     const e = s.spendForDeclaration(t.token, 1, 100);
     expect(typeof e).toBe('object');
     expect(s.spendForDeclaration(t.token, 1, 101)).toBe('already-used');
-    expect(s.spendForCustomJob(t.token, 101, false)).toBe('already-used'); // declaration still running (or failed)
+    expect(s.spendForCustomJob(t.token, 101, false)).toBe('not-yet-validated'); // the declaration is being judged
     s.declare(t, 'job', 101);
     const spent = s.spendForCustomJob(t.token, 102, false);
     expect(typeof spent === 'object' && spent.job).toBe('job');
     expect(s.spendForCustomJob(t.token, 102, false)).toBe('already-used');
+  });
+
+  it('a refused declaration spends the token for good', () => {
+    const s = new JobTokenStore<string>();
+    const t = s.allocate(1, 'a', 0);
+    s.spendForDeclaration(t.token, 1, 0);
+    s.refuse(t);
+    expect(s.spendForCustomJob(t.token, 1, true)).toBe('already-used');
+    expect(s.spendForDeclaration(t.token, 1, 1)).toBe('already-used');
   });
 
   it('an allocated token is enough for a custom job only in Coinbase-only mode', () => {

@@ -31,6 +31,12 @@ describe('sv2 pool, as an operator meets it', () => {
     expect(pool.output()).toMatch(/^sv2 pool: config: monitoring_address: cannot listen on .*; change monitoring_address$/m);
   });
 
+  it('the job declarator\'s port too', async () => {
+    const pool = spawnRole(['pool'], testPoolEnv(authority, { POOL__JDS__LISTEN_ADDRESS: `127.0.0.1:${taken}` }));
+    expect((await pool.exited).code).toBe(2);
+    expect(pool.output()).toMatch(/^sv2 pool: config: jds\.listen_address: cannot listen on .*; change jds\.listen_address$/m);
+  });
+
   it('a bad log level says which levels there are', async () => {
     const pool = spawnRole(['pool', '--log-level', 'loud'], testPoolEnv(authority));
     expect((await pool.exited).code).toBe(2);

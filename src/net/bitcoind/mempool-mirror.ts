@@ -6,7 +6,7 @@
  * BIP 23 proposal mode, which Bitcoin Core answers without proof of work.
  */
 import { bytesToHex } from '../../codec/hex.js';
-import { BitcoinDecodeError, fromHex, hashFromDisplay } from '../../bitcoin/bytes.js';
+import { BitcoinDecodeError, fromHex, hashFromDisplay, hashToDisplay } from '../../bitcoin/bytes.js';
 import { parseTransaction, type ParsedTransaction } from '../../bitcoin/tx.js';
 import { RpcError, type RpcClient } from './rpc-client.js';
 
@@ -30,10 +30,14 @@ export class MempoolMirror {
   private readonly byTxid = new Map<string, string>();
   /** wtxid (hex, internal order) → the transaction, parsed once. */
   private readonly byWtxid = new Map<string, ParsedTransaction>();
+  /** Seeded from a template, not yet seen in a mempool listing: dropped on a new tip unless a listing confirms them. */
+  private readonly seededOnly = new Set<string>();
   private inFlight: Promise<void> | undefined;
   private lastRefreshAt = -Infinity;
   /** Transactions fetched since start (what a test or metric reads to see that sync is incremental). */
   fetched = 0;
+  /** Transactions taken from the node's templates, which carry their bytes (no call). */
+  seeded = 0;
 
   constructor(private readonly opts: MempoolMirrorOptions) {}
 
@@ -44,6 +48,33 @@ export class MempoolMirror {
   /** The transaction with this wtxid (internal order), if the node's mempool had it at the last refresh. */
   lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
     return this.byWtxid.get(bytesToHex(wtxid));
+  }
+
+  /**
+   * Adds transactions the node handed out anyway (its getblocktemplate answer carries every
+   * template transaction's bytes): what a JD client declares is mostly in there.
+   */
+  seed(txs: readonly { data: Uint8Array; txid: Uint8Array; wtxid: Uint8Array }[]): void {
+    for (const t of txs) {
+      const w = bytesToHex(t.wtxid);
+      if (this.byWtxid.has(w)) continue;
+      const tx = parseTransaction(t.data);
+      const id = hashToDisplay(t.txid);
+      this.byTxid.set(id, w);
+      this.byWtxid.set(w, tx);
+      this.seededOnly.add(id);
+      this.seeded++;
+    }
+  }
+
+  /** A new tip: seeded transactions no listing has confirmed are most likely mined; they go. */
+  dropSeeded(): void {
+    for (const id of this.seededOnly) {
+      const w = this.byTxid.get(id);
+      this.byTxid.delete(id);
+      if (w !== undefined) this.byWtxid.delete(w);
+    }
+    this.seededOnly.clear();
   }
 
   /** Brings the mirror up to date; concurrent callers share one refresh, and one just made is not repeated. */
@@ -72,6 +103,7 @@ export class MempoolMirror {
     const timeoutMs = this.opts.timeoutMs ?? 10_000;
     const txids = await this.opts.client.call<string[]>('getrawmempool', [false], { timeoutMs });
     const now = new Set(txids);
+    this.seededOnly.clear();
     for (const [txid, wtxid] of this.byTxid) {
       if (now.has(txid)) continue;
       this.byTxid.delete(txid);

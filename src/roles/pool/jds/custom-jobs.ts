@@ -25,6 +25,7 @@ export const CustomJobErrorCode = {
   InvalidMerklePath: 'invalid-merkle-path',
   InvalidCoinbaseTx: 'invalid-coinbase-tx',
   InvalidCoinbaseTxOutputs: 'invalid-coinbase-tx-outputs',
+  JobNotYetValidated: 'job-not-yet-validated',
 } as const;
 
 export interface CustomJobRules {
@@ -66,6 +67,7 @@ export function judgeCustomJob(rules: CustomJobRules, m: Messages['SetCustomMini
   if (poolOutputs !== null) return refuse(CustomJobErrorCode.InvalidCoinbaseTxOutputs, poolOutputs);
   // The token last: a job refused for its fields leaves the token to a corrected one.
   const token = rules.tokens.spendForCustomJob(m.miningJobToken, now, rules.allowUndeclared);
+  if (token === 'not-yet-validated') return refuse(CustomJobErrorCode.JobNotYetValidated, 'the declaration of this token is still being judged');
   if (typeof token === 'string') return refuse(MiningErrorCode.InvalidMiningJobToken, `token ${token}`);
   const declared = token.job;
   if (declared === undefined) return { work, declared };

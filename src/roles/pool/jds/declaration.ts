@@ -55,7 +55,7 @@ export async function judgeDeclaration(m: Messages['DeclareMiningJob'], userIden
   };
   let unknown = missing();
   if (unknown.length > 0) {
-    await ctx.node.refresh();
+    await ctx.node.refresh(unknown.map((i) => m.wtxidList[i]!));
     unknown = missing();
   }
   if (unknown.length > 0) {

@@ -189,6 +189,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
       .finally(() => d.state.inFlight--)
       .then(
         (v) => {
+          if (!v.ok) this.tokens.refuse(token);
           if (!d.conn.isOpen) return;
           if (!v.ok) return fail(v.errorCode, v.details);
           this.tokens.declare(token, v.job, this.seconds());
@@ -199,6 +200,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
           this.send(d, 'DeclareMiningJobSuccess', { requestId: m.requestId, newMiningJobToken: token.token });
         },
         (e: unknown) => {
+          this.tokens.refuse(token);
           if (!d.conn.isOpen) return;
           fail(JobDeclarationErrorCode.InternalError, (e as Error).message);
         },

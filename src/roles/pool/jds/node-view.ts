@@ -27,8 +27,8 @@ export interface JdNodeView {
   readonly mirror?: MempoolMirror;
   /** The transaction with this wtxid (internal order), if the node's mempool holds it. */
   lookup(wtxid: Uint8Array): ParsedTransaction | undefined;
-  /** Catches up with the node's mempool (incremental; a no-op in process). */
-  refresh(): Promise<void>;
+  /** Catches up with the node's mempool for these missing wtxids (incremental; a no-op in process). */
+  refresh(missing: readonly Uint8Array[]): Promise<void>;
   tip(): JdTip | undefined;
   /** null when the block would be valid but for its proof of work, else the node's reason. */
   checkProposal(block: Uint8Array): Promise<string | null>;
@@ -60,12 +60,15 @@ class RpcView implements JdNodeView {
     minRefreshMs: number,
   ) {
     this.mirror = new MempoolMirror({ client: source.rpcClient, minIntervalMs: minRefreshMs });
+    source.onNewTip(() => this.mirror.dropSeeded());
   }
   lookup(wtxid: Uint8Array): ParsedTransaction | undefined {
     return this.mirror.lookup(wtxid);
   }
-  refresh(): Promise<void> {
-    return this.mirror.refresh();
+  /** The node's current template first (its bytes are already here), then a mempool listing if still short. */
+  async refresh(missing: readonly Uint8Array[]): Promise<void> {
+    this.mirror.seed((await this.source.currentTemplate()).transactions);
+    if (missing.some((w) => this.mirror.lookup(w) === undefined)) await this.mirror.refresh();
   }
   tip(): JdTip | undefined {
     const t = this.source.tip();

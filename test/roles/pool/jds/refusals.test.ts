@@ -58,6 +58,19 @@ describe('DeclareMiningJob', () => {
     expect(pool.jd!.server.counts.missingTxsAsked).toBeGreaterThanOrEqual(removed.length);
   });
 
+  it('a custom job on a token whose declaration still waits for its transactions: job-not-yet-validated', async () => {
+    const candidate = node.chain.candidate();
+    node.chain.mempool.removeWithDescendants(bytesToHex(candidate.candidates.at(-1)!.txid));
+    const { token, required } = await jdc.allocate();
+    const job = jdc.build(candidate, required, token);
+    await jdc.jds.send('DeclareMiningJob', job.declare);
+    const ask = (await jdc.jds.next('ProvideMissingTransactions')).message;
+    expect(await jdc.setCustomJob(job, token)).toMatchObject({ name: 'SetCustomMiningJobError', message: { errorCode: 'job-not-yet-validated' } });
+    await jdc.jds.send('ProvideMissingTransactionsSuccess', { requestId: ask.requestId, transactionList: ask.unknownTxPositionList.map((i) => job.template.transactions[i]!.data) });
+    expect((await jdc.jds.next()).name).toBe('DeclareMiningJobSuccess');
+    expect((await jdc.setCustomJob(job, token)).name).toBe('SetCustomMiningJobSuccess');
+  });
+
   it('a transaction that spends nothing real: invalid-job, with the node\'s reason', async () => {
     const { token, required } = await jdc.allocate();
     const c = node.chain.candidate();
