@@ -153,13 +153,13 @@ async function sharesPerCpuSecond(): Promise<BenchResult> {
   let nonce = 0;
   for (let round = 0; round < 7; round++) {
     await newBlock();
-    const before = d.counts.forwarded;
+    const before = d.shares.forwarded;
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < perRound; i++) {
       devices.onMessage(1, { name: 'SubmitSharesStandard', message: { channelId, sequenceNumber: i, jobId, nonce: nonce++, ntime: 1_700_000_000, version: 0x20000000 } }, 1_700_000_000_000);
     }
     const cpu = process.cpuUsage(cpu0);
-    if (d.counts.forwarded - before !== perRound) throw new Error(`only ${d.counts.forwarded - before} of ${perRound} shares went up`);
+    if (d.shares.forwarded - before !== perRound) throw new Error(`only ${d.shares.forwarded - before} of ${perRound} shares went up`);
     rates.push(perRound / ((cpu.user + cpu.system) / 1e6));
   }
   const r = median(rates);

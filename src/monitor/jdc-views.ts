@@ -37,9 +37,9 @@ export function jdcGlobal(jdc: JdClient) {
       channel_id: d?.channelId ?? null,
       jobs_declared: d?.counts.declared ?? 0,
       custom_jobs_accepted: d?.counts.accepted ?? 0,
-      shares_forwarded: d?.counts.forwarded ?? 0,
-      shares_accepted: d?.counts.sharesAccepted ?? 0,
-      shares_rejected: Object.fromEntries(d?.counts.sharesRejected ?? []),
+      shares_forwarded: d?.shares.forwarded ?? 0,
+      shares_accepted: d?.shares.accepted ?? 0,
+      shares_rejected: Object.fromEntries(d?.shares.rejected ?? []),
     },
   };
 }

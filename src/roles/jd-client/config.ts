@@ -71,6 +71,8 @@ export const jdcConfigSchema = z.strictObject({
   jd_answer_timeout_secs: z.number().positive().max(600).default(10),
   /** an upstream that refused a job is not tried again for this long (ours) */
   refused_upstream_cooldown_secs: z.number().nonnegative().max(86_400).default(60),
+  /** while on a later upstream, try the first this often and move back once it answers (0: stay) (ours) */
+  return_to_preferred_secs: z.number().min(0).max(86_400).default(30),
 });
 
 export type JdcConfigFile = z.infer<typeof jdcConfigSchema>;
@@ -104,6 +106,7 @@ export interface JdcSettings {
   upstreams: JdcUpstream[];
   answerTimeoutMs: number;
   refusalCooldownMs: number;
+  returnToPreferredMs: number;
   monitoringAddress: { host: string; port: number } | null;
   maxFrameBytes: number;
   limits: Pick<JdcConfigFile, 'max_connections' | 'max_connections_per_ip' | 'max_handshakes_per_sec' | 'max_handshakes_per_sec_per_ip' | 'abuse_penalty_max_secs' | 'frame_timeout_secs' | 'max_send_buffer_bytes' | 'idle_timeout_secs'>;
@@ -183,6 +186,7 @@ export function resolveJdcConfig(c: JdcConfigFile): JdcSettings {
     upstreams,
     answerTimeoutMs: c.jd_answer_timeout_secs * 1000,
     refusalCooldownMs: c.refused_upstream_cooldown_secs * 1000,
+    returnToPreferredMs: c.return_to_preferred_secs * 1000,
     monitoringAddress: c.monitoring_address === undefined ? null : splitHostPort(c.monitoring_address),
     maxFrameBytes: c.max_frame_bytes,
     limits: {

@@ -17,6 +17,7 @@ import type { DeviceRef, ForwardOutcome } from '../common/device-channels.js';
 import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
 import type { JdMode } from './config.js';
 import { parsePoolOutputs, type JdcWork, type UpstreamBasis } from './jobs.js';
+import { SentShares } from './sent-shares.js';
 import type { TemplateTransactions } from './templates.js';
 
 export interface DeclaratorHooks {
@@ -54,7 +55,6 @@ interface Job {
 const MAX_TARGET = new Uint8Array(32).fill(0xff);
 const MAX_HELD = 1_024;
 const MAX_JOBS = 32;
-const MAX_IN_FLIGHT = 65_536;
 const UPDATE_RATIO = 0.1;
 const UPDATE_MIN_MS = 1_000;
 /**
@@ -76,12 +76,11 @@ export class Declarator {
   private readonly byDeclare = new Map<number, Job>();
   private readonly byCustom = new Map<number, Job>();
   private waiting: Job | null = null;
-  private seq = 0;
-  private readonly inFlight = new Map<number, DeviceRef>();
+  private readonly sent: SentShares;
   private lastUpdate: { at: number; hashrate: number } | null = null;
   private failed = false;
   private staleRefusal: { at: number; prevHash: Uint8Array; reason: string } | null = null;
-  readonly counts = { declared: 0, accepted: 0, forwarded: 0, sharesAccepted: 0, sharesRejected: new Map<string, number>(), held: 0, dropped: 0 };
+  readonly counts = { declared: 0, accepted: 0, held: 0, dropped: 0 };
 
   constructor(
     readonly link: UpstreamLink,
@@ -89,7 +88,14 @@ export class Declarator {
     private readonly opts: DeclaratorOptions,
     private readonly hooks: DeclaratorHooks,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.sent = new SentShares(hooks.answered);
+  }
+
+  /** Shares sent up on custom jobs, and the pool's answers. */
+  get shares(): SentShares['counts'] {
+    return this.sent.counts;
+  }
 
   get epoch(): number {
     return this.opts.epoch;
@@ -273,23 +279,11 @@ export class Declarator {
         return true;
       }
       case 'SubmitSharesSuccess':
-        if (this.channel?.channelId !== m.message.channelId) return true;
-        for (const [s, device] of this.inFlight) {
-          if (s > m.message.lastSequenceNumber) break;
-          this.inFlight.delete(s);
-          this.counts.sharesAccepted++;
-          this.hooks.answered(device, true);
-        }
+        if (this.channel?.channelId === m.message.channelId) this.sent.accepted(m.message.lastSequenceNumber);
         return true;
-      case 'SubmitSharesError': {
-        const device = this.inFlight.get(m.message.sequenceNumber);
-        if (device === undefined) return true;
-        this.inFlight.delete(m.message.sequenceNumber);
-        const c = this.counts.sharesRejected;
-        c.set(m.message.errorCode, (c.get(m.message.errorCode) ?? 0) + 1);
-        this.hooks.answered(device, false, m.message.errorCode);
+      case 'SubmitSharesError':
+        if (this.channel?.channelId === m.message.channelId) this.sent.rejected(m.message.sequenceNumber, m.message.errorCode);
         return true;
-      }
       case 'CloseChannel':
         if (this.channel?.channelId === m.message.channelId) this.fallback(`the pool closed the channel: ${m.message.reasonCode}`);
         return true;
@@ -382,14 +376,9 @@ export class Declarator {
   }
 
   private submit(job: Job, share: { nonce: number; ntime: number; version: number }, deviceExtranonce: Uint8Array, device: DeviceRef): void {
-    const sequenceNumber = this.seq;
-    this.seq = (this.seq + 1) >>> 0;
-    this.inFlight.set(sequenceNumber, device);
-    if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
-    this.counts.forwarded++;
     this.link.send('SubmitSharesExtended', {
       channelId: this.channel!.channelId,
-      sequenceNumber,
+      sequenceNumber: this.sent.next(device),
       jobId: job.jobId!,
       nonce: share.nonce,
       ntime: share.ntime,

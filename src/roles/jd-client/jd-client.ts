@@ -170,7 +170,7 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
     );
     await feed.start(COINBASE_ROOM, { newTemplate: (t) => this.onTemplate(t), setNewPrevHash: (m) => this.onPrevHash(m) });
     if (s.upstreams.length > 0) {
-      this.manager = new UpstreamManager(s.upstreams, this.opts.connect ?? this.connector.connect, this, this.log.child({ component: 'upstream' }), this.opts.backoff, 0);
+      this.manager = new UpstreamManager(s.upstreams, this.opts.connect ?? this.connector.connect, this, this.log.child({ component: 'upstream' }), this.opts.backoff, s.returnToPreferredMs);
       this.manager.start();
     }
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 1_000);

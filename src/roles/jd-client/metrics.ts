@@ -29,6 +29,6 @@ export function jdcRegistry(jdc: JdClient): Registry {
   counter('sv2_jdc_fallbacks_total', 'Upstreams left after a refusal or a missing answer', () => jdc.counts.fallbacks);
   counter('sv2_jdc_blocks_found_total', 'Blocks our devices found (solo or on declared jobs)', () => jdc.counts.blocksFound);
   counter('sv2_jdc_custom_jobs_accepted_total', 'Custom jobs the pool in use took (this connection)', () => jdc.declarator?.counts.accepted ?? 0);
-  counter('sv2_jdc_upstream_shares_forwarded_total', 'Shares sent up on custom jobs (this connection)', () => jdc.declarator?.counts.forwarded ?? 0);
+  counter('sv2_jdc_upstream_shares_forwarded_total', 'Shares sent up on custom jobs (this connection)', () => jdc.declarator?.shares.forwarded ?? 0);
   return registry;
 }
