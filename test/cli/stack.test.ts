@@ -14,7 +14,7 @@ describe('the local stack, end to end', () => {
       config,
       [
         `data_dir = ${JSON.stringify(path.join(dir, 'data'))}`,
-        'template_provider_port = 0', 'pool_port = 0', 'translator_port = 0', 'jds_port = 0', 'jd_client_port = 0', 'monitoring_port = 0',
+        'template_provider_port = 0', 'pool_port = 0', 'translator_port = 0', 'jds_port = 0', 'jd_client_port = 0', 'proxy_port = 0', 'monitoring_port = 0',
         'target_block_interval_secs = 1',
         'view_interval_secs = 0.2',
         '[pool]', 'shares_per_minute = 60', 'share_batch_size = 1',
@@ -29,6 +29,8 @@ describe('the local stack, end to end', () => {
       await stack.waitFor(blocks, 120_000);
       // On a loaded machine blocks can come before a miner's first acknowledged share: wait for both miners'.
       await stack.waitFor(/sv2 miner [^|]*ok\s+[1-9][^|]*\|[^\n]*sv1 miner [^|]*ok\s+[1-9]/, 120_000);
+      // The Sv2 miner is a device behind the proxy, whose shares go up to the JD client.
+      await stack.waitFor(/proxy: 1 devices, upstream up; [1-9]\d* shares sent up, [1-9]\d* accepted/, 120_000);
       // The Sv2 miner mines through the JD client: its declared jobs' shares reach the pool.
       await stack.waitFor(/jd-client declaring to the pool: [1-9]\d* custom jobs, [1-9]\d* shares accepted upstream/, 120_000);
       stack.child.kill('SIGINT');
@@ -55,7 +57,7 @@ describe('the local stack, end to end', () => {
       expect(db1.byUser.get(user) ?? 0, user).toBeGreaterThanOrEqual(told);
     }
     // Every role logged to the data directory; a warning would also have been on screen.
-    for (const role of ['pool', 'translator', 'template-provider', 'jd-client']) expect(readFileSync(path.join(dir, 'data', 'logs', `${role}.log`), 'utf8')).toMatch(/"msg"/);
+    for (const role of ['pool', 'translator', 'template-provider', 'jd-client', 'proxy']) expect(readFileSync(path.join(dir, 'data', 'logs', `${role}.log`), 'utf8')).toMatch(/"msg"/);
 
     // The second run on the same data directory carries on: same chain, same blocks, same shares.
     const second = await run(/, [1-9]\d* blocks this run/);

@@ -27,6 +27,7 @@ beforeAll(async () => {
     translator_port: 0,
     jds_port: 0,
     jd_client_port: 0,
+    proxy_port: 0,
     monitoring_port: 0,
     sv2_miner_threads: 0,
     sv1_miner_threads: 1,
@@ -57,7 +58,7 @@ describe('role dashboards in Chromium', () => {
     expect(await page.locator('.card', { hasText: /^Upstream/ }).textContent()).toContain('connected');
     expect(await page.locator('[data-testid=channels] tbody tr').count()).toBeGreaterThan(0);
     // The stack's pages link one another.
-    expect(await page.locator('[data-testid=sibling]').allTextContents()).toEqual(['pool', 'template-provider', 'jd-client']);
+    expect(await page.locator('[data-testid=sibling]').allTextContents()).toEqual(['pool', 'template-provider', 'proxy', 'jd-client']);
     const box = await page.locator('[data-testid=hashrate-chart] canvas').boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     await page.screenshot({ path: screenshotPath('dashboard-translator.png'), fullPage: true });

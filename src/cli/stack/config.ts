@@ -1,6 +1,6 @@
 /**
  * The local stack's one TOML file. Top-level keys are the stack's own; the [template_provider],
- * [pool], [translator] and [jd_client] tables take each role's own keys (the same as in its config file) and
+ * [pool], [translator], [jd_client] and [proxy] tables take each role's own keys (the same as in its config file) and
  * override the stack's defaults for that role. Environment overrides: STACK__KEY.
  */
 import { z } from 'zod';
@@ -21,9 +21,13 @@ export const stackConfigSchema = z.strictObject({
   /** The pool's Job Declarator, and the JD client the Sv2 miner mines through. */
   jds_port: z.number().int().min(0).max(65535).default(34265),
   jd_client_port: z.number().int().min(0).max(65535).default(34266),
+  /** The Sv2 mining proxy the Sv2 miner connects to, as a farm's device would. */
+  proxy_port: z.number().int().min(0).max(65535).default(34267),
+  /** The Sv2 miner mines through the stack's Sv2 mining proxy; false: straight to the JD client or the pool. */
+  sv2_proxy: z.boolean().default(true),
   /** The Sv2 miner mines templates of the stack's own JD client, declared to the pool's JDS; false: it mines the pool's templates. */
   job_declaration: z.boolean().default(true),
-  /** First of four consecutive ports for the pool, translator, template provider and JD client APIs; 0: free ports. */
+  /** First of five consecutive ports for the pool, translator, template provider, JD client and proxy APIs; 0: free ports. */
   monitoring_port: z.number().int().min(0).max(65535).default(9090),
   /** Seconds between blocks the chain retargets toward, at the miners' hashrate. */
   target_block_interval_secs: z.number().positive().default(10),
@@ -37,6 +41,7 @@ export const stackConfigSchema = z.strictObject({
   pool: roleTable,
   translator: roleTable,
   jd_client: roleTable,
+  proxy: roleTable,
   /** One file for every role's JSON logs, instead of `<data_dir>/logs/<role>.log`. */
   log_file: z.string().optional(),
   /** Level of the log files; warnings and errors are also shown on screen, under the live view. */

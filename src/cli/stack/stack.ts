@@ -32,6 +32,10 @@ import { jdcRoutes } from '../../monitor/jdc-views.js';
 import type { JdClient } from '../../roles/jd-client/jd-client.js';
 import { jdcRegistry } from '../../roles/jd-client/metrics.js';
 import { jdcSettings, poolFeedOnChain, startStackJdc } from './jd.js';
+import { proxyRoutes } from '../../monitor/proxy-views.js';
+import { proxyRegistry } from '../../roles/proxy/metrics.js';
+import { Proxy } from '../../roles/proxy/proxy.js';
+import { proxySettings } from './proxy.js';
 
 /** The pool's payout address on regtest (a well-known test vector address; regtest coins only). */
 const REGTEST_REWARD = 'addr(bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080)';
@@ -51,6 +55,7 @@ export interface Stack {
   readonly translator: RunningTranslator;
   /** The JD client the Sv2 miner mines through (unless job_declaration = false). */
   readonly jdc: JdClient | undefined;
+  readonly proxy: Proxy | undefined;
   /** Blocks found this run on templates the pool built (the JD client's are in `jdc.blocks`). */
   poolTemplateBlocks(): number;
   readonly sv2Miner: Miner | undefined;
@@ -186,6 +191,15 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
       closers.push(() => started.close());
     }
 
+    // 2c. The Sv2 mining proxy: the Sv2 miner is a device of a farm that speaks upstream as one unit.
+    let proxy: Proxy | undefined;
+    if (cfg.sv2_proxy) {
+      const settings = proxySettings(cfg, keys, jdc?.port ?? pool.port, SV2_MINER_USER);
+      const started = await listenKeyed({ proxy_port: settings.listenAddress }, () => Proxy.start({ settings, logger: logs.logger('proxy') }));
+      proxy = started;
+      closers.push(() => started.close());
+    }
+
     // 3. Translator for Sv1 miners, upstream to the pool.
     let tSettings!: ReturnType<typeof resolveTranslatorConfig>;
     roleError('translator', () => {
@@ -215,12 +229,16 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
     addMonitor(await monitorOn(0, () => startMonitor({ host, port: monitorPort(0), routes: linked(poolRoutes(pool)), registry: pool.metrics.registry, dashboard: 'pool' })), 'pool');
     addMonitor(await monitorOn(1, () => startMonitor({ host, port: monitorPort(1), routes: linked(translator.routes), registry: translator.registry, dashboard: 'translator' })), 'translator');
     addMonitor(await monitorOn(2, () => startMonitor({ host, port: monitorPort(2), routes: linked(tpRoutes(tp)), registry: tp.metrics.registry, dashboard: 'template-provider' })), 'template-provider');
+    if (proxy !== undefined) {
+      const p = proxy;
+      addMonitor(await monitorOn(4, () => startMonitor({ host, port: monitorPort(4), routes: linked(proxyRoutes(p)), registry: proxyRegistry(p), dashboard: 'proxy' })), 'proxy');
+    }
     if (jdc !== undefined) addMonitor(await monitorOn(3, () => startMonitor({ host, port: monitorPort(3), routes: linked(jdcRoutes(jdc)), registry: jdcRegistry(jdc), dashboard: 'jd-client' })), 'jd-client');
 
     // 5. Miners.
     const sv2Miner =
       cfg.sv2_miner_threads > 0
-        ? await Miner.start({ url: `stratum2+tcp://${host}:${jdc?.port ?? pool.port}/${keys.public_key}`, user: SV2_MINER_USER, threads: cfg.sv2_miner_threads })
+        ? await Miner.start({ url: `stratum2+tcp://${host}:${proxy?.port ?? jdc?.port ?? pool.port}/${keys.public_key}`, user: SV2_MINER_USER, threads: cfg.sv2_miner_threads })
         : undefined;
     if (sv2Miner) closers.push(() => sv2Miner.close());
     const sv1Miner =
@@ -233,6 +251,7 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
       { name: 'template provider (Sv2, Noise)', value: `${host}:${tp.port}` },
       { name: 'pool (Sv2, Noise)', value: `stratum2+tcp://${host}:${pool.port}/${keys.public_key}` },
       ...(jdc !== undefined ? [{ name: 'JD client (Sv2, the Sv2 miner)', value: `stratum2+tcp://${host}:${jdc.port}/${keys.public_key}` }, { name: 'job declarator (pool)', value: `${host}:${pool.jd!.port}` }] : []),
+      ...(proxy !== undefined ? [{ name: 'Sv2 mining proxy (the Sv2 miner)', value: `stratum2+tcp://${host}:${proxy.port}/${keys.public_key}` }] : []),
       { name: 'translator (Sv1)', value: `stratum+tcp://${host}:${translator.sv1Port}` },
       { name: 'data directory', value: dataDir },
       { name: 'logs', value: cfg.log_file ?? logs.dir },
@@ -244,6 +263,7 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
       pool,
       translator,
       jdc,
+      proxy,
       poolTemplateBlocks: () => pool.store.blocks().filter((b) => b.timeMs >= startedAt && /^\d+$/.test(b.templateId)).length,
       sv2Miner,
       sv1Miner,
@@ -256,6 +276,7 @@ export async function startStack(cfg: StackConfig, opts: StackOptions = {}): Pro
         const told: Record<string, number> = {};
         // The pool's user behind the Sv2 miner is the JD client when it runs: what the pool told it.
         if (jdc !== undefined) told[SV2_MINER_USER] = jdc.counts.upstreamAccepted;
+        else if (proxy !== undefined) told[SV2_MINER_USER] = proxy.upstream.counts.accepted;
         else if (sv2Miner) told[SV2_MINER_USER] = sv2Miner.stats().accepted;
         let translatorAcked = 0;
         for (const ch of translator.core.upstreamChannels) translatorAcked += ch.stats.sharesAcknowledged;

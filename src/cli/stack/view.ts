@@ -26,6 +26,12 @@ export function renderView(stack: Stack): string[] {
     `pool ${rate(g.estimated_hashrate)}: ${g.connections} connections, ${g.channels} channels, ${g.blocks_found} blocks found`,
     `  shares ${g.shares_accepted} accepted, ${g.shares_rejected} rejected; translator: ${stack.translator.core.minerCount} Sv1 miners`,
   ];
+  const proxy = stack.proxy;
+  if (proxy !== undefined) {
+    const c = proxy.upstream.counts;
+    const up = proxy.upstream.liveEpoch === null ? 'down' : 'up';
+    lines.push(`proxy: ${proxy.downstreams.size} devices, upstream ${up}; ${c.forwarded} shares sent up, ${c.accepted} accepted${c.switches > 0 ? `, ${c.switches} switches` : ''}`);
+  }
   const jdc = stack.jdc;
   if (jdc !== undefined) {
     const c = jdc.counts;
