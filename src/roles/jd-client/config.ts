@@ -157,6 +157,10 @@ export function resolveJdcConfig(c: JdcConfigFile): JdcSettings {
   });
   if (upstreams.length === 0) warnings.push('no [[upstreams]]: mining solo to coinbase_reward_script');
   const templateProvider = resolveTemplateProviderType(c.template_provider_type, c.tp_address, c.tp_authority_public_key);
+  const rewardNetwork = payoutScriptOf(c.coinbase_reward_script, c.network).network;
+  if ('Embedded' in templateProvider && rewardNetwork !== undefined && rewardNetwork !== 'regtest') {
+    throw new ConfigError('coinbase_reward_script', `is a ${rewardNetwork} address, but [template_provider_type.Embedded] is a regtest chain: use a regtest (bcrt1…) address`);
+  }
   const notActed: [string, boolean][] = [
     ['withhold', c.withhold !== undefined],
     ['timeout', c.timeout !== undefined],
