@@ -4,13 +4,11 @@
  * declarator, the blocks our devices found and who built their template.
  */
 import { hashToDisplay } from '../bitcoin/bytes.js';
-import { bytesToHex } from '../codec/hex.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
-import { channelPage, paged } from '../roles/common/paging.js';
+import { channelPage } from '../roles/common/paging.js';
+import { deviceRoutes } from './device-views.js';
 import type { JdClient } from '../roles/jd-client/jd-client.js';
 import type { RouteHandler } from './server.js';
-
-type Channel = ReturnType<JdClient['devices']['channelsOf']>[number];
 
 export function jdcGlobal(jdc: JdClient) {
   const totals = jdc.devices.totals();
@@ -44,35 +42,6 @@ export function jdcGlobal(jdc: JdClient) {
   };
 }
 
-export function jdcClient(jdc: JdClient, id: number) {
-  const d = jdc.downstreams.get(id);
-  if (d === undefined) return undefined;
-  return {
-    id: d.id,
-    address: d.peer,
-    vendor: d.setup?.vendor ?? null,
-    flags: d.setup?.flags ?? null,
-    connected_secs: Math.round((jdc.now() - d.connectedAt) / 1000),
-    channels: jdc.devices.channelsOf(id).map((ch) => channelView(jdc, ch)),
-  };
-}
-
-function channelView(jdc: JdClient, ch: Channel) {
-  const up = jdc.devices.upstreamStatsOf(ch);
-  return {
-    channel_id: ch.channelId,
-    kind: ch.kind,
-    user_identity: ch.userIdentity,
-    nominal_hashrate: ch.nominalHashrate,
-    difficulty: ch.difficulty,
-    target: hashToDisplay(ch.target),
-    extranonce_prefix: bytesToHex(ch.extranoncePrefix),
-    shares_accepted: ch.accounting.accepted,
-    rejected: Object.fromEntries(ch.accounting.rejected),
-    upstream: { forwarded: up.forwarded, accepted: up.acceptedUpstream, rejected: Object.fromEntries(up.rejectedUpstream) },
-  };
-}
-
 export function jdcRoutes(jdc: JdClient): Record<string, RouteHandler> {
   return {
     '/api/v1/health': () => ({ status: jdc.templates.feed.connected ? 'ok' : 'degraded', mode: jdc.upstreamInUse === null ? 'solo' : 'pool' }),
@@ -83,17 +52,7 @@ export function jdcRoutes(jdc: JdClient): Record<string, RouteHandler> {
       const open = d === null || d.channelId === null ? [] : [{ channel_id: d.channelId, upstream: d.label, target: d.channelTarget === null ? null : hashToDisplay(d.channelTarget), jobs: d.jobStates().map((j) => ({ template_id: String(j.template), state: j.state, job_id: j.jobId })) }];
       return channelPage(open, [], params);
     },
-    '/api/v1/clients': (params) => paged(jdc.downstreams.all(), params, (d) => jdcClient(jdc, d.id)!),
-    '/api/v1/clients/{id}/channels': (params) => {
-      const c = /^\d+$/.test(params.id!) ? jdcClient(jdc, Number(params.id)) : undefined;
-      if (c === undefined) return undefined;
-      return channelPage(
-        c.channels.filter((ch) => ch.kind === 'extended'),
-        c.channels.filter((ch) => ch.kind === 'standard'),
-        params,
-      );
-    },
-    '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? jdcClient(jdc, Number(id)) : undefined),
+    ...deviceRoutes(jdc),
     '/api/v1/blocks': () => [...jdc.blocks].reverse().map((b) => ({ hash: b.hash, template_id: b.templateId, upstream: b.upstream, template_by: 'jd-client', at: new Date(b.at).toISOString(), accepted: b.accepted, reason: b.reason, pushed_to_jds: b.pushedToJds })),
   };
 }

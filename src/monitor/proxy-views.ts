@@ -4,14 +4,12 @@
  * manager.
  */
 import { hashToDisplay } from '../bitcoin/bytes.js';
-import { bytesToHex } from '../codec/hex.js';
 import { rejectedTotal } from '../channels/share-accounting.js';
-import { channelPage, paged } from '../roles/common/paging.js';
+import { channelPage } from '../roles/common/paging.js';
+import { deviceRoutes } from './device-views.js';
 import type { Proxy } from '../roles/proxy/proxy.js';
 import { historyRoute } from './history-route.js';
 import type { RouteHandler } from './server.js';
-
-type Channel = ReturnType<Proxy['devices']['channelsOf']>[number];
 
 export function proxyGlobal(proxy: Proxy) {
   const totals = proxy.devices.totals();
@@ -44,37 +42,6 @@ export function proxyGlobal(proxy: Proxy) {
   };
 }
 
-export function proxyClient(proxy: Proxy, id: number) {
-  const d = proxy.downstreams.get(id);
-  if (d === undefined) return undefined;
-  return {
-    id: d.id,
-    address: d.peer,
-    vendor: d.setup?.vendor ?? null,
-    flags: d.setup?.flags ?? null,
-    connected_secs: Math.round((proxy.now() - d.connectedAt) / 1000),
-    channels: proxy.devices.channelsOf(id).map((ch) => channelView(proxy, ch)),
-  };
-}
-
-function channelView(proxy: Proxy, ch: Channel) {
-  const up = proxy.devices.upstreamStatsOf(ch);
-  return {
-    channel_id: ch.channelId,
-    kind: ch.kind,
-    group_channel_id: ch.groupChannelId,
-    user_identity: ch.userIdentity,
-    nominal_hashrate: ch.nominalHashrate,
-    difficulty: ch.difficulty,
-    target: hashToDisplay(ch.target),
-    extranonce_prefix: bytesToHex(ch.extranoncePrefix),
-    shares_accepted: ch.accounting.accepted,
-    share_difficulty_sum: ch.accounting.difficultySum,
-    rejected: Object.fromEntries(ch.accounting.rejected),
-    upstream: { forwarded: up.forwarded, accepted: up.acceptedUpstream, rejected: Object.fromEntries(up.rejectedUpstream), below_upstream_target: up.belowUpstreamTarget },
-  };
-}
-
 /** The proxy's JSON API on SRI's paths. */
 export function proxyRoutes(proxy: Proxy): Record<string, RouteHandler> {
   return {
@@ -87,16 +54,6 @@ export function proxyRoutes(proxy: Proxy): Record<string, RouteHandler> {
       const open = ch === null ? [] : [{ channel_id: ch.channelId, group_channel_id: ch.groupChannelId, upstream: proxy.upstream.label, extranonce_size: ch.extranonceSize, target: hashToDisplay(ch.target) }];
       return channelPage(open, [], params);
     },
-    '/api/v1/clients': (params) => paged(proxy.downstreams.all(), params, (d) => proxyClient(proxy, d.id)!),
-    '/api/v1/clients/{id}/channels': (params) => {
-      const c = /^\d+$/.test(params.id!) ? proxyClient(proxy, Number(params.id)) : undefined;
-      if (c === undefined) return undefined;
-      return channelPage(
-        c.channels.filter((ch) => ch.kind === 'extended'),
-        c.channels.filter((ch) => ch.kind === 'standard'),
-        params,
-      );
-    },
-    '/api/v1/clients/{id}': ({ id }) => (/^\d+$/.test(id!) ? proxyClient(proxy, Number(id)) : undefined),
+    ...deviceRoutes(proxy),
   };
 }

@@ -45,6 +45,20 @@ export interface LimitsConfig {
 
 export type ListenLimits = Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'maxHandshakesPerSecondPerIp' | 'abusePenaltyMaxMs' | 'frameTimeoutMs' | 'idleTimeoutMs' | 'maxSendBuffer'>;
 
+/** Just the limit keys of a role's parsed config (what its settings keep). */
+export function limitsOf(c: LimitsConfig): LimitsConfig {
+  return {
+    max_connections: c.max_connections,
+    max_connections_per_ip: c.max_connections_per_ip,
+    max_handshakes_per_sec: c.max_handshakes_per_sec,
+    max_handshakes_per_sec_per_ip: c.max_handshakes_per_sec_per_ip,
+    abuse_penalty_max_secs: c.abuse_penalty_max_secs,
+    frame_timeout_secs: c.frame_timeout_secs,
+    max_send_buffer_bytes: c.max_send_buffer_bytes,
+    idle_timeout_secs: c.idle_timeout_secs,
+  };
+}
+
 /** The listener options those keys mean. */
 export function listenLimits(cfg: LimitsConfig): ListenLimits {
   return {

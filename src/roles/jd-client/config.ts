@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AuthorityPublicKey } from '../../noise/authority-key.js';
 import { KeyFormatError } from '../../noise/errors.js';
 import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
-import { limitKeys } from '../common/limits.js';
+import { limitKeys, limitsOf, type LimitsConfig } from '../common/limits.js';
 import { logKeys } from '../common/logger.js';
 import { resolveTemplateProviderType, templateProviderType, type TemplateProviderType } from '../common/template-provider-type.js';
 import type { UpstreamEndpoint } from '../common/upstream.js';
@@ -109,7 +109,7 @@ export interface JdcSettings {
   returnToPreferredMs: number;
   monitoringAddress: { host: string; port: number } | null;
   maxFrameBytes: number;
-  limits: Pick<JdcConfigFile, 'max_connections' | 'max_connections_per_ip' | 'max_handshakes_per_sec' | 'max_handshakes_per_sec_per_ip' | 'abuse_penalty_max_secs' | 'frame_timeout_secs' | 'max_send_buffer_bytes' | 'idle_timeout_secs'>;
+  limits: LimitsConfig;
   logFile: string | null;
   logLevel?: string | undefined;
   logFormat?: string | undefined;
@@ -193,16 +193,7 @@ export function resolveJdcConfig(c: JdcConfigFile): JdcSettings {
     returnToPreferredMs: c.return_to_preferred_secs * 1000,
     monitoringAddress: c.monitoring_address === undefined ? null : splitHostPort(c.monitoring_address),
     maxFrameBytes: c.max_frame_bytes,
-    limits: {
-      max_connections: c.max_connections,
-      max_connections_per_ip: c.max_connections_per_ip,
-      max_handshakes_per_sec: c.max_handshakes_per_sec,
-      max_handshakes_per_sec_per_ip: c.max_handshakes_per_sec_per_ip,
-      abuse_penalty_max_secs: c.abuse_penalty_max_secs,
-      frame_timeout_secs: c.frame_timeout_secs,
-      max_send_buffer_bytes: c.max_send_buffer_bytes,
-      idle_timeout_secs: c.idle_timeout_secs,
-    },
+    limits: limitsOf(c),
     logFile: c.log_file ?? null,
     logLevel: c.log_level,
     logFormat: c.log_format,
