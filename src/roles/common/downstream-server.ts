@@ -13,7 +13,8 @@ import { Sv2Server } from '../../net/server.js';
 import type { ServerIdentity } from '../../noise/server-identity.js';
 import { splitHostPort } from './config.js';
 import type { ListenLimits } from './limits.js';
-import { RoleError } from './role-error.js';
+import { MessagePacer } from './message-pacing.js';
+import { peerFault, RoleError } from './role-error.js';
 
 export type SetupConnection = Messages['SetupConnection'];
 
@@ -146,16 +147,22 @@ export class DownstreamServer<S> {
       if (peer.setup === null) void conn.close('no SetupConnection in time');
     }, this.opts.setupTimeoutMs ?? 10_000);
     setupTimer.unref();
-    conn.on('message', (m) => {
-      try {
-        if (peer.setup === null) this.setUp(peer, m);
-        else this.handler.onMessage(peer as SetUpDownstream<S>, m);
-      } catch (e) {
-        this.onError(peer, m.name, e);
-      }
-    });
+    const pacer = new MessagePacer(
+      (m) => {
+        if (!conn.isOpen) return;
+        try {
+          if (peer.setup === null) this.setUp(peer, m);
+          else this.handler.onMessage(peer as SetUpDownstream<S>, m);
+        } catch (e) {
+          this.onError(peer, m.name, e);
+        }
+      },
+      (waiting) => this.onError(peer, 'OpenStandardMiningChannel', peerFault('SV2_ERR_MESSAGE_FLOOD', `${waiting} messages waiting to be handled`)),
+    );
+    conn.on('message', (m) => pacer.receive(m));
     conn.on('unknownMessage', (f) => this.opts.log.debug({ client: peer.id, ext: f.header.extensionType, type: f.header.msgType }, 'unknown message dropped'));
     conn.on('close', (info) => {
+      pacer.stop();
       clearTimeout(setupTimer);
       this.peers.delete(peer.id);
       this.handler.onClose(peer, info);
