@@ -28,6 +28,7 @@ export interface UpstreamClient {
   /** a message from the pool after SetupConnection.Success */
   upstreamMessage(message: AnyMessage): void;
   upstreamConnected(link: UpstreamLink, userIdentity: string, label: string): void;
+  /** the connection in use was lost (not called for the manager's own stop) */
   upstreamDisconnected(reason: string): void;
   /** devices (miners) connected now: while any wait, the pause between rounds stays short */
   readonly downstreamCount: number;
@@ -176,7 +177,8 @@ export class UpstreamManager {
       const reason = await connection.closed;
       this.current = null;
       this.currentLabel = null;
-      this.core.upstreamDisconnected(reason);
+      // Our own stop is not an outage: the role is told only of connections it lost.
+      if (!this.stopped) this.core.upstreamDisconnected(reason);
       const action = this.pendingAction;
       this.pendingAction = null;
       if (this.stopped) return;

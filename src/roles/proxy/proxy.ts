@@ -207,9 +207,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   }
 
   upstreamDisconnected(reason: string): void {
-    // Our own stop is not an outage.
-    if (this.closed) this.log.info({ upstream: this.upstream.label }, 'upstream closed: proxy stopping');
-    else this.log.warn({ upstream: this.upstream.label, reason }, 'upstream lost; devices stay');
+    this.log.warn({ upstream: this.upstream.label, reason }, 'upstream lost; devices stay');
     this.upstream.disconnect();
     this.lostAt = this.now();
     this.events.emit('upstream-lost', reason);
