@@ -22,7 +22,8 @@ export function poolGlobal(pool: Pool) {
     channels: pool.manager.channelCount,
     shares_accepted: totals.accepted,
     shares_rejected: rejectedTotal(totals),
-    blocks_found: totals.blocksFound,
+    // every block the pool recorded: from a share, or pushed by a JD client (its share may arrive stale)
+    blocks_found: pool.blocks().found,
     ...blockVerdicts(pool),
     estimated_hashrate: pool.hashrateNow(),
     prev_hash: tip === null ? null : hashToDisplay(tip.prevHash),
