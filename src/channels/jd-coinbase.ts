@@ -1,7 +1,8 @@
 /**
  * The coinbase rules of Job Declaration (spec §8.2), as plain functions: reading the coinbase a
  * JD client declares (prefix and suffix around the extranonce, BIP141 fields kept), and checking
- * that the outputs the pool requires are there and that its payout output is funded.
+ * that the outputs the pool requires (its payout, and the payees of payouts in the coinbase) are
+ * there, its payout funded and each payee paid its due.
  */
 import { BitcoinDecodeError, ByteReader, concatBytes, encodeCompactSize, equalBytes } from '../bitcoin/bytes.js';
 import { MAX_EXTRANONCE_SIZE } from '../bitcoin/coinbase.js';
@@ -71,18 +72,68 @@ function bip34Height(scriptSig: Uint8Array): number | null {
 }
 
 /**
- * The §8.2 check: every output the pool requires is there (by script; the JD client may reorder
- * them and add its own), and the first, the pool's payout, carries sats. null when the outputs
- * qualify, else why not.
+ * What a JDS requires of a miner-built coinbase: told in AllocateMiningJobToken.Success and kept
+ * with the token, so the declaration and the custom job that name it are judged by it.
  */
-export function checkPoolOutputs(required: readonly TxOut[], outputs: readonly TxOut[]): string | null {
-  const taken = new Set<number>();
-  for (let k = 0; k < required.length; k++) {
-    const want = required[k]!;
-    const i = outputs.findIndex((o, j) => !taken.has(j) && equalBytes(o.script, want.script));
-    if (i < 0) return `${k === 0 ? 'the pool payout output' : `required output ${k}`} (script ${bytesToHex(want.script)}) is missing`;
-    taken.add(i);
-    if (k === 0 && outputs[i]!.value <= 0n) return 'the pool payout output carries no sats';
+export interface RequiredOutputs {
+  /** The pool's payout output first (value 0: the JD client funds it), then the payees' outputs with their values. */
+  readonly outputs: readonly TxOut[];
+  /** The coinbase value the payees' values were computed on (the pool's template then). */
+  readonly reward: bigint;
+}
+
+/** Only the pool's payout output (no payouts in the coinbase). */
+export const poolOutputOnly = (poolScript: Uint8Array): RequiredOutputs => ({ outputs: [{ value: 0n, script: poolScript }], reward: 0n });
+
+/**
+ * The required outputs for a coinbase worth `reward`, from the pool's own coinbase outputs for it
+ * (`payout`, payees first and the pool's remainder last, as its jobs carry them): the pool's
+ * payout output moved first at value zero (§8.2), the payees after it in the pool's order.
+ */
+export function jdRequiredOutputs(poolScript: Uint8Array, reward: bigint, payout: readonly TxOut[]): RequiredOutputs {
+  const payees = payout.filter((o) => o.value > 0n && !equalBytes(o.script, poolScript));
+  return { outputs: [{ value: 0n, script: poolScript }, ...payees], reward };
+}
+
+/**
+ * The §8.2 check, with payouts in the coinbase: the pool's payout output is there and carries
+ * sats, and every payee output is there (by script; the JD client may reorder them and add its
+ * own) with at least its due. The due of a payee is its required value, scaled down in proportion
+ * when this coinbase pays less in all than the reward it was computed on (a template with fewer
+ * fees): a JD client that pays the values it was told always qualifies, one whose template is
+ * worth less may let the payees share the shortfall with the pool instead of leaving it all to
+ * the pool output, and no template makes payees due more than they were told. null when the
+ * outputs qualify, else why not.
+ */
+export function checkPoolOutputs(required: RequiredOutputs, outputs: readonly TxOut[]): string | null {
+  const have = new Map<string, bigint>();
+  let total = 0n;
+  for (const o of outputs) {
+    const k = bytesToHex(o.script);
+    have.set(k, (have.get(k) ?? 0n) + o.value);
+    total += o.value;
+  }
+  const [pool, ...payees] = required.outputs;
+  if (pool === undefined) return null;
+  const poolKey = bytesToHex(pool.script);
+  const toPool = have.get(poolKey);
+  if (toPool === undefined) return `the pool payout output (script ${poolKey}) is missing`;
+  if (toPool <= 0n) return 'the pool payout output carries no sats';
+  const reward = required.reward;
+  const scale = total < reward ? total : reward;
+  // Dues by script (two payees of one script add up).
+  const due = new Map<string, { k: number; value: bigint }>();
+  payees.forEach((o, i) => {
+    const k = bytesToHex(o.script);
+    const value = reward > 0n ? (o.value * scale) / reward : o.value;
+    const d = due.get(k);
+    if (d === undefined) due.set(k, { k: i + 1, value });
+    else d.value += value;
+  });
+  for (const [script, d] of due) {
+    const got = have.get(script);
+    if (got === undefined) return `required output ${d.k} (script ${script}) is missing`;
+    if (got < d.value) return `required output ${d.k} (script ${script}) pays ${got} sat, ${d.value} is due (${required.outputs[d.k]!.value} sat of a ${reward} sat reward, for this coinbase's ${total} sat)`;
   }
   return null;
 }

@@ -7,6 +7,7 @@
  */
 import { bytesToHex } from '../codec/hex.js';
 import { randomBytes } from '../host/random.js';
+import type { RequiredOutputs } from './jd-coinbase.js';
 
 export type TokenState = 'allocated' | 'declaring' | 'declared' | 'used';
 
@@ -16,6 +17,8 @@ export interface JobToken<J> {
   /** The JDS connection that allocated it. */
   readonly connectionId: number;
   readonly userIdentifier: string;
+  /** The outputs AllocateMiningJobToken.Success named: what a job on this token must pay. */
+  readonly required: RequiredOutputs;
   state: TokenState;
   expiresAt: number;
   /** The declared job (Full-Template), once DeclareMiningJob succeeded. */
@@ -36,6 +39,8 @@ export const DEFAULT_TOKEN_LIMITS: Readonly<JobTokenLimits> = { lifetimeSecs: 60
 /** Why a token cannot be used: each maps to `invalid-mining-job-token` on the wire, the detail is for logs. */
 export type TokenRefusal = 'unknown' | 'expired' | 'already-used' | 'not-declared' | 'not-yet-validated' | 'other-connection';
 
+const NO_OUTPUTS: RequiredOutputs = { outputs: [], reward: 0n };
+
 export class JobTokenStore<J> {
   private readonly tokens = new Map<string, JobToken<J>>();
   private readonly byConnection = new Map<number, Set<string>>();
@@ -53,13 +58,13 @@ export class JobTokenStore<J> {
     return this.tokens.size;
   }
 
-  /** A new token for `connectionId`. */
-  allocate(connectionId: number, userIdentifier: string, now: number): JobToken<J> {
+  /** A new token for `connectionId`, standing for the outputs `required` (none by default). */
+  allocate(connectionId: number, userIdentifier: string, now: number, required: RequiredOutputs = NO_OUTPUTS): JobToken<J> {
     this.prune(now);
     const token = new Uint8Array(16);
     new DataView(token.buffer).setBigUint64(0, ++this.counter, true);
     token.set(randomBytes(8), 8);
-    const entry: JobToken<J> = { token, key: bytesToHex(token), connectionId, userIdentifier, state: 'allocated', expiresAt: now + this.limits.lifetimeSecs, job: undefined };
+    const entry: JobToken<J> = { token, key: bytesToHex(token), connectionId, userIdentifier, required, state: 'allocated', expiresAt: now + this.limits.lifetimeSecs, job: undefined };
     this.tokens.set(entry.key, entry);
     let own = this.byConnection.get(connectionId);
     if (own === undefined) this.byConnection.set(connectionId, (own = new Set()));
@@ -109,6 +114,11 @@ export class JobTokenStore<J> {
     if (e.state === 'allocated' && !allowUndeclared) return 'not-declared';
     e.state = 'used';
     return e;
+  }
+
+  /** The live token `token` names, left as it is (its outputs are judged before it is spent). */
+  peek(token: Uint8Array, now: number): JobToken<J> | TokenRefusal {
+    return this.live(token, now);
   }
 
   /** Drops expired tokens (oldest first: the map is in expiry order). */

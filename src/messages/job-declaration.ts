@@ -105,6 +105,8 @@ export const JobDeclarationErrorCode = {
   InvalidJob: 'invalid-job',
   InvalidCoinbaseTx: 'invalid-coinbase-tx',
   InvalidCoinbaseTxInput: 'invalid-coinbase-tx-input',
+  /** A required output missing, or paid less than its due (as SetCustomMiningJob.Error says it). */
+  InvalidCoinbaseTxOutputs: 'invalid-coinbase-tx-outputs',
   MissingTxs: 'missing-txs',
   StaleChainTip: 'stale-chain-tip',
   InternalError: 'internal-error',

@@ -71,11 +71,12 @@ export class TestJdClient {
 
   /**
    * The client's job on a candidate of its choosing: `outputs` default to the pool's required
-   * outputs with the whole value in the first (the pool payout).
+   * outputs as told, the first (the pool payout) funded with what the others leave.
    */
   build(candidate: TemplateCandidate, required: TxOut[], token: Uint8Array, outputs?: (value: bigint) => TxOut[]): JdJob {
     const template = finishTemplate(candidate, { maxAdditionalSize: 200, maxAdditionalSigops: 400 }, 1n);
-    const own = outputs?.(template.coinbaseValue) ?? required.map((o, i) => ({ value: i === 0 ? template.coinbaseValue : 0n, script: o.script }));
+    const others = required.slice(1).reduce((s, o) => s + o.value, 0n);
+    const own = outputs?.(template.coinbaseValue) ?? required.map((o, i) => ({ value: i === 0 ? template.coinbaseValue - others : o.value, script: o.script }));
     const work = workFromTemplate(newTemplateMessage(template, false), { outputs: own, tag: new TextEncoder().encode('test-jdc'), fullExtranonceSize: this.extranonceSize });
     const declare: Messages['DeclareMiningJob'] = {
       requestId: this.nextRequest++,

@@ -10,13 +10,14 @@
 import type { Logger } from 'pino';
 import { concatBytes, equalBytes } from '../../bitcoin/bytes.js';
 import { hashMeetsTarget, type Target } from '../../bitcoin/target.js';
+import type { TxOut } from '../../bitcoin/tx.js';
 import type { BlockFound } from '../../channels/share-result.js';
 import { customJobCoinbase } from '../../channels/work.js';
 import type { AnyMessage, Messages } from '../../messages/registry.js';
 import type { DeviceRef, ForwardOutcome } from '../common/device-channels.js';
 import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
 import type { JdMode } from './config.js';
-import { parsePoolOutputs, type JdcWork, type UpstreamBasis } from './jobs.js';
+import { parsePoolOutputs, sameOutputs, type JdcWork, type UpstreamBasis } from './jobs.js';
 import { SentShares } from './sent-shares.js';
 import type { TemplateTransactions } from './templates.js';
 
@@ -24,6 +25,8 @@ export interface DeclaratorHooks {
   action(a: UpstreamAction): void;
   /** the channel is open and the pool's outputs known: pool work can be built */
   ready(basis: UpstreamBasis): void;
+  /** a token requires other outputs than the waiting job's coinbase pays (payouts in the coinbase moved): build the work again */
+  outputsChanged?(basis: UpstreamBasis): void;
   transactions(templateId: bigint): Promise<TemplateTransactions>;
   answered(device: DeviceRef, accepted: boolean, errorCode?: string): void;
   /** a custom job the pool took: its id, and ms from the template to the pool's answer */
@@ -69,7 +72,7 @@ export class Declarator {
   private openRequest: { id: number; deadline: number } | null = null;
   private channel: { channelId: number; extranoncePrefix: Uint8Array; extranonceSize: number; target: Target } | null = null;
   private tokenRequest: { id: number; deadline: number } | null = null;
-  private spare: { token: Uint8Array; outputs: Uint8Array } | null = null;
+  private spare: { token: Uint8Array; outputs: TxOut[] } | null = null;
   private outputs: ReturnType<typeof parsePoolOutputs> | null = null;
   private basisState: UpstreamBasis | null = null;
   private readonly jobs = new Map<JdcWork, Job>();
@@ -227,11 +230,12 @@ export class Declarator {
           this.fallback(`the JDS sent unusable coinbase outputs: ${(e as Error).message}`);
           return true;
         }
-        this.spare = { token: r.miningJobToken, outputs: r.coinbaseTxOutputs };
-        if (this.outputs === null) {
-          this.outputs = outputs;
-          this.maybeReady();
-        }
+        this.spare = { token: r.miningJobToken, outputs };
+        // Work follows the newest token's outputs (a coinbase-payout pool's payees move with its window).
+        const first = this.outputs === null;
+        this.outputs = outputs;
+        if (first) this.maybeReady();
+        else if (this.basisState !== null && !sameOutputs(this.basisState.outputs, outputs)) this.basisState = { ...this.basisState, outputs };
         this.useToken(now);
         return true;
       }
@@ -329,6 +333,15 @@ export class Declarator {
     const spare = this.spare;
     if (spare === null) {
       this.requestToken(now);
+      return;
+    }
+    if (this.basisState !== null && !sameOutputs(job.work.pool!.basis.outputs, spare.outputs)) {
+      // The token asks other outputs than this job's coinbase pays: the job would be refused, so the work is built again for the token.
+      job.state = 'superseded';
+      this.waiting = null;
+      this.counts.dropped += job.held.splice(0).length;
+      this.log.debug({ upstream: this.label, template: String(job.work.templateId) }, 'the pool\'s required outputs changed: building the work again');
+      this.hooks.outputsChanged?.(this.basisState);
       return;
     }
     this.spare = null;

@@ -295,6 +295,7 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
           this.events.emit('mode', label);
           this.remake();
         },
+        outputsChanged: () => this.remake(),
         transactions: (id) => this.templates.transactions(id),
         answered: (d, ok, code) => {
           if (ok) this.counts.upstreamAccepted++;

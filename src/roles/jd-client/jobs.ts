@@ -10,7 +10,7 @@
  *
  * Solo work has no upstream part: the device extranonce is the whole extranonce.
  */
-import { BitcoinDecodeError, ByteReader, concatBytes } from '../../bitcoin/bytes.js';
+import { BitcoinDecodeError, ByteReader, concatBytes, equalBytes } from '../../bitcoin/bytes.js';
 import type { TxOut } from '../../bitcoin/tx.js';
 import { ChannelError } from '../../channels/errors.js';
 import { workFromTemplate, type Work } from '../../channels/work.js';
@@ -87,6 +87,11 @@ export function poolWork(t: Messages['NewTemplate'], basis: UpstreamBasis, o: Jo
     },
     pool: { basis, base, fixed, pad },
   };
+}
+
+/** The same outputs, in the same order. */
+export function sameOutputs(a: readonly TxOut[], b: readonly TxOut[]): boolean {
+  return a.length === b.length && a.every((o, i) => o.value === b[i]!.value && equalBytes(o.script, b[i]!.script));
 }
 
 /** AllocateMiningJobToken.Success.coinbase_tx_outputs: a CompactSize-prefixed vector of TxOuts. */

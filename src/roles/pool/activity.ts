@@ -33,10 +33,16 @@ export class PoolActivity {
   tipHeight: number | null = null;
   lastTemplateAt: number | null = null;
   templatesReceived = 0;
+  /** Coinbase value of the template the current jobs come from (0 before the first). */
+  reward = 0n;
+  private readonly templateValues = new Map<bigint, bigint>();
 
   onTemplate(m: Messages['NewTemplate'], now: number): void {
     this.templatesReceived++;
     this.lastTemplateAt = now;
+    this.templateValues.set(m.templateId, m.coinbaseTxValueRemaining);
+    if (this.templateValues.size > TEMPLATES_KEPT) this.templateValues.delete(this.templateValues.keys().next().value!);
+    if (!m.futureTemplate) this.reward = m.coinbaseTxValueRemaining;
     const height = bip34Height(m.coinbasePrefix);
     if (height === null) return;
     this.templateHeights.set(m.templateId, height);
@@ -45,6 +51,7 @@ export class PoolActivity {
   }
 
   onPrevHash(m: Messages['SetNewPrevHashTdp']): void {
+    this.reward = this.templateValues.get(m.templateId) ?? this.reward;
     const height = this.templateHeights.get(m.templateId);
     if (height !== undefined) this.tipHeight = height - 1;
   }

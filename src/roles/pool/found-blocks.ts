@@ -12,7 +12,7 @@ import type { TemplateFeed } from '../common/template-feed.js';
 import type { PoolActivity } from './activity.js';
 import type { BlockCandidate } from './channel-manager-types.js';
 import type { PoolMetrics } from './metrics.js';
-import { userOf, type PoolPayouts } from './payouts.js';
+import { userOf, type PayoutBlock, type PoolPayouts } from './payouts.js';
 import type { BlockPayout, ShareStore } from './share-store.js';
 
 export interface FoundBlocksOptions {
@@ -80,10 +80,20 @@ export class FoundBlocks {
     this.submit(blockHash, custom.height, 'custom', c.userIdentity, c.channelId, payout, () => this.submitWhole(custom.block));
   }
 
-  /** A whole block from elsewhere (the JD client's PushSolution of a declared job). */
-  onWholeBlock(blockHash: string, height: number, userIdentity: string, block: Uint8Array): void {
+  /**
+   * A whole block from elsewhere (the JD client's PushSolution of a declared job): credited from
+   * its coinbase as the share path credits it (payees paid in it, the rest to balances), so the
+   * record is the same whichever of the two comes first, and the second adds nothing.
+   */
+  onWholeBlock(blockHash: string, height: number, userIdentity: string, block: Uint8Array, found: PayoutBlock): void {
     if (this.recent.has(blockHash)) return;
-    this.submit(blockHash, height, 'declared', userIdentity, 0, {}, () => this.submitWhole(block));
+    let payout: BlockPayout = {};
+    try {
+      payout = this.opts.payouts.blockPayout(found, userOf(found.payout));
+    } catch (e) {
+      this.opts.log.error({ blockHash, err: (e as Error).message }, 'block payout not computed: recorded without credits');
+    }
+    this.submit(blockHash, height, 'declared', userIdentity, 0, payout, () => this.submitWhole(block));
   }
 
   private submitWhole(block: Uint8Array): Promise<SubmitOutcome | undefined> {

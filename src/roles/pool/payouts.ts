@@ -10,7 +10,6 @@ import { parseTransaction } from '../../bitcoin/tx.js';
 import type { PayoutTarget } from '../../channels/payout-identity.js';
 import type { CoinbasePayee, CoinbasePayout } from '../../channels/payout-outputs.js';
 import { POOL_ACCOUNT, PplnsWindow, pplnsSplit } from '../../channels/pplns.js';
-import type { BlockCandidate } from './channel-manager-types.js';
 import { addressToScript } from '../../bitcoin/address.js';
 import { parseUserIdentity, type IdentityRules } from '../../channels/payout-identity.js';
 import { poolNetwork, rewardScriptOf, type PoolConfig } from './config.js';
@@ -23,6 +22,13 @@ export interface PoolPayoutsOptions {
   /** The window: the latest shares worth this many network difficulties. */
   windowFactor: number;
   maxShares: number;
+}
+
+/** What a found block's payout is computed from: its coinbase, its nBits, who found it and the difficulty of that share. */
+export interface PayoutBlock {
+  block: { coinbase: Uint8Array; nbits: number };
+  payout: PayoutTarget;
+  difficulty: number;
 }
 
 const users = new WeakMap<PayoutTarget, UserRef>();
@@ -101,7 +107,7 @@ export class PoolPayouts {
    * of what it pays the pool (immature credits; with payouts in the coinbase the accounts' outputs
    * are paid and the rest of their part is carried forward as credits).
    */
-  blockPayout(c: BlockCandidate, user: UserRef): BlockPayout {
+  blockPayout(c: PayoutBlock, user: UserRef): BlockPayout {
     const outputs = parseTransaction(c.block.coinbase).outputs;
     const toPool = outputs.filter((o) => equalBytes(o.script, this.opts.poolScript)).reduce((s, o) => s + o.value, 0n);
     const base = { user, worker: c.payout.worker };
@@ -139,14 +145,19 @@ export class PoolPayouts {
   }
 }
 
-/** The user an identity stored before users existed belongs to, by the pool's rules (one they now refuse: the account it names). */
-function classifyIdentity(identity: string, rules: IdentityRules): UserRef {
+/** Who an identity names by the pool's rules; one they refuse (stored before, or a JD client's token's) is the account it names. */
+export function payoutTargetOf(identity: string, rules: IdentityRules): PayoutTarget {
   try {
-    return userOf(parseUserIdentity(identity, rules));
+    return parseUserIdentity(identity, rules);
   } catch {
     const dot = identity.indexOf('.');
-    return { name: dot < 0 ? identity : identity.slice(0, dot), kind: 'account', address: null };
+    return { kind: 'account', account: dot < 0 ? identity : identity.slice(0, dot), worker: dot < 0 ? undefined : identity.slice(dot + 1) };
   }
+}
+
+/** The user an identity stored before users existed belongs to. */
+function classifyIdentity(identity: string, rules: IdentityRules): UserRef {
+  return userOf(payoutTargetOf(identity, rules));
 }
 
 /** The pool's identity rules, its accounting database (migrated) and its PPLNS window, refilled from that database. */

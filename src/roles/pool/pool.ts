@@ -5,6 +5,8 @@
  */
 import type { Logger } from 'pino';
 import { hashToDisplay } from '../../bitcoin/bytes.js';
+import { parseBlock } from '../../bitcoin/block.js';
+import type { IdentityRules } from '../../channels/payout-identity.js';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
 import { MiningSetupFlags } from '../../messages/mining.js';
@@ -23,7 +25,7 @@ import { HashrateMeter } from '../../channels/hashrate.js';
 import { PoolMetrics } from './metrics.js';
 import type { ShareStore } from './share-store.js';
 import type { PoolPayouts} from './payouts.js';
-import { openAccounting, userOf } from './payouts.js';
+import { openAccounting, payoutTargetOf, userOf } from './payouts.js';
 import { BlockSettler } from './block-settler.js';
 import { FoundBlocks } from './found-blocks.js';
 import { AccountingReader } from './accounting-reader.js';
@@ -85,6 +87,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private readonly settler: BlockSettler;
   /** The Job Declarator and custom-job rules, when `[jds]` is configured. */
   jd: PoolJobDeclaration | undefined;
+  private readonly identityRules: IdentityRules;
 
   private constructor(private readonly opts: PoolOptions) {
     const cfg = opts.config;
@@ -94,6 +97,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     this.hashrate = new HashrateMeter(this.startedAt);
     const accounting = openAccounting(cfg);
     const rules = accounting.rules;
+    this.identityRules = rules;
     this.store = accounting.store;
     this.payouts = accounting.payouts;
     this.accounts = new AccountingReader(this.store.database);
@@ -129,7 +133,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
           this.activity.closeChannel(connId, ch.channelId);
           this.log.info({ client: connId, channel: ch.channelId, user: ch.userIdentity, reason }, 'channel closed');
         },
-        customJob: (connId, m, ch, tip, now) => this.jd?.customJob(connId, m, ch, tip, now, (v) => this.manager.requiredCoinbaseOutputs(v)) ?? 'jd-not-supported',
+        customJob: (connId, m, ch, tip, now) => this.jd?.customJob(connId, m, ch, tip, now) ?? 'jd-not-supported',
       },
     );
     this.metrics = new PoolMetrics({
@@ -232,9 +236,14 @@ export class Pool implements DownstreamHandler<PoolPeer> {
         config: cfg.jds,
         feed: this.opts.feed,
         identity,
+        poolScript: rewardScriptOf(cfg),
         poolOutputs: (v) => this.manager.requiredCoinbaseOutputs(v),
+        reward: () => this.activity.reward,
         minTime: () => this.manager.chainTip?.minNtime ?? 0,
-        submitBlock: (b, job) => this.found.onWholeBlock(hashToDisplay(b.hash), job.height, job.userIdentifier, b.block),
+        // PushSolution names no share: its finder weighs only by its shares in the window (difficulty 0).
+        submitBlock: (b, job) => this.found.onWholeBlock(hashToDisplay(b.hash), job.height, job.userIdentifier, b.block, {
+          block: { coinbase: parseBlock(b.block).transactions[0]!.raw, nbits: job.nbits }, payout: payoutTargetOf(job.userIdentifier, this.identityRules), difficulty: 0,
+        }),
         limits: listenLimits(cfg),
         maxFramePayload: cfg.max_frame_bytes,
         log: this.log,

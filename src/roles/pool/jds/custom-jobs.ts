@@ -2,9 +2,9 @@
  * SetCustomMiningJob in the pool: what makes a JD client's job one the pool pays for. The token
  * must be this pool's JDS's, unspent, and declared (Full-Template), or merely allocated when the
  * operator serves Coinbase-only clients; the prev hash and nBits those of the pool's tip; the
- * pool's outputs present with its payout funded (§8.2); and for a declared job, the very coinbase,
- * version and merkle path that were declared. The answer is the Work for the channel or the
- * SetCustomMiningJob.Error code.
+ * outputs the token stands for present, the pool's payout funded and each payee paid its due
+ * (§8.2); and for a declared job, the very coinbase, version and merkle path that were declared.
+ * The answer is the Work for the channel or the SetCustomMiningJob.Error code.
  */
 import { BitcoinDecodeError, ByteReader, equalBytes } from '../../../bitcoin/bytes.js';
 import type { TxOut } from '../../../bitcoin/tx.js';
@@ -29,9 +29,8 @@ export const CustomJobErrorCode = {
 } as const;
 
 export interface CustomJobRules {
+  /** The JDS's tokens, each with the outputs a job on it must pay. */
   tokens: JobTokenStore<DeclaredJob>;
-  /** The pool's outputs, payout first. */
-  requiredOutputs: readonly TxOut[];
   /** Coinbase-only mode served: a token allocated but never declared is enough. */
   allowUndeclared: boolean;
 }
@@ -63,9 +62,11 @@ export function judgeCustomJob(rules: CustomJobRules, m: Messages['SetCustomMini
   }
   const outputs = parseOutputVector(m.coinbaseTxOutputs);
   if (outputs === null) return refuse(CustomJobErrorCode.InvalidCoinbaseTxOutputs, 'coinbase_tx_outputs does not parse');
-  const poolOutputs = checkPoolOutputs(rules.requiredOutputs, outputs);
+  // The outputs are judged by the token's own; it is spent last, so a job refused for its fields leaves it to a corrected one.
+  const named = rules.tokens.peek(m.miningJobToken, now);
+  if (typeof named === 'string') return refuse(MiningErrorCode.InvalidMiningJobToken, `token ${named}`);
+  const poolOutputs = checkPoolOutputs(named.required, outputs);
   if (poolOutputs !== null) return refuse(CustomJobErrorCode.InvalidCoinbaseTxOutputs, poolOutputs);
-  // The token last: a job refused for its fields leaves the token to a corrected one.
   const token = rules.tokens.spendForCustomJob(m.miningJobToken, now, rules.allowUndeclared);
   if (token === 'not-yet-validated') return refuse(CustomJobErrorCode.JobNotYetValidated, 'the declaration of this token is still being judged');
   if (typeof token === 'string') return refuse(MiningErrorCode.InvalidMiningJobToken, `token ${token}`);

@@ -4,9 +4,9 @@
  * node's mempool or asked of the client (ProvideMissingTransactions), and the whole block checked
  * by the node as a proposal. The answer is the declared job or the DeclareMiningJob.Error fields.
  */
-import { parseTransaction, type ParsedTransaction, type TxOut } from '../../../bitcoin/tx.js';
+import { parseTransaction, type ParsedTransaction } from '../../../bitcoin/tx.js';
 import { BitcoinDecodeError, equalBytes } from '../../../bitcoin/bytes.js';
-import { checkPoolOutputs, parseDeclaredCoinbase } from '../../../channels/jd-coinbase.js';
+import { checkPoolOutputs, parseDeclaredCoinbase, type RequiredOutputs } from '../../../channels/jd-coinbase.js';
 import { ChannelError } from '../../../channels/errors.js';
 import { declaredJob, proposalBlock, type DeclaredJob } from '../../../chain/declared-job.js';
 import { JobDeclarationErrorCode as Code } from '../../../messages/job-declaration.js';
@@ -17,8 +17,8 @@ export type DeclarationVerdict = { ok: true; job: DeclaredJob; provided: number 
 
 export interface DeclarationContext {
   node: JdNodeView;
-  /** The pool's outputs, payout first (values zero). */
-  requiredOutputs: readonly TxOut[];
+  /** The outputs the token stands for: the pool's payout first, then the payees'. */
+  requiredOutputs: RequiredOutputs;
   /** Asks the client for the transactions at these positions of wtxid_list; resolves with them in that order. */
   askMissing(positions: number[]): Promise<Uint8Array[]>;
 }
@@ -37,7 +37,7 @@ export async function judgeDeclaration(m: Messages['DeclareMiningJob'], userIden
     throw e;
   }
   const outputs = checkPoolOutputs(ctx.requiredOutputs, coinbase.tx.outputs);
-  if (outputs !== null) return refuse(Code.InvalidCoinbaseTx, outputs);
+  if (outputs !== null) return refuse(Code.InvalidCoinbaseTxOutputs, outputs);
   const tipAtStart = ctx.node.tip();
   if (tipAtStart === undefined) return refuse(Code.InternalError, 'the pool has no chain tip yet');
   if (coinbase.height !== tipAtStart.height) return refuse(Code.StaleChainTip, `the coinbase is for height ${coinbase.height}, the next block is ${tipAtStart.height}`);

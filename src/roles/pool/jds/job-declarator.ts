@@ -9,9 +9,8 @@ import type { Logger } from 'pino';
 import type { AssembledBlock } from '../../../bitcoin/block.js';
 import { equalBytes } from '../../../bitcoin/bytes.js';
 import { bitsToTarget, hashMeetsTarget } from '../../../bitcoin/target.js';
-import type { TxOut } from '../../../bitcoin/tx.js';
 import { declaredBlock, type DeclaredJob } from '../../../chain/declared-job.js';
-import { encodeOutputVector } from '../../../channels/jd-coinbase.js';
+import { encodeOutputVector, type RequiredOutputs } from '../../../channels/jd-coinbase.js';
 import { JobTokenStore } from '../../../channels/job-tokens.js';
 import { Protocol, SetupConnectionErrorCode } from '../../../messages/common.js';
 import { EXTENSION_NEGOTIATION } from '../../../messages/extensions.js';
@@ -29,8 +28,8 @@ export interface JobDeclaratorOptions {
   config: JdsConfig;
   identity: ServerIdentity;
   node: JdNodeView;
-  /** The outputs the pool requires, its payout first, each of value zero. */
-  requiredOutputs: () => TxOut[];
+  /** The outputs the pool requires now: its payout first (value zero), then the payees of payouts in the coinbase. */
+  requiredOutputs: () => RequiredOutputs;
   /** A block rebuilt from a PushSolution: the pool records and submits it. */
   submitBlock: (block: AssembledBlock, job: DeclaredJob) => void;
   limits: ListenLimits;
@@ -138,9 +137,10 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
   onMessage(d: SetUpDownstream<JdPeer>, m: AnyMessage): void {
     switch (m.name) {
       case 'AllocateMiningJobToken': {
-        const t = this.tokens.allocate(d.id, m.message.userIdentifier, this.seconds());
+        // The outputs are fixed with the token: its declaration and custom job are judged by them.
+        const t = this.tokens.allocate(d.id, m.message.userIdentifier, this.seconds(), this.opts.requiredOutputs());
         this.counts.tokensAllocated++;
-        this.send(d, 'AllocateMiningJobTokenSuccess', { requestId: m.message.requestId, miningJobToken: t.token, coinbaseTxOutputs: encodeOutputVector(this.opts.requiredOutputs()) });
+        this.send(d, 'AllocateMiningJobTokenSuccess', { requestId: m.message.requestId, miningJobToken: t.token, coinbaseTxOutputs: encodeOutputVector(t.required.outputs) });
         return;
       }
       case 'DeclareMiningJob':
@@ -183,7 +183,7 @@ export class JobDeclarator implements DownstreamHandler<JdPeer> {
     d.state.inFlight++;
     judgeDeclaration(m, token.userIdentifier, {
       node: this.opts.node,
-      requiredOutputs: this.opts.requiredOutputs(),
+      requiredOutputs: token.required,
       askMissing: (positions) => this.askMissing(d, m.requestId, positions),
     })
       .finally(() => d.state.inFlight--)

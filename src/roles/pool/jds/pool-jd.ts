@@ -8,6 +8,7 @@ import { assembleBlock, type AssembledBlock } from '../../../bitcoin/block.js';
 import type { TxOut } from '../../../bitcoin/tx.js';
 import type { DeclaredJob } from '../../../chain/declared-job.js';
 import type { ChainTip } from '../../../channels/chain-tip.js';
+import { jdRequiredOutputs } from '../../../channels/jd-coinbase.js';
 import type { ExtendedChannel } from '../../../channels/server-extended.js';
 import type { Work } from '../../../channels/work.js';
 import type { Messages } from '../../../messages/registry.js';
@@ -25,8 +26,12 @@ export interface PoolJdOptions {
   config: JdsConfig;
   feed: TemplateFeed;
   identity: ServerIdentity;
-  /** The pool's coinbase outputs for a value (ChannelManager.requiredCoinbaseOutputs). */
+  /** The pool's payout script: the output a JD client funds. */
+  poolScript: Uint8Array;
+  /** The pool accounts' coinbase outputs for a value (ChannelManager.requiredCoinbaseOutputs): payees first, the pool's last. */
   poolOutputs: (valueRemaining: bigint) => TxOut[];
+  /** The coinbase value of the template the pool mines now (0 before the first): what the payees' values are computed on. */
+  reward: () => bigint;
   /** The tip's min ntime as the feed announced it. */
   minTime: () => number;
   /** A block from a PushSolution, for the pool to record and submit. */
@@ -53,7 +58,10 @@ export class PoolJobDeclaration {
       config: o.config,
       identity: o.identity,
       node,
-      requiredOutputs: () => requiredOutputs(o.poolOutputs),
+      requiredOutputs: () => {
+        const reward = o.reward();
+        return jdRequiredOutputs(o.poolScript, reward, o.poolOutputs(reward));
+      },
       submitBlock: o.submitBlock,
       limits: o.limits,
       maxFramePayload: o.maxFramePayload,
@@ -68,8 +76,8 @@ export class PoolJobDeclaration {
   }
 
   /** The channel manager's `customJob` hook. */
-  customJob(connectionId: number, m: Messages['SetCustomMiningJob'], ch: ExtendedChannel, tip: ChainTip | null, now: number, poolOutputs: (v: bigint) => TxOut[]): Work | string {
-    const v = judgeCustomJob({ tokens: this.server.tokens, requiredOutputs: requiredOutputs(poolOutputs), allowUndeclared: this.server.allowsCoinbaseOnly }, m, ch, tip, now);
+  customJob(connectionId: number, m: Messages['SetCustomMiningJob'], ch: ExtendedChannel, tip: ChainTip | null, now: number): Work | string {
+    const v = judgeCustomJob({ tokens: this.server.tokens, allowUndeclared: this.server.allowsCoinbaseOnly }, m, ch, tip, now);
     if ('errorCode' in v) {
       this.log.info({ client: connectionId, channel: m.channelId, request: m.requestId, errorCode: v.errorCode, details: v.details }, 'custom job refused');
       return v.errorCode;
@@ -90,9 +98,4 @@ export class PoolJobDeclaration {
   close(): Promise<void> {
     return this.server.close();
   }
-}
-
-/** What AllocateMiningJobToken.Success carries: the pool's outputs, payout first, at value zero (§8.2). */
-function requiredOutputs(poolOutputs: (v: bigint) => TxOut[]): TxOut[] {
-  return poolOutputs(0n).map((o) => ({ value: 0n, script: o.script }));
 }

@@ -80,12 +80,12 @@ describe('DeclareMiningJob', () => {
     if (answer.name === 'DeclareMiningJobError') expect(new TextDecoder().decode(answer.message.errorDetails)).toBe('bad-txns-inputs-missingorspent');
   });
 
-  it('the pool payout output missing or unfunded: invalid-coinbase-tx', async () => {
+  it('the pool payout output missing or unfunded: invalid-coinbase-tx-outputs', async () => {
     const other = Uint8Array.of(0x00, 0x14, ...new Array(20).fill(5));
     for (const outputs of [(v: bigint) => [{ value: v, script: other }], (v: bigint) => [{ value: 0n, script: a.pool.manager.requiredCoinbaseOutputs(0n)[0]!.script }, { value: v, script: other }]]) {
       const { token, required } = await jdc.allocate();
       const answer = await jdc.declare(jdc.build(node.chain.candidate(), required, token, outputs));
-      expect(answer).toMatchObject({ name: 'DeclareMiningJobError', message: { errorCode: 'invalid-coinbase-tx' } });
+      expect(answer).toMatchObject({ name: 'DeclareMiningJobError', message: { errorCode: 'invalid-coinbase-tx-outputs' } });
     }
   });
 
