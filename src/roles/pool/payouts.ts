@@ -9,7 +9,7 @@ import { difficultyFromBits } from '../../bitcoin/target.js';
 import { parseTransaction } from '../../bitcoin/tx.js';
 import type { PayoutTarget } from '../../channels/payout-identity.js';
 import type { CoinbasePayee, CoinbasePayout } from '../../channels/payout-outputs.js';
-import { POOL_ACCOUNT, PplnsWindow, pplnsSplit } from '../../channels/pplns.js';
+import { POOL_ACCOUNT, PplnsWindow, pplnsSplit, splitByWeight } from '../../channels/pplns.js';
 import { addressToScript } from '../../bitcoin/address.js';
 import { parseUserIdentity, type IdentityRules } from '../../channels/payout-identity.js';
 import { poolNetwork, rewardScriptOf, type PoolConfig } from './config.js';
@@ -133,14 +133,22 @@ export class PoolPayouts {
     const reward = toPool + coinbasePaid;
     const { fee, parts } = pplnsSplit(reward, this.opts.feeBps, weights);
     const credits: BlockCredit[] = [];
+    const userRef = (account: string): UserRef => ({ name: account, kind: 'account', address: this.scripts.has(account) ? account : null });
+    for (const [account, paid] of paidOut) credits.push({ user: userRef(account), amountSats: paid, state: 'paid' });
+    // What the coinbase did not pay (dust, the output cap, no address, shares since its outputs were made) is carried forward...
+    const short = new Map<string, number>();
+    let owed = 0n;
     for (const [account, amount] of parts) {
-      if (account === POOL_ACCOUNT) continue;
-      const u: UserRef = { name: account, kind: 'account', address: this.scripts.has(account) ? account : null };
-      const paid = paidOut.get(account) ?? 0n;
-      if (paid > 0n) credits.push({ user: u, amountSats: paid, state: 'paid' });
-      // What the coinbase did not pay (dust, the output cap, no address) is carried forward.
-      if (amount > paid) credits.push({ user: u, amountSats: amount - paid, state: 'immature' });
+      const due = account === POOL_ACCOUNT ? 0n : amount - (paidOut.get(account) ?? 0n);
+      if (due <= 0n) continue;
+      short.set(account, Number(due));
+      owed += due;
     }
+    // ...but only out of what the pool output holds beyond its fee and its own part: payees paid on an older window
+    // (a job's outputs, a JD client's token) cannot have the pool owe the newer shares more than it got.
+    const held = toPool - fee - (parts.get(POOL_ACCOUNT) ?? 0n);
+    const carried = owed <= held ? [...short].map(([a, v]) => [a, BigInt(v)] as const) : [...splitByWeight(held, short)];
+    for (const [account, amount] of carried) if (amount > 0n) credits.push({ user: userRef(account), amountSats: amount, state: 'immature' });
     return { ...base, payoutScheme: c.payout.kind === 'donate' ? 'donate' : this.opts.scheme, rewardSats: reward, feeSats: fee, credits };
   }
 }
