@@ -1,13 +1,15 @@
 /**
  * Payouts: a template's coinbase rebuilt with 100 payout outputs (what every template costs with
- * payout_scheme = "coinbase"), and the PPLNS split over a window of 1 M shares (what a found block
- * costs with PPLNS).
+ * payout_scheme = "coinbase"), the Job Declarator's check of a declared coinbase against 100
+ * required payee outputs (what DeclareMiningJob and SetCustomMiningJob add with that scheme), and
+ * the PPLNS split over a window of 1 M shares (what a found block costs with PPLNS).
  */
 import { sha256d } from '../src/bitcoin/hash.js';
 import { bip34HeightPrefix } from '../src/bitcoin/script.js';
 import { serializeOutputs } from '../src/bitcoin/tx.js';
 import { witnessCommitmentOutput } from '../src/bitcoin/witness.js';
 import { poolCoinbaseOutputs, type CoinbasePayee } from '../src/channels/payout-outputs.js';
+import { checkPoolOutputs, jdRequiredOutputs, parseDeclaredCoinbase } from '../src/channels/jd-coinbase.js';
 import { PplnsWindow, pplnsSplit } from '../src/channels/pplns.js';
 import { coinbaseTag, workFromTemplate } from '../src/channels/work.js';
 import type { Messages } from '../src/messages/index.js';
@@ -46,6 +48,21 @@ export default async function payoutsSuite(): Promise<BenchResult[]> {
     }),
   );
   results.at(-1)!.extra = { outputs };
+
+  // The JDS's side: the token's 100 payee outputs, and a JD client's coinbase paying them (its pool output funded).
+  const reward = TEMPLATE.coinbaseTxValueRemaining;
+  const payout = poolCoinbaseOutputs(reward, { kind: 'shares', payees, feeBps: 100 }, policy);
+  const required = jdRequiredOutputs(POOL, reward, payout);
+  const others = required.outputs.slice(1).reduce((sum, o) => sum + o.value, 0n);
+  const declared = workFromTemplate(TEMPLATE, { outputs: [{ value: reward - others, script: POOL }, ...required.outputs.slice(1)], tag, fullExtranonceSize: 16 }).coinbase;
+  let verdict: string | null = 'unchecked';
+  results.push(
+    measure('payouts', 'DeclareMiningJob coinbase check, 100 required payee outputs (parse the declared coinbase, check every due)', () => {
+      verdict = checkPoolOutputs(required, parseDeclaredCoinbase(declared.prefix, declared.suffix).tx.outputs);
+    }),
+  );
+  if (verdict !== null) throw new Error(`the declared coinbase was refused: ${verdict}`);
+  results.at(-1)!.extra = { required: required.outputs.length };
 
   // A full window: 1 M shares of 10 000 accounts, difficulty-weighted; the split as a found block does it.
   const window = new PplnsWindow({ maxShares: 1 << 20 });
