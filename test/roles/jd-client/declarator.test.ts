@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, encodeCompactSize } from '../../../src/bitcoin/bytes.js';
 import { serializeOutputs } from '../../../src/bitcoin/tx.js';
+import { parseDeclaredCoinbase } from '../../../src/channels/jd-coinbase.js';
 import { coinbaseTag, workFromCustomJob } from '../../../src/channels/work.js';
 import type { AnyMessage, MessageName, Messages } from '../../../src/messages/index.js';
 import { silentLogger } from '../../../src/roles/common/logger.js';
@@ -22,6 +23,7 @@ function rig(mode: JdMode = 'FULLTEMPLATE', answerTimeoutMs = 1_000) {
   const actions: UpstreamAction[] = [];
   const ready: UpstreamBasis[] = [];
   const answered: boolean[] = [];
+  const changed: UpstreamBasis[] = [];
   const d = new Declarator(
     { send: (name, message) => sent.push({ name, message }) },
     'pool:1',
@@ -29,6 +31,7 @@ function rig(mode: JdMode = 'FULLTEMPLATE', answerTimeoutMs = 1_000) {
     {
       action: (a) => actions.push(a),
       ready: (b) => ready.push(b),
+      outputsChanged: (b) => changed.push(b),
       transactions: () => Promise.resolve({ transactions: [TX], wtxids: [WTXID], excessData: new Uint8Array(32) }),
       answered: (_d, ok) => answered.push(ok),
     },
@@ -40,7 +43,7 @@ function rig(mode: JdMode = 'FULLTEMPLATE', answerTimeoutMs = 1_000) {
   feed('AllocateMiningJobTokenSuccess', { requestId: last('AllocateMiningJobToken').requestId, miningJobToken: Uint8Array.of(1), coinbaseTxOutputs: POOL_OUTPUTS });
   feed('OpenExtendedMiningChannelSuccess', { requestId: last('OpenExtendedMiningChannel').requestId, channelId: 7, target: MAX_TARGET, extranonceSize: 12, extranoncePrefix: Uint8Array.of(9, 9, 9, 9), groupChannelId: 0 });
   const work = poolWork(template(), ready[0]!, { tag: coinbaseTag('', 'test'), deviceExtranonceSize: 8 });
-  return { d, sent, actions, ready, answered, feed, last, work };
+  return { d, sent, actions, ready, answered, changed, feed, last, work };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -49,6 +52,32 @@ const device = { connectionId: 1, channelId: 2 };
 const HASH = new Uint8Array(32);
 
 describe('Declarator (Full-Template)', () => {
+  it('a token that names other outputs (a coinbase-payout pool\'s payees moved): the waiting job is not declared on it, the work is made again with them', async () => {
+    const r = rig();
+    r.d.declare(r.work, TIP, 0);
+    await tick();
+    expect(r.last('DeclareMiningJob').miningJobToken).toEqual(Uint8Array.of(1));
+    const payee = { value: 1_000n, script: Uint8Array.of(0x00, 0x14, ...new Array<number>(20).fill(0x33)) };
+    const outputs = [{ value: 0n, script: POOL_SCRIPT }, payee];
+    r.feed('AllocateMiningJobTokenSuccess', { requestId: r.last('AllocateMiningJobToken').requestId, miningJobToken: Uint8Array.of(2), coinbaseTxOutputs: concatBytes(encodeCompactSize(2), serializeOutputs(outputs)) });
+    // The next template's work, made before the token came: built on the old outputs.
+    const stale = poolWork(template({ templateId: 2n }), r.ready[0]!, { tag: coinbaseTag('', 'test'), deviceExtranonceSize: 8 });
+    r.d.declare(stale, TIP, 0);
+    await tick();
+    expect(r.sent.filter((s) => s.name === 'DeclareMiningJob')).toHaveLength(1);
+    expect(r.changed).toHaveLength(1);
+    expect(r.changed[0]!.outputs).toEqual(outputs);
+    // Made again on the new basis: declared on that token, the payee paid as told, the pool output funded with the rest.
+    const again = poolWork(template({ templateId: 2n }), r.changed[0]!, { tag: coinbaseTag('', 'test'), deviceExtranonceSize: 8 });
+    r.d.declare(again, TIP, 0);
+    await tick();
+    const declared = r.last('DeclareMiningJob');
+    expect(declared.miningJobToken).toEqual(Uint8Array.of(2));
+    const paid = parseDeclaredCoinbase(declared.coinbaseTxPrefix, declared.coinbaseTxSuffix).tx.outputs;
+    expect(paid.slice(0, 2)).toEqual([{ value: template().coinbaseTxValueRemaining - 1_000n, script: POOL_SCRIPT }, payee]);
+    expect(r.actions).toEqual([]);
+  });
+
   it('token and channel make it ready; a template is declared with its wtxids, missing transactions are given, then SetCustomMiningJob; held shares go up with the job id', async () => {
     const r = rig();
     expect(r.sent.map((s) => s.name).slice(0, 2)).toEqual(['AllocateMiningJobToken', 'OpenExtendedMiningChannel']);
