@@ -8,7 +8,7 @@ import { assembleBlock, type AssembledBlock } from '../../../bitcoin/block.js';
 import type { TxOut } from '../../../bitcoin/tx.js';
 import type { DeclaredJob } from '../../../chain/declared-job.js';
 import type { ChainTip } from '../../../channels/chain-tip.js';
-import { jdRequiredOutputs } from '../../../channels/jd-coinbase.js';
+import { jdRequiredOutputs, type RequiredOutputs } from '../../../channels/jd-coinbase.js';
 import type { ExtendedChannel } from '../../../channels/server-extended.js';
 import type { Work } from '../../../channels/work.js';
 import type { Messages } from '../../../messages/registry.js';
@@ -58,10 +58,7 @@ export class PoolJobDeclaration {
       config: o.config,
       identity: o.identity,
       node,
-      requiredOutputs: () => {
-        const reward = o.reward();
-        return jdRequiredOutputs(o.poolScript, reward, o.poolOutputs(reward));
-      },
+      requiredOutputs: requiredOutputsCache(o),
       submitBlock: o.submitBlock,
       limits: o.limits,
       maxFramePayload: o.maxFramePayload,
@@ -98,4 +95,19 @@ export class PoolJobDeclaration {
   close(): Promise<void> {
     return this.server.close();
   }
+}
+
+/** How long one computation of the required outputs serves new tokens (the window's walk costs up to ~12 ms at 1 M shares). */
+const REQUIRED_OUTPUTS_REUSE_MS = 1_000;
+
+/** The required outputs now, computed at most once a second for one reward: a client asking tokens without end costs no window walks. */
+function requiredOutputsCache(o: PoolJdOptions): () => RequiredOutputs {
+  let last: { at: number; value: RequiredOutputs } | undefined;
+  return () => {
+    const reward = o.reward();
+    const now = o.now();
+    if (last !== undefined && last.value.reward === reward && now - last.at >= 0 && now - last.at < REQUIRED_OUTPUTS_REUSE_MS) return last.value;
+    last = { at: now, value: jdRequiredOutputs(o.poolScript, reward, o.poolOutputs(reward)) };
+    return last.value;
+  };
 }
