@@ -32,6 +32,7 @@ const pool = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '100'
     POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__NBITS: '"1d00ffff"',
     POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
     POOL__MAX_CHANNELS_PER_CONNECTION: String(channels),
+    POOL__MAX_CHANNEL_OPENS_PER_SEC: process.env.OPENS_PER_SEC ?? '1000000',
     POOL__LOG_LEVEL: 'warn',
   },
   stdio: ['ignore', 'inherit', 'pipe'],
