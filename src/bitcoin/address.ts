@@ -15,6 +15,18 @@ export class AddressError extends Sv2Error {
   }
 }
 
+/** Base58 (legacy, P2SH) or Bech32 of one of our networks, by shape only. */
+const ADDRESS_SHAPE = /^(?:[1-9A-HJ-NP-Za-km-z]{25,35}|(?:bc|tb|bcrt)1[02-9ac-hj-np-z]{6,86}|(?:BC|TB|BCRT)1[02-9AC-HJ-NP-Z]{6,86})$/;
+
+/**
+ * False when `text` cannot be an address of any network we know, by its shape: a cheap test before
+ * `addressToScript`, whose refusal (an exception with a stack) costs ~50 µs. Account names such
+ * as `alice.rig1` are read on every channel open, so they must not pay it.
+ */
+export function mayBeAddress(text: string): boolean {
+  return ADDRESS_SHAPE.test(text.trim());
+}
+
 /** The output script an address pays to; throws AddressError for a malformed or wrong-network address. */
 export function addressToScript(address: string, network: NetworkName): Uint8Array {
   let decoded;

@@ -12,7 +12,7 @@
  * `UserIdentityError` whose message an operator can read and whose `errorCode` goes into
  * OpenMiningChannel.Error.
  */
-import { addressToScript, AddressError } from '../bitcoin/address.js';
+import { addressToScript, AddressError, mayBeAddress } from '../bitcoin/address.js';
 import type { NetworkName } from '../bitcoin/network.js';
 import { NETWORK_NAMES } from '../bitcoin/network.js';
 import { bytesToHex } from '../codec/hex.js';
@@ -66,6 +66,7 @@ function checkName(identity: string, what: string, name: string): void {
 /** The networks whose address format `text` has (empty: not an address at all). */
 export function addressNetworks(text: string): NetworkName[] {
   const found: NetworkName[] = [];
+  if (!mayBeAddress(text)) return found;
   for (const n of NETWORK_NAMES) {
     try {
       addressToScript(text, n);
@@ -143,6 +144,7 @@ export function parseUserIdentity(identity: string, rules: IdentityRules): Payou
 }
 
 function accountScript(name: string, network: NetworkName): Uint8Array | undefined {
+  if (!mayBeAddress(name)) return undefined;
   try {
     return addressToScript(name, network);
   } catch (e) {

@@ -4,7 +4,8 @@ import { HandshakeError } from '../noise/errors.js';
 import { ACT1_SIZE, ACT2_SIZE, NoiseInitiator, type InitiatorOptions, type NoiseResponder } from '../noise/handshake.js';
 import type { NoiseSession } from '../noise/session.js';
 import type { Certificate } from '../noise/certificate.js';
-import { HandshakeTimeoutError } from './errors.js';
+import { ConnectionClosedError, HandshakeTimeoutError } from './errors.js';
+import { handshakeTurn } from './handshake-turns.js';
 import type { ResolvedConnectionOptions } from './options.js';
 
 export interface HandshakeOutcome {
@@ -62,6 +63,9 @@ function readExactly(socket: Socket, size: number, what: string): Promise<{ head
 /** Responder side: read act 1, answer with act 2. The responder (and its ephemeral key) is made only once act 1 is in. */
 export async function respond(socket: Socket, makeResponder: () => NoiseResponder, options: ResolvedConnectionOptions): Promise<HandshakeOutcome> {
   const { head, rest } = await readExactly(socket, ACT1_SIZE, 'act 1');
+  const turn = handshakeTurn();
+  if (turn !== undefined) await turn;
+  if (socket.destroyed) throw new ConnectionClosedError('peer left before its handshake was answered');
   const { act2, session } = makeResponder().readAct1(head, Math.floor(options.clock() / 1000));
   session.maxPayload = options.maxFramePayload;
   socket.write(act2);

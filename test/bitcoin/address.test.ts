@@ -1,7 +1,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createBase58check } from '@scure/base';
 import { describe, expect, it } from 'vitest';
-import { AddressError, addressToScript, descriptorChecksum, outputScriptFrom, rawDescriptor, scriptToAddress } from '../../src/bitcoin/index.js';
+import { AddressError, addressToScript, descriptorChecksum, mayBeAddress, outputScriptFrom, rawDescriptor, scriptToAddress } from '../../src/bitcoin/index.js';
+import { fromHex } from '../../src/bitcoin/bytes.js';
+import { ADDRESS_PARAMS } from '../../src/bitcoin/network.js';
 import { bytesToHex } from '../../src/codec/hex.js';
 
 describe('addresses', () => {
@@ -54,5 +56,31 @@ describe('descriptors', () => {
     expect(() => outputScriptFrom('wpkh(02aabb)', 'mainnet')).toThrow(/unsupported descriptor/);
     expect(() => outputScriptFrom('raw(abc)', 'mainnet')).toThrow(AddressError);
     expect(() => outputScriptFrom('raw()', 'mainnet')).toThrow(AddressError);
+  });
+});
+
+describe('mayBeAddress', () => {
+  it('passes every address of every type and network, and not account names', () => {
+    // Scripts of every kind with the extreme hashes (all zero bytes make the shortest base58).
+    const scripts = [0x00, 0xff, 0x5a].flatMap((b) => {
+      const h20 = bytesToHex(new Uint8Array(20).fill(b));
+      const h32 = bytesToHex(new Uint8Array(32).fill(b));
+      return [`76a914${h20}88ac`, `a914${h20}87`, `0014${h20}`, `0020${h32}`];
+    });
+    scripts.push('512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798'); // taproot needs a key on the curve
+    const networks = ['mainnet', 'testnet', 'testnet4', 'signet', 'regtest'] as const;
+    let checked = 0;
+    for (const n of networks) {
+      for (const s of scripts) {
+        const address = scriptToAddress(fromHex(s), n)!;
+        expect(mayBeAddress(address), `${n} ${address}`).toBe(true);
+        expect(mayBeAddress(address.toUpperCase()) || !address.startsWith(ADDRESS_PARAMS[n].bech32)).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBe(65);
+    for (const name of ['alice', 'bench', 'flood', 'honest12', 'sri', 'pool-account_1', 'bc1', 'Bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']) expect(mayBeAddress(name), name).toBe(false);
+    // Its refusals are addressToScript's too.
+    for (const name of ['alice', 'bc1']) expect(() => addressToScript(name, 'mainnet')).toThrow(AddressError);
   });
 });

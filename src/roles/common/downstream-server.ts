@@ -13,7 +13,7 @@ import { Sv2Server } from '../../net/server.js';
 import type { ServerIdentity } from '../../noise/server-identity.js';
 import { splitHostPort } from './config.js';
 import type { ListenLimits } from './limits.js';
-import { MessagePacer } from './message-pacing.js';
+import { MessagePacer, OpenRate } from './message-pacing.js';
 import { peerFault, RoleError } from './role-error.js';
 
 export type SetupConnection = Messages['SetupConnection'];
@@ -80,6 +80,9 @@ export class DownstreamServer<S> {
   private readonly servers: Sv2Server[] = [];
   private readonly now: () => number;
   private nextId = 1;
+  /** Channel opens per second, by address: kept past its last connection until full again, so reconnecting does not refill it. */
+  private readonly openRates = new Map<string, OpenRate>();
+  private sweepRatesAt = 1024;
 
   private constructor(
     private readonly opts: DownstreamServerOptions,
@@ -131,7 +134,8 @@ export class DownstreamServer<S> {
 
   private async bind(l: ListenerConfig): Promise<Sv2Server> {
     const { host, port } = splitHostPort(l.address);
-    const common = { host, port, maxFramePayload: this.opts.maxFramePayload, ...this.opts.limits };
+    const { channelOpensPerSecond: _pacing, ...listenLimits } = this.opts.limits ?? {};
+    const common = { host, port, maxFramePayload: this.opts.maxFramePayload, ...listenLimits };
     const server = await Sv2Server.listen(l.identity ? { ...common, identity: l.identity } : { ...common, plaintext: true });
     server.on('connection', (conn) => this.accept(conn));
     server.on('handshakeError', (err, peer) => this.opts.log.info({ peer: `${peer.address}:${peer.port}`, err: err.message }, 'handshake failed'));
@@ -147,6 +151,7 @@ export class DownstreamServer<S> {
       if (peer.setup === null) void conn.close('no SetupConnection in time');
     }, this.opts.setupTimeoutMs ?? 10_000);
     setupTimer.unref();
+    const rate = this.openRateFor(conn.remoteAddress);
     const pacer = new MessagePacer(
       (m) => {
         if (!conn.isOpen) return;
@@ -158,16 +163,36 @@ export class DownstreamServer<S> {
         }
       },
       (waiting) => this.onError(peer, 'OpenStandardMiningChannel', peerFault('SV2_ERR_MESSAGE_FLOOD', `${waiting} messages waiting to be handled`)),
+      rate === undefined ? {} : { rate },
     );
     conn.on('message', (m) => pacer.receive(m));
     conn.on('unknownMessage', (f) => this.opts.log.debug({ client: peer.id, ext: f.header.extensionType, type: f.header.msgType }, 'unknown message dropped'));
     conn.on('close', (info) => {
       pacer.stop();
+      if (rate !== undefined) rate.users--;
       clearTimeout(setupTimer);
       this.peers.delete(peer.id);
       this.handler.onClose(peer, info);
       this.opts.log.info({ client: peer.id, by: info.by, reason: info.reason }, 'downstream closed');
     });
+  }
+
+  private openRateFor(address: string): OpenRate | undefined {
+    const perSecond = this.opts.limits?.channelOpensPerSecond;
+    if (perSecond === undefined) return undefined;
+    let rate = this.openRates.get(address);
+    if (rate === undefined) {
+      // Addresses with no connection and a full bucket are forgotten: bounded by the connections.
+      // (a sweep whenever the map has doubled: amortized O(1) per connection).
+      if (this.openRates.size >= this.sweepRatesAt) {
+        for (const [a, r] of this.openRates) if (r.users === 0 && r.full) this.openRates.delete(a);
+        this.sweepRatesAt = Math.max(1024, 2 * this.openRates.size);
+      }
+      rate = new OpenRate(perSecond);
+      this.openRates.set(address, rate);
+    }
+    rate.users++;
+    return rate;
   }
 
   private setUp(peer: Downstream<S>, m: AnyMessage): void {

@@ -27,6 +27,12 @@ export const limitKeys = {
   abuse_penalty_max_secs: z.number().nonnegative().default(60),
   /** Once part of a frame has arrived, the rest must follow within this. */
   frame_timeout_secs: z.number().positive().default(30),
+  /**
+   * Channel opens per second from one address (a burst of as many, shared by its connections);
+   * beyond it the address's opens wait their turn, in order (`message-pacing.ts`). A farm proxy
+   * opening 10 000 channels at once has them all in 4 s at the default.
+   */
+  max_channel_opens_per_sec: z.number().positive().default(2_000),
   /** Bytes waiting for a peer that does not read; beyond it the peer is cut (a new block for 10 000 standard channels is ~1.3 MB). */
   max_send_buffer_bytes: z.number().int().min(65_536).default(4 << 20),
 };
@@ -39,11 +45,15 @@ export interface LimitsConfig {
   abuse_penalty_max_secs: number;
   frame_timeout_secs: number;
   max_send_buffer_bytes: number;
+  max_channel_opens_per_sec: number;
   /** Nothing received for this long closes the connection; 0 = never. */
   idle_timeout_secs: number;
 }
 
-export type ListenLimits = Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'maxHandshakesPerSecondPerIp' | 'abusePenaltyMaxMs' | 'frameTimeoutMs' | 'idleTimeoutMs' | 'maxSendBuffer'>;
+export type ListenLimits = Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'maxHandshakesPerSecondPerIp' | 'abusePenaltyMaxMs' | 'frameTimeoutMs' | 'idleTimeoutMs' | 'maxSendBuffer'> & {
+  /** Channel opens per second per address (the server's pacing, not the listener's). */
+  channelOpensPerSecond?: number;
+};
 
 /** Just the limit keys of a role's parsed config (what its settings keep). */
 export function limitsOf(c: LimitsConfig): LimitsConfig {
@@ -55,6 +65,7 @@ export function limitsOf(c: LimitsConfig): LimitsConfig {
     abuse_penalty_max_secs: c.abuse_penalty_max_secs,
     frame_timeout_secs: c.frame_timeout_secs,
     max_send_buffer_bytes: c.max_send_buffer_bytes,
+    max_channel_opens_per_sec: c.max_channel_opens_per_sec,
     idle_timeout_secs: c.idle_timeout_secs,
   };
 }
@@ -70,5 +81,6 @@ export function listenLimits(cfg: LimitsConfig): ListenLimits {
     frameTimeoutMs: cfg.frame_timeout_secs * 1000,
     idleTimeoutMs: cfg.idle_timeout_secs * 1000,
     maxSendBuffer: cfg.max_send_buffer_bytes,
+    channelOpensPerSecond: cfg.max_channel_opens_per_sec,
   };
 }
