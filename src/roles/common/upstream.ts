@@ -58,3 +58,19 @@ export function miningSetupConnection(p: SetupConnectionParams): Messages['Setup
     deviceId: '',
   };
 }
+
+const utf8 = new TextEncoder();
+
+/**
+ * The user_identity a device's own upstream channel opens with (a proxy that does not aggregate):
+ * the device's name as the pool's worker under the account the upstream is configured with, so the
+ * pool pays that account and accounts each device. A device that already names the account
+ * (`farm.rig1` under `farm`) goes up as it is, as SRI's translator passes a miner's name on.
+ */
+export function deviceUserIdentity(upstreamIdentity: string, deviceIdentity: string): string {
+  if (upstreamIdentity === '' || deviceIdentity === upstreamIdentity || deviceIdentity.startsWith(`${upstreamIdentity}.`)) return deviceIdentity;
+  let identity = `${upstreamIdentity}.${deviceIdentity}`;
+  // STR0_255 counts bytes: a long device name is cut, never the account.
+  while (utf8.encode(identity).length > 255) identity = identity.slice(0, -1);
+  return identity;
+}

@@ -41,7 +41,7 @@ export const proxyConfigSchema = z
     /** the identity channels on every upstream open with, unless an upstream names its own */
     user_identity: z.string().max(255).optional(),
     upstreams: z.array(upstreamEntry).min(1),
-    /** one upstream channel carrying every device (only true is implemented) */
+    /** true: one upstream channel carries every device; false: one upstream channel per device channel, under the device's name */
     aggregate_channels: z.boolean().default(true),
     /** the share rate device targets are set for (vardiff steers to it) */
     downstream_shares_per_minute: z.number().positive().max(6000).optional(),
@@ -55,8 +55,12 @@ export const proxyConfigSchema = z
      * must ask for at most this minus 2.
      */
     downstream_extranonce_size: z.number().int().min(4).max(32).default(8),
-    /** device channels open at once (sets the extranonce index width) */
-    max_channels: z.number().int().min(1).max(65_536).default(65_536),
+    /**
+     * Device channels open at once (sets the extranonce index width). Default 65 536; without
+     * aggregation 10 000, what one pool connection holds by default (the pool's
+     * max_channels_per_connection) and what its pacing admits in one go on a switch.
+     */
+    max_channels: z.number().int().min(1).max(65_536).optional(),
     /** SRI's old mining-proxy: the hashrate the upstream channel opens with before devices measure theirs */
     expected_total_downstream_hr: z.number().positive().optional(),
     /** SRI's old mining-proxy: reconnect to upstreams (always on here) */
@@ -90,6 +94,8 @@ export interface ProxySettings {
   minVersion: number;
   maxVersion: number;
   upstreams: UpstreamEndpoint[];
+  /** one upstream channel for all devices, or one per device channel */
+  aggregateChannels: boolean;
   sharesPerMinute: number;
   shareBatchSize: number;
   downstreamExtranonceSize: number;
@@ -108,10 +114,11 @@ export interface ProxySettings {
 }
 
 export const DEFAULT_SHARES_PER_MINUTE = 6;
+/** One upstream channel per device: as many as a pool connection takes by default. */
+export const NON_AGGREGATED_MAX_CHANNELS = 10_000;
 
 /** Turns a validated file into settings; throws ConfigError for what the schema alone cannot see. */
 export function resolveProxyConfig(c: ProxyConfigFile): ProxySettings {
-  if (!c.aggregate_channels) throw new ConfigError('aggregate_channels', 'only true (one upstream channel for every device) is implemented');
   const ignored: string[] = [];
   const upstreams = c.upstreams.map((u, i) => {
     if (u.pub_key !== undefined && u.authority_pubkey !== undefined && u.pub_key !== u.authority_pubkey) {
@@ -141,10 +148,11 @@ export function resolveProxyConfig(c: ProxyConfigFile): ProxySettings {
     minVersion: c.min_supported_version,
     maxVersion: c.max_supported_version,
     upstreams,
+    aggregateChannels: c.aggregate_channels,
     sharesPerMinute: c.downstream_shares_per_minute ?? c.downstream_share_per_minute ?? DEFAULT_SHARES_PER_MINUTE,
     shareBatchSize: c.share_batch_size,
     downstreamExtranonceSize: c.downstream_extranonce_size,
-    maxChannels: c.max_channels,
+    maxChannels: c.max_channels ?? (c.aggregate_channels ? 65_536 : NON_AGGREGATED_MAX_CHANNELS),
     expectedHashrate: c.expected_total_downstream_hr ?? null,
     returnToPreferredMs: c.return_to_preferred_secs * 1000,
     monitoringAddress: c.monitoring_address === undefined ? null : splitHostPort(c.monitoring_address),

@@ -23,7 +23,8 @@ import { sv2Connector } from '../common/upstream-connect.js';
 import { UpstreamManager, type BackoffOptions, type UpstreamClient, type UpstreamConnector } from '../common/upstream-manager.js';
 import type { ProxySettings } from './config.js';
 import { DeviceChannels } from '../common/device-channels.js';
-import { UpstreamChannel, type DeviceRef, type ProxyWork } from './upstream-channel.js';
+import type { DeviceRef, ProxyWork } from './upstream-channel.js';
+import { ProxyUpstream } from './proxy-upstream.js';
 
 export interface ProxyOptions {
   settings: ProxySettings;
@@ -62,7 +63,7 @@ export interface ProxyEvents {
 export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   readonly protocol = Protocol.Mining;
   readonly devices: DeviceChannels<ProxyWork>;
-  readonly upstream: UpstreamChannel;
+  readonly upstream: ProxyUpstream;
   readonly startedAt: number;
   readonly now: () => number;
   /** the gap of every upstream switch, for the API and the tests */
@@ -84,31 +85,49 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.log = opts.logger ?? silentLogger();
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
-    this.upstream = new UpstreamChannel(
+    this.upstream = new ProxyUpstream(
       s.downstreamExtranonceSize,
+      s.aggregateChannels,
       {
-        work: (w) => {
+        work: (w, device) => {
           this.noteJob();
-          this.devices.onWork(w);
+          if (device === null) this.devices.onWork(w);
+          else this.devices.onChannelWork(device, w);
         },
-        newTip: (id, tip) => {
+        newTip: (id, tip, device) => {
           this.noteJob();
-          this.devices.onNewTip(id, tip);
+          if (device === null) this.devices.onNewTip(id, tip);
+          else this.devices.onChannelTip(device, id, tip);
         },
         action: (a) => this.manager?.act(a),
         answered: (d, ok, code) => {
           this.devices.answered(d, ok, code);
           this.events.emit('share-answered', d, ok, code);
         },
+        refused: (d, reason) => {
+          this.log.warn({ client: d.connectionId, channel: d.channelId, reason }, 'upstream refused a device\'s channel; closing it');
+          this.devices.closeChannel(d, 'upstream-refused');
+        },
+        hashrate: (d) => (d === null ? this.upstreamHashrate() : (this.devices.channelOf(d)?.nominalHashrate ?? 0)),
       },
       this.log.child({ component: 'upstream-channel' }),
     );
     this.devices = new DeviceChannels(
-      { sharesPerMinute: s.sharesPerMinute, shareBatchSize: s.shareBatchSize, extranonceSize: s.downstreamExtranonceSize, maxChannels: s.maxChannels },
+      {
+        sharesPerMinute: s.sharesPerMinute,
+        shareBatchSize: s.shareBatchSize,
+        extranonceSize: s.downstreamExtranonceSize,
+        maxChannels: s.maxChannels,
+        // a nested proxy below that does not aggregate opens one channel per device of its own
+        maxChannelsPerConnection: s.maxChannels,
+        workPerChannel: !s.aggregateChannels,
+      },
       {
         send: (id, name, message) => this.send(id, name, message),
         forward: (work, share, extranonce, hash, device) => this.upstream.forward(work, share, extranonce, hash, device),
-        isLive: (work) => work.upstream.epoch === this.upstream.liveEpoch,
+        isLive: (work, device) => this.upstream.isLive(work, device),
+        opened: (device, ch) => this.upstream.addDevice(device, ch.userIdentity, this.now()),
+        closed: (device) => this.upstream.removeDevice(device),
       },
     );
     this.history = new HistoryRecorder(() => this.historyReading(), new MemoryHistory(24 * 60), { now: this.now, ...(opts.historyIntervalMs !== undefined && { intervalMs: opts.historyIntervalMs }) });
@@ -141,6 +160,11 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
 
   get upstreams(): UpstreamManager {
     return this.manager!;
+  }
+
+  /** One upstream channel for every device (true), or one per device channel. */
+  get aggregateChannels(): boolean {
+    return this.opts.settings.aggregateChannels;
   }
 
   /** UpstreamClient: devices connected now. */
@@ -187,9 +211,8 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   }
 
   onMessage(d: SetUpDownstream<ProxyPeer>, m: AnyMessage): void {
+    // A new device channel opens its upstream side (the aggregated channel, or its own) through the `opened` hook.
     if (!this.devices.onMessage(d.id, m, this.now())) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a device`);
-    // A first channel: the upstream channel opens with the devices' hashrate.
-    if (m.name === 'OpenStandardMiningChannel' || m.name === 'OpenExtendedMiningChannel') this.upstream.open(this.upstreamHashrate(), this.now());
   }
 
   onClose(d: Downstream<ProxyPeer>): void {
@@ -203,7 +226,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.awaitingFirstJob = true;
     this.log.info({ upstream: label }, 'upstream connected');
     this.events.emit('upstream-connected', label);
-    this.upstream.open(this.upstreamHashrate(), this.now());
+    this.upstream.tick(this.now());
   }
 
   upstreamDisconnected(reason: string): void {
@@ -243,9 +266,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   private tick(): void {
     const now = this.now();
     this.devices.tick(now);
-    const hashrate = this.upstreamHashrate();
-    if (this.upstream.channel === null) this.upstream.open(hashrate, now);
-    else this.upstream.update(hashrate, now);
+    this.upstream.tick(now);
   }
 
   async close(): Promise<void> {
