@@ -7,17 +7,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
-import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
-import { MiningSetupFlags } from '../../messages/mining.js';
-import { ServerIdentity } from '../../noise/server-identity.js';
-import { authorityKeyPairOf } from '../common/authority-keys.js';
-import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../common/downstream-server.js';
+import type { AnyMessage } from '../../messages/registry.js';
+import { DeviceFront, type DevicePeer } from '../common/device-front.js';
+import type { DownstreamServer } from '../common/downstream-server.js';
 import { HistoryRecorder, MemoryHistory, type HistoryReading } from '../common/history.js';
-import { listenLimits } from '../common/limits.js';
 import { rejectedTotal } from '../../channels/share-accounting.js';
 import { silentLogger } from '../common/logger.js';
-import { peerFault } from '../common/role-error.js';
 import type { UpstreamLink } from '../common/upstream.js';
 import { sv2Connector } from '../common/upstream-connect.js';
 import { UpstreamManager, type BackoffOptions, type UpstreamClient, type UpstreamConnector } from '../common/upstream-manager.js';
@@ -41,7 +36,7 @@ export interface ProxyOptions {
 }
 
 /** What the proxy keeps of a device connection beyond the server's and the channels'. */
-export type ProxyPeer = Record<string, never>;
+export type ProxyPeer = DevicePeer;
 
 /** An upstream switch: the old upstream's last job, its loss, and the new one's first job reaching the devices (ms). */
 export interface SwitchGap {
@@ -60,8 +55,7 @@ export interface ProxyEvents {
   'upstream-lost': [reason: string];
 }
 
-export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
-  readonly protocol = Protocol.Mining;
+export class Proxy implements UpstreamClient {
   readonly devices: DeviceChannels<ProxyWork>;
   readonly upstream: ProxyUpstream;
   readonly startedAt: number;
@@ -72,7 +66,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   /** per-interval points behind the dashboard's charts (a day, in memory) */
   readonly history: HistoryRecorder;
   private readonly log: Logger;
-  private server: DownstreamServer<ProxyPeer> | undefined;
+  private front: DeviceFront<ProxyWork> | undefined;
   private manager: UpstreamManager | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastJobAt: number | null = null;
@@ -123,7 +117,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
         workPerChannel: !s.aggregateChannels,
       },
       {
-        send: (id, name, message) => this.send(id, name, message),
+        send: (id, name, message) => this.front?.send(id, name, message),
         forward: (work, share, extranonce, hash, device) => this.upstream.forward(work, share, extranonce, hash, device),
         isLive: (work, device) => this.upstream.isLive(work, device),
         opened: (device, ch) => this.upstream.addDevice(device, ch.userIdentity, this.now()),
@@ -135,7 +129,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
 
   private historyReading(): HistoryReading {
     const t = this.devices.totals();
-    return { hashrate: this.devices.totalHashrate(), accepted: t.accepted, rejected: rejectedTotal(t), blocks: t.blocksFound, connections: this.server?.size ?? 0, channels: this.devices.channelCount };
+    return { hashrate: this.devices.totalHashrate(), accepted: t.accepted, rejected: rejectedTotal(t), blocks: t.blocksFound, connections: this.front?.downstreams.size ?? 0, channels: this.devices.channelCount };
   }
 
   /** Listens for devices and starts connecting upstream; resolves once the listener is bound. */
@@ -151,11 +145,11 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   }
 
   get port(): number {
-    return this.server!.ports[0]!;
+    return this.front!.port;
   }
 
   get downstreams(): DownstreamServer<ProxyPeer> {
-    return this.server!;
+    return this.front!.downstreams;
   }
 
   get upstreams(): UpstreamManager {
@@ -169,26 +163,12 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
 
   /** UpstreamClient: devices connected now. */
   get downstreamCount(): number {
-    return this.server?.size ?? 0;
+    return this.front?.downstreams.size ?? 0;
   }
 
   private async startParts(): Promise<void> {
     const s = this.opts.settings;
-    const identity = ServerIdentity.create({
-      authority: authorityKeyPairOf({ authority_public_key: s.authorityPublicKey, authority_secret_key: s.authoritySecretKey }),
-      validitySeconds: s.certValiditySecs,
-    });
-    this.server = await DownstreamServer.listen(
-      {
-        listeners: [{ address: s.listenAddress, identity }],
-        maxFramePayload: s.maxFrameBytes,
-        limits: listenLimits(s.limits),
-        log: this.log.child({ component: 'devices' }),
-        now: this.now,
-        ...(this.opts.setupTimeoutMs !== undefined && { setupTimeoutMs: this.opts.setupTimeoutMs }),
-      },
-      this,
-    );
+    this.front = await DeviceFront.listen(s, this.devices, { log: this.log.child({ component: 'devices' }), now: this.now, setupTimeoutMs: this.opts.setupTimeoutMs });
     const connector = this.opts.connect ?? sv2Connector({ minVersion: s.minVersion, maxVersion: s.maxVersion, firmware: 'sv2 proxy', onWarning: (m) => this.log.warn(m) });
     this.manager = new UpstreamManager(s.upstreams, connector, this, this.log.child({ component: 'upstream' }), this.opts.backoff, s.returnToPreferredMs);
     this.manager.start();
@@ -197,26 +177,6 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.history.start();
     this.log.info({ port: this.port, upstreams: s.upstreams.length }, 'proxy listening');
     if (s.ignored.length > 0) this.log.warn({ keys: s.ignored }, 'config keys accepted for SRI compatibility but not acted on');
-  }
-
-  // --- devices (DownstreamHandler) ---
-
-  /** Header-only and version-rolling devices are served; work selection is the JD client's. */
-  setUp(d: Downstream<ProxyPeer>, s: Messages['SetupConnection']): { state: ProxyPeer; flags: number } {
-    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling;
-    const unsupported = s.flags & ~supported;
-    if (unsupported !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
-    this.devices.addConnection(d.id, { requiresStandardJobs: (s.flags & MiningSetupFlags.RequiresStandardJobs) !== 0, peer: d.peer, vendor: s.vendor });
-    return { state: {}, flags: 0 };
-  }
-
-  onMessage(d: SetUpDownstream<ProxyPeer>, m: AnyMessage): void {
-    // A new device channel opens its upstream side (the aggregated channel, or its own) through the `opened` hook.
-    if (!this.devices.onMessage(d.id, m, this.now())) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a device`);
-  }
-
-  onClose(d: Downstream<ProxyPeer>): void {
-    this.devices.removeConnection(d.id);
   }
 
   // --- the pool (UpstreamClient) ---
@@ -258,11 +218,6 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.lastJobAt = now;
   }
 
-  private send<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
-    const d = this.server?.get(connId);
-    if (d !== undefined) this.server!.send(d, name, message);
-  }
-
   private tick(): void {
     const now = this.now();
     this.devices.tick(now);
@@ -275,6 +230,6 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     clearInterval(this.timer);
     this.history.stop();
     await this.manager?.stop();
-    await this.server?.close('proxy shutting down');
+    await this.front?.close('proxy shutting down');
   }
 }
