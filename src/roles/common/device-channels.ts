@@ -23,6 +23,7 @@ import { MiningErrorCode } from '../../messages/mining.js';
 import type { MessageName, Messages } from '../../messages/registry.js';
 import type { BlockFound } from '../../channels/share-result.js';
 import type { Work } from '../../channels/work.js';
+import { allShares, channelList } from './channel-tally.js';
 import { JobFanout, type Channel } from './job-fanout.js';
 import { peerFault } from './role-error.js';
 
@@ -173,7 +174,7 @@ export class DeviceChannels<W extends Work = Work> {
   }
 
   channelsOf(id: number): readonly Channel[] {
-    return [...(this.connections.get(id)?.channels.values() ?? [])];
+    return channelList(this.connections, id);
   }
 
   channelOf(device: DeviceRef): Channel | undefined {
@@ -186,12 +187,7 @@ export class DeviceChannels<W extends Work = Work> {
 
   /** Every share counted by the device channels since start, open and closed. */
   totals(): ShareTally {
-    const t = new ShareTally().fold(this.retired);
-    for (const conn of this.connections.values()) {
-      t.fold(conn.retired);
-      for (const ch of conn.channels.values()) t.fold(ch.accounting);
-    }
-    return t;
+    return allShares(this.retired, this.connections);
   }
 
   /** The upstream's answer about one forwarded share. */
