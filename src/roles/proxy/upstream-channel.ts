@@ -20,7 +20,7 @@ import { ChannelError } from '../../channels/errors.js';
 import type { Work } from '../../channels/work.js';
 import type { AnyMessage, Messages } from '../../messages/registry.js';
 import type { DeviceRef, ForwardOutcome } from '../common/device-channels.js';
-import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
+import { hashrateUpdateDue, MAX_UPSTREAM_TARGET as MAX_TARGET, type UpstreamAction, type UpstreamLink } from '../common/upstream.js';
 
 export type { DeviceRef, ForwardOutcome };
 
@@ -53,11 +53,6 @@ export interface UpstreamIds {
 
 /** Forwarded shares remembered for the upstream's answer; older ones are forgotten (counted as unanswered). */
 const MAX_IN_FLIGHT = 65_536;
-const MAX_TARGET = new Uint8Array(32).fill(0xff);
-/** An aggregated channel's nominal hashrate is re-announced when it moves by this fraction... */
-const HASHRATE_UPDATE_RATIO = 0.1;
-/** ...at most this often (spec: a proxy may debounce UpdateChannel). */
-const UPDATE_CHANNEL_MIN_MS = 1_000;
 
 /** A work id unique across upstream connections: the epoch in the high bits, the upstream job id low. */
 export function workId(epoch: number, jobId: number): bigint {
@@ -157,9 +152,7 @@ export class UpstreamChannel {
   /** UpdateChannel when the devices' total moved by more than 10 %, at most once a second. */
   update(hashrate: number, now: number): void {
     const live = this.live;
-    if (live === null || live.channel === null || hashrate <= 0) return;
-    const last = live.lastUpdate;
-    if (last !== null && (now - last.at < UPDATE_CHANNEL_MIN_MS || Math.abs(hashrate - last.hashrate) <= last.hashrate * HASHRATE_UPDATE_RATIO)) return;
+    if (live === null || live.channel === null || !hashrateUpdateDue(live.lastUpdate, hashrate, now)) return;
     live.lastUpdate = { at: now, hashrate };
     live.link.send('UpdateChannel', { channelId: live.channel.channelId, nominalHashRate: hashrate, maximumTarget: MAX_TARGET });
   }
