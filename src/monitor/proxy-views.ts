@@ -24,8 +24,11 @@ export function proxyGlobal(proxy: Proxy) {
     shares_rejected: rejectedTotal(totals),
     upstream: {
       ...proxy.upstreams.status(),
-      channel_open: proxy.upstream.liveEpoch !== null,
-      channel_id: proxy.upstream.channel?.channelId ?? null,
+      channel_open: proxy.upstream.open,
+      aggregate_channels: proxy.aggregateChannels,
+      // the aggregated channel's id; without aggregation one channel per device channel
+      channel_id: proxy.aggregateChannels ? (proxy.upstream.channels[0]?.channel.channelId ?? null) : null,
+      channels: proxy.upstream.channels.length,
       nominal_hashrate: proxy.upstream.nominalHashrate,
       shares_forwarded: c.forwarded,
       shares_accepted: c.accepted,
@@ -45,13 +48,22 @@ export function proxyGlobal(proxy: Proxy) {
 /** The proxy's JSON API on SRI's paths. */
 export function proxyRoutes(proxy: Proxy): Record<string, RouteHandler> {
   return {
-    '/api/v1/health': () => ({ status: 'ok', upstream: proxy.upstream.liveEpoch !== null ? 'connected' : 'down' }),
+    '/api/v1/health': () => ({ status: 'ok', upstream: proxy.upstream.open ? 'connected' : 'down' }),
     '/api/v1/global': () => proxyGlobal(proxy),
     '/api/v1/history': historyRoute(proxy.history.sink, proxy.now),
-    '/api/v1/server': () => ({ ...proxy.upstreams.status(), channel_open: proxy.upstream.liveEpoch !== null, upstream: proxy.upstream.label }),
+    '/api/v1/server': () => ({ ...proxy.upstreams.status(), channel_open: proxy.upstream.open, upstream: proxy.upstream.label }),
     '/api/v1/server/channels': (params) => {
-      const ch = proxy.upstream.channel;
-      const open = ch === null ? [] : [{ channel_id: ch.channelId, group_channel_id: ch.groupChannelId, upstream: proxy.upstream.label, extranonce_size: ch.extranonceSize, target: hashToDisplay(ch.target) }];
+      const open = proxy.upstream.channels.map(({ channel: ch, device, userIdentity }) => ({
+        channel_id: ch.channelId,
+        group_channel_id: ch.groupChannelId,
+        upstream: proxy.upstream.label,
+        user_identity: userIdentity,
+        // the device channel it serves (null: the aggregated channel serves every device)
+        client_id: device?.connectionId ?? null,
+        client_channel_id: device?.channelId ?? null,
+        extranonce_size: ch.extranonceSize,
+        target: hashToDisplay(ch.target),
+      }));
       return channelPage(open, [], params);
     },
     ...deviceRoutes(proxy),

@@ -46,7 +46,7 @@ export async function startTestProxy(upstreams: ProxyUpstream[], env: Record<str
 
 /** Resolves once the proxy's upstream channel is open and its work has reached the device side. */
 export function upstreamReady(proxy: Proxy): Promise<void> {
-  if (proxy.devices.tip !== null && proxy.upstream.liveEpoch !== null) return Promise.resolve();
+  if (proxy.devices.tip !== null && proxy.upstream.open) return Promise.resolve();
   return new Promise((resolve) => {
     const on = (): void => {
       proxy.events.off('switched', on);

@@ -29,7 +29,7 @@ export function renderView(stack: Stack): string[] {
   const proxy = stack.proxy;
   if (proxy !== undefined) {
     const c = proxy.upstream.counts;
-    const up = proxy.upstream.liveEpoch === null ? 'down' : 'up';
+    const up = proxy.upstream.open ? 'up' : 'down';
     lines.push(`proxy: ${proxy.downstreams.size} devices, upstream ${up}; ${c.forwarded} shares sent up, ${c.accepted} accepted${c.switches > 0 ? `, ${c.switches} switches` : ''}`);
   }
   const jdc = stack.jdc;

@@ -41,7 +41,7 @@ function Overview({ d }) {
       <div class="panel">
         <h2>Upstream</h2>
         <dl class="kv">
-          <dt>State</dt><dd data-testid="upstream-state">${up.channel_open ? html`<span class="good">channel ${up.channel_id} open</span>` : html`<span class="bad">no channel</span>`}</dd>
+          <dt>State</dt><dd data-testid="upstream-state">${up.channel_open ? html`<span class="good">${up.aggregate_channels === false ? `${up.channels} device channels open` : `channel ${up.channel_id} open`}</span>` : html`<span class="bad">no channel</span>`}</dd>
           <dt>Pool</dt><dd class="mono">${up.address ?? '–'}</dd>
           ${up.index !== undefined ? html`<dt>Upstream #</dt><dd>${up.index + 1} of the configured list</dd>` : null}
           <dt>Announced</dt><dd>${hashrate(up.nominal_hashrate)}</dd>

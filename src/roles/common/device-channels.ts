@@ -23,6 +23,7 @@ import { MiningErrorCode } from '../../messages/mining.js';
 import type { MessageName, Messages } from '../../messages/registry.js';
 import type { BlockFound } from '../../channels/share-result.js';
 import type { Work } from '../../channels/work.js';
+import { allShares, channelList } from './channel-tally.js';
 import { JobFanout, type Channel } from './job-fanout.js';
 import { peerFault } from './role-error.js';
 
@@ -65,6 +66,11 @@ export interface DeviceChannelsOptions {
   extranonceSize: number;
   maxChannels: number;
   maxChannelsPerConnection?: number;
+  /**
+   * Every channel mines work of its own (a proxy with one upstream channel per device channel):
+   * no group per connection, work reaches one channel through `onChannelWork`/`onChannelTip`.
+   */
+  workPerChannel?: boolean;
 }
 
 export interface DeviceChannelsHooks<W extends Work> {
@@ -72,9 +78,13 @@ export interface DeviceChannelsHooks<W extends Work> {
   /** A device share that met its own target: the upstream side decides whether it goes up. */
   forward(work: W, share: { nonce: number; ntime: number; version: number }, extranonce: Uint8Array, hash: Uint8Array, device: DeviceRef): ForwardOutcome;
   /** false for work whose shares can no longer be paid (an upstream that is gone): they are stale */
-  isLive(work: W): boolean;
+  isLive(work: W, device: DeviceRef): boolean;
   /** a device share that is also a block (called before the share is forwarded) */
   block?(work: W, block: BlockFound, device: DeviceRef): void;
+  /** a device channel was opened (after its Success went out) */
+  opened?(device: DeviceRef, ch: Channel): void;
+  /** a device channel is gone (CloseChannel, the device's disconnect, or closeChannel) */
+  closed?(device: DeviceRef, ch: Channel): void;
 }
 
 export class DeviceChannels<W extends Work = Work> {
@@ -83,6 +93,8 @@ export class DeviceChannels<W extends Work = Work> {
   private readonly fanout: JobFanout;
   private readonly stats = new WeakMap<Channel, DeviceUpstreamStats>();
   private readonly retired = new ShareTally();
+  /** with workPerChannel: each channel's own feed (its work, its tip) */
+  private readonly feeds = new WeakMap<Channel, JobFanout>();
 
   constructor(
     private readonly opts: DeviceChannelsOptions,
@@ -94,14 +106,14 @@ export class DeviceChannels<W extends Work = Work> {
 
   addConnection(id: number, info: DeviceInfo): void {
     const jobIds = new JobIdSequence();
-    const group = info.requiresStandardJobs ? null : new GroupChannel({ groupChannelId: 1, fullExtranonceSize: this.opts.extranonceSize, jobIds, requiresStandardJobs: false });
+    const group = info.requiresStandardJobs || this.opts.workPerChannel === true ? null : new GroupChannel({ groupChannelId: 1, fullExtranonceSize: this.opts.extranonceSize, jobIds, requiresStandardJobs: false });
     this.connections.set(id, { info, channels: new Map(), nextChannelId: group === null ? 1 : 2, jobIds, group, retired: new ShareTally() });
   }
 
   removeConnection(id: number): void {
     const conn = this.connections.get(id);
     if (conn === undefined) return;
-    for (const ch of conn.channels.values()) this.release(conn, ch);
+    for (const ch of conn.channels.values()) this.release(id, conn, ch);
     this.retired.fold(conn.retired);
     this.connections.delete(id);
   }
@@ -113,6 +125,27 @@ export class DeviceChannels<W extends Work = Work> {
 
   onNewTip(templateId: bigint, tip: ChainTip): void {
     this.fanout.onNewTip(templateId, tip);
+  }
+
+  /** With workPerChannel: work for one device channel only (its own upstream channel's job). */
+  onChannelWork(device: DeviceRef, work: W): void {
+    const ch = this.channelOf(device);
+    if (ch !== undefined) this.feeds.get(ch)?.onWork(work);
+  }
+
+  onChannelTip(device: DeviceRef, templateId: bigint, tip: ChainTip): void {
+    const ch = this.channelOf(device);
+    if (ch !== undefined) this.feeds.get(ch)?.onNewTip(templateId, tip);
+  }
+
+  /** Closes a device channel from this side (its upstream refused or closed it), telling the device. */
+  closeChannel(device: DeviceRef, reasonCode: string): void {
+    const conn = this.connections.get(device.connectionId);
+    const ch = conn?.channels.get(device.channelId);
+    if (conn === undefined || ch === undefined) return;
+    this.send(device.connectionId, 'CloseChannel', { channelId: ch.channelId, reasonCode });
+    conn.channels.delete(ch.channelId);
+    this.release(device.connectionId, conn, ch);
   }
 
   get tip(): ChainTip | null {
@@ -141,7 +174,11 @@ export class DeviceChannels<W extends Work = Work> {
   }
 
   channelsOf(id: number): readonly Channel[] {
-    return [...(this.connections.get(id)?.channels.values() ?? [])];
+    return channelList(this.connections, id);
+  }
+
+  channelOf(device: DeviceRef): Channel | undefined {
+    return this.connections.get(device.connectionId)?.channels.get(device.channelId);
   }
 
   upstreamStatsOf(ch: Channel): DeviceUpstreamStats {
@@ -150,12 +187,7 @@ export class DeviceChannels<W extends Work = Work> {
 
   /** Every share counted by the device channels since start, open and closed. */
   totals(): ShareTally {
-    const t = new ShareTally().fold(this.retired);
-    for (const conn of this.connections.values()) {
-      t.fold(conn.retired);
-      for (const ch of conn.channels.values()) t.fold(ch.accounting);
-    }
-    return t;
+    return allShares(this.retired, this.connections);
   }
 
   /** The upstream's answer about one forwarded share. */
@@ -220,7 +252,7 @@ export class DeviceChannels<W extends Work = Work> {
           const setTarget = ch.updateChannel(u.nominalHashRate, u.maximumTarget, now);
           if (setTarget !== null) {
             this.send(connId, 'SetTarget', setTarget);
-            this.fanout.freshJob(connId, ch);
+            this.feedOf(ch).freshJob(connId, ch);
           }
         } catch (e) {
           if (!(e instanceof ChannelError)) throw e;
@@ -236,7 +268,7 @@ export class DeviceChannels<W extends Work = Work> {
           if (ch === undefined) continue;
           conn.channels.delete(id);
           conn.group?.remove(id);
-          this.release(conn, ch);
+          this.release(connId, conn, ch);
         }
         return true;
       }
@@ -255,13 +287,17 @@ export class DeviceChannels<W extends Work = Work> {
         const setTarget = ch.checkVardiff(now);
         if (setTarget === null) continue;
         this.send(connId, 'SetTarget', setTarget);
-        this.fanout.freshJob(connId, ch);
+        this.feedOf(ch).freshJob(connId, ch);
       }
     }
   }
 
   private send<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
     this.hooks.send(connId, name, message);
+  }
+
+  private feedOf(ch: Channel): JobFanout {
+    return this.feeds.get(ch) ?? this.fanout;
   }
 
   /**
@@ -282,7 +318,7 @@ export class DeviceChannels<W extends Work = Work> {
     const job = ch.job(share.jobId);
     const work = job?.work as W | undefined;
     // Work of an upstream that is gone can no longer be paid: say so at once rather than take it.
-    if (work !== undefined && !this.hooks.isLive(work)) {
+    if (work !== undefined && !this.hooks.isLive(work, { connectionId: connId, channelId: ch.channelId })) {
       ch.accounting.reject(MiningErrorCode.StaleShare);
       this.send(connId, 'SubmitSharesError', shareError(ch.channelId, share.sequenceNumber, MiningErrorCode.StaleShare).error);
       return;
@@ -312,9 +348,14 @@ export class DeviceChannels<W extends Work = Work> {
     conn.channels.set(ch.channelId, ch);
     this.stats.set(ch, { forwarded: 0, acceptedUpstream: 0, rejectedUpstream: new Map(), belowUpstreamTarget: 0 });
     conn.group?.add(ch);
+    if (this.opts.workPerChannel === true) {
+      // A feed of one channel: the shared fan-out's rules (future job, prev hash, fresh job) for its own work.
+      this.feeds.set(ch, new JobFanout(new Map([[connId, { channels: new Map([[ch.channelId, ch]]), group: null }]]), this.hooks.send, { maxTemplates: 8, refreshMs: 0 }));
+    }
     if (ch instanceof StandardChannel) this.send(connId, 'OpenStandardMiningChannelSuccess', ch.openSuccess(requestId));
     else this.send(connId, 'OpenExtendedMiningChannelSuccess', ch.openSuccess(requestId));
-    this.fanout.firstJob(connId, ch);
+    this.feedOf(ch).firstJob(connId, ch);
+    this.hooks.opened?.({ connectionId: connId, channelId: ch.channelId }, ch);
   }
 
   private guard(prefix: Uint8Array, make: () => Channel): Channel {
@@ -340,9 +381,10 @@ export class DeviceChannels<W extends Work = Work> {
     };
   }
 
-  private release(conn: Connection, ch: Channel): void {
+  private release(connId: number, conn: Connection, ch: Channel): void {
     conn.retired.fold(ch.accounting);
     this.allocator.release(ch.extranoncePrefix);
     for (const p of ch.takeRetiredPrefixes()) this.allocator.release(p);
+    this.hooks.closed?.({ connectionId: connId, channelId: ch.channelId }, ch);
   }
 }

@@ -58,3 +58,36 @@ export function miningSetupConnection(p: SetupConnectionParams): Messages['Setup
     deviceId: '',
   };
 }
+
+const utf8 = new TextEncoder();
+
+/**
+ * The user_identity a device's own upstream channel opens with (a proxy that does not aggregate):
+ * the device's name as the pool's worker under the account the upstream is configured with, so the
+ * pool pays that account and accounts each device. A device that already names the account
+ * (`farm.rig1` under `farm`) goes up as it is, as SRI's translator passes a miner's name on.
+ */
+export function deviceUserIdentity(upstreamIdentity: string, deviceIdentity: string): string {
+  if (upstreamIdentity === '' || deviceIdentity === upstreamIdentity || deviceIdentity.startsWith(`${upstreamIdentity}.`)) return deviceIdentity;
+  let identity = `${upstreamIdentity}.${deviceIdentity}`;
+  // STR0_255 counts bytes: a long device name is cut, never the account.
+  while (utf8.encode(identity).length > 255) identity = identity.slice(0, -1);
+  return identity;
+}
+
+/** The loosest target: a role's upstream channel asks for no ceiling of its own. */
+export const MAX_UPSTREAM_TARGET = new Uint8Array(32).fill(0xff);
+/** A channel's nominal hashrate is re-announced when it moves by this fraction... */
+const HASHRATE_UPDATE_RATIO = 0.1;
+/** ...at most this often per channel (spec: a proxy may debounce UpdateChannel to once a second). */
+const UPDATE_CHANNEL_MIN_MS = 1_000;
+
+/**
+ * Whether an upstream channel last announced at `last` should send UpdateChannel for `hashrate`
+ * now (the translator's and the proxy's rule): a move of more than 10 %, at most once a second.
+ */
+export function hashrateUpdateDue(last: { at: number; hashrate: number } | null | undefined, hashrate: number, now: number): boolean {
+  if (hashrate <= 0) return false;
+  if (last === null || last === undefined) return true;
+  return now - last.at >= UPDATE_CHANNEL_MIN_MS && Math.abs(hashrate - last.hashrate) > last.hashrate * HASHRATE_UPDATE_RATIO;
+}

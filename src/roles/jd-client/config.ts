@@ -8,8 +8,7 @@ import { z } from 'zod';
 import { AuthorityPublicKey } from '../../noise/authority-key.js';
 import { KeyFormatError } from '../../noise/errors.js';
 import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
-import { limitKeys, limitsOf, type LimitsConfig } from '../common/limits.js';
-import { logKeys } from '../common/logger.js';
+import { deviceSideKeys, deviceSideSettings, type DeviceSideSettings } from '../common/device-config.js';
 import { resolveTemplateProviderType, templateProviderType, type TemplateProviderType } from '../common/template-provider-type.js';
 import type { UpstreamEndpoint } from '../common/upstream.js';
 import { payoutScriptOf } from '../common/payout-script.js';
@@ -30,13 +29,8 @@ const upstreamEntry = z.strictObject({
 
 export const jdcConfigSchema = z.strictObject({
   listening_address: hostPort,
-  max_supported_version: z.number().int().min(2).max(2).default(2),
-  min_supported_version: z.number().int().min(2).max(2).default(2),
-  authority_public_key: z.string().min(1),
-  authority_secret_key: z.string().min(1),
-  cert_validity_sec: z.number().int().positive().default(3600),
+  ...deviceSideKeys,
   shares_per_minute: z.number().positive().max(6000).default(6),
-  share_batch_size: z.number().int().min(1).max(10_000).default(10),
   /** rollable extranonce bytes of an extended device channel (2 bytes of channel index come on top) */
   reserved_downstream_rollable_extranonce_size: z.number().int().min(2).max(30).default(6),
   mode: z.enum(['FULLTEMPLATE', 'COINBASEONLY']).default('FULLTEMPLATE'),
@@ -52,7 +46,6 @@ export const jdcConfigSchema = z.strictObject({
   tp_address: hostPort.optional(),
   tp_authority_public_key: z.string().optional(),
   supported_extensions: z.array(z.number().int().min(0).max(0xffff)).default([]),
-  monitoring_address: hostPort.optional(),
   monitoring_cache_refresh_secs: z.number().int().positive().optional(),
   max_past_jobs: z.number().int().min(0).max(1024).optional(),
   miner_telemetry: z.strictObject({ cidrs: z.array(z.string()) }).optional(),
@@ -60,13 +53,8 @@ export const jdcConfigSchema = z.strictObject({
   withhold: z.boolean().optional(),
   timeout: z.strictObject({ unit: z.string(), value: z.number() }).optional(),
   min_extranonce_size: z.number().int().optional(),
-  ...logKeys,
-  ...limitKeys,
-  /** a device that sends nothing this long is dropped (0 = never) (ours) */
-  idle_timeout_secs: z.number().nonnegative().default(600),
   /** device channels open at once (ours) */
   max_channels: z.number().int().min(1).max(65_536).default(65_536),
-  max_frame_bytes: z.number().int().min(1024).max(16 << 20).default(1 << 20),
   /** the JDS and the pool must answer a token, a declaration or a custom job within this, or we fall back (ours) */
   jd_answer_timeout_secs: z.number().positive().max(600).default(10),
   /** an upstream that refused a job is not tried again for this long (ours) */
@@ -84,18 +72,7 @@ export interface JdcUpstream extends UpstreamEndpoint {
   jds: { host: string; port: number };
 }
 
-export interface JdcSettings {
-  listenAddress: string;
-  authorityPublicKey: string;
-  authoritySecretKey: string;
-  certValiditySecs: number;
-  minVersion: number;
-  maxVersion: number;
-  sharesPerMinute: number;
-  shareBatchSize: number;
-  /** every device channel's extranonce bytes (channel index + what it rolls) */
-  downstreamExtranonceSize: number;
-  maxChannels: number;
+export interface JdcSettings extends DeviceSideSettings {
   mode: JdMode;
   signature: string;
   /** the solo payout */
@@ -107,12 +84,6 @@ export interface JdcSettings {
   answerTimeoutMs: number;
   refusalCooldownMs: number;
   returnToPreferredMs: number;
-  monitoringAddress: { host: string; port: number } | null;
-  maxFrameBytes: number;
-  limits: LimitsConfig;
-  logFile: string | null;
-  logLevel?: string | undefined;
-  logFormat?: string | undefined;
   /** keys read for SRI compatibility that change nothing here, and other things to say at start */
   warnings: string[];
 }
@@ -172,16 +143,12 @@ export function resolveJdcConfig(c: JdcConfigFile): JdcSettings {
   const ignored = notActed.filter(([, set]) => set).map(([k]) => k);
   if (ignored.length > 0) warnings.push(`read for SRI compatibility, not acted on: ${ignored.join(', ')}`);
   return {
-    listenAddress: c.listening_address,
-    authorityPublicKey: c.authority_public_key,
-    authoritySecretKey: c.authority_secret_key,
-    certValiditySecs: c.cert_validity_sec,
-    minVersion: c.min_supported_version,
-    maxVersion: c.max_supported_version,
-    sharesPerMinute: c.shares_per_minute,
-    shareBatchSize: c.share_batch_size,
-    downstreamExtranonceSize: c.reserved_downstream_rollable_extranonce_size + 2,
-    maxChannels: c.max_channels,
+    ...deviceSideSettings(c, {
+      listenAddress: c.listening_address,
+      sharesPerMinute: c.shares_per_minute,
+      downstreamExtranonceSize: c.reserved_downstream_rollable_extranonce_size + 2,
+      maxChannels: c.max_channels,
+    }),
     mode: c.mode,
     signature: c.jdc_signature,
     rewardScript: rewardScript(c),
@@ -191,12 +158,6 @@ export function resolveJdcConfig(c: JdcConfigFile): JdcSettings {
     answerTimeoutMs: c.jd_answer_timeout_secs * 1000,
     refusalCooldownMs: c.refused_upstream_cooldown_secs * 1000,
     returnToPreferredMs: c.return_to_preferred_secs * 1000,
-    monitoringAddress: c.monitoring_address === undefined ? null : splitHostPort(c.monitoring_address),
-    maxFrameBytes: c.max_frame_bytes,
-    limits: limitsOf(c),
-    logFile: c.log_file ?? null,
-    logLevel: c.log_level,
-    logFormat: c.log_format,
     warnings,
   };
 }

@@ -15,16 +15,11 @@ import { chainTipFromTdp } from '../../channels/chain-tip.js';
 import { ChannelError } from '../../channels/errors.js';
 import { submitSolution, type BlockFound } from '../../channels/share-result.js';
 import { coinbaseTag } from '../../channels/work.js';
-import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
-import { MiningSetupFlags } from '../../messages/mining.js';
-import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
-import { ServerIdentity } from '../../noise/server-identity.js';
-import { authorityKeyPairOf } from '../common/authority-keys.js';
+import type { AnyMessage, Messages } from '../../messages/registry.js';
 import { DeviceChannels, type DeviceRef } from '../common/device-channels.js';
-import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../common/downstream-server.js';
-import { listenLimits } from '../common/limits.js';
+import { DeviceFront, type DevicePeer } from '../common/device-front.js';
+import type { DownstreamServer } from '../common/downstream-server.js';
 import { silentLogger } from '../common/logger.js';
-import { peerFault } from '../common/role-error.js';
 import { templateFeedFrom } from '../common/template-provider-type.js';
 import type { TemplateFeed } from '../common/template-feed.js';
 import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
@@ -47,7 +42,7 @@ export interface JdClientOptions {
   tickMs?: number;
 }
 
-export type JdcPeer = Record<string, never>;
+export type JdcPeer = DevicePeer;
 
 /** A block found by our devices. */
 export interface JdcBlock {
@@ -78,8 +73,7 @@ export interface JdClientEvents {
 const COINBASE_ROOM = 400;
 const MAX_BLOCKS_KEPT = 256;
 
-export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
-  readonly protocol = Protocol.Mining;
+export class JdClient implements UpstreamClient {
   readonly devices: DeviceChannels<JdcWork>;
   readonly events = new EventEmitter<JdClientEvents>();
   readonly now: () => number;
@@ -94,7 +88,7 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
   private readonly jobOptions: JobOptions;
   private readonly workOf = new Map<bigint, JdcWork>();
   private readonly connector: JdcConnector;
-  private server: DownstreamServer<JdcPeer> | undefined;
+  private front: DeviceFront<JdcWork> | undefined;
   private manager: UpstreamManager | undefined;
   private timer: NodeJS.Timeout | undefined;
   private epoch = 0;
@@ -111,7 +105,7 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
     this.devices = new DeviceChannels<JdcWork>(
       { sharesPerMinute: s.sharesPerMinute, shareBatchSize: s.shareBatchSize, extranonceSize: s.downstreamExtranonceSize, maxChannels: s.maxChannels },
       {
-        send: (id, name, message) => this.send(id, name, message),
+        send: (id, name, message) => this.front?.send(id, name, message),
         forward: (work, share, extranonce, hash, device) => {
           const d = this.declarator;
           if (work.pool === null || d === null) return 'upstream-unavailable';
@@ -120,6 +114,8 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
         // Our own templates: a share of any of them can still be a block.
         isLive: () => true,
         block: (work, block) => this.onBlock(work, block),
+        // a device's channel: the upstream channel opens with the devices' hashrate
+        opened: () => this.declarator?.open(this.devices.totalHashrate(), this.now()),
       },
     );
   }
@@ -136,11 +132,11 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
   }
 
   get port(): number {
-    return this.server!.ports[0]!;
+    return this.front!.port;
   }
 
   get downstreams(): DownstreamServer<JdcPeer> {
-    return this.server!;
+    return this.front!.downstreams;
   }
 
   get upstreams(): UpstreamManager | undefined {
@@ -153,21 +149,14 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
   }
 
   get downstreamCount(): number {
-    return this.server?.size ?? 0;
+    return this.front?.downstreams.size ?? 0;
   }
 
   private async startParts(): Promise<void> {
     const s = this.opts.settings;
-    const identity = ServerIdentity.create({
-      authority: authorityKeyPairOf({ authority_public_key: s.authorityPublicKey, authority_secret_key: s.authoritySecretKey }),
-      validitySeconds: s.certValiditySecs,
-    });
     const feed = this.opts.feed ?? (await templateFeedFrom(s.templateProvider, this.log.child({ component: 'node' }), undefined, { key: 'coinbase_reward_script', mismatch: (network) => payoutMismatch(s.rewardText, network) })).feed;
     this.templates = new TemplateView(feed);
-    this.server = await DownstreamServer.listen(
-      { listeners: [{ address: s.listenAddress, identity }], maxFramePayload: s.maxFrameBytes, limits: listenLimits(s.limits), log: this.log.child({ component: 'devices' }), now: this.now },
-      this,
-    );
+    this.front = await DeviceFront.listen(s, this.devices, { log: this.log.child({ component: 'devices' }), now: this.now });
     await feed.start(COINBASE_ROOM, { newTemplate: (t) => this.onTemplate(t), setNewPrevHash: (m) => this.onPrevHash(m) });
     if (s.upstreams.length > 0) {
       this.manager = new UpstreamManager(s.upstreams, this.opts.connect ?? this.connector.connect, this, this.log.child({ component: 'upstream' }), this.opts.backoff, s.returnToPreferredMs);
@@ -261,25 +250,6 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
     this.events.emit('block', record);
   }
 
-  // --- devices ---
-
-  setUp(d: Downstream<JdcPeer>, s: Messages['SetupConnection']): { state: JdcPeer; flags: number } {
-    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling;
-    const unsupported = s.flags & ~supported;
-    if (unsupported !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
-    this.devices.addConnection(d.id, { requiresStandardJobs: (s.flags & MiningSetupFlags.RequiresStandardJobs) !== 0, peer: d.peer, vendor: s.vendor });
-    return { state: {}, flags: 0 };
-  }
-
-  onMessage(d: SetUpDownstream<JdcPeer>, m: AnyMessage): void {
-    if (!this.devices.onMessage(d.id, m, this.now())) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a device`);
-    if (m.name === 'OpenStandardMiningChannel' || m.name === 'OpenExtendedMiningChannel') this.declarator?.open(this.devices.totalHashrate(), this.now());
-  }
-
-  onClose(d: Downstream<JdcPeer>): void {
-    this.devices.removeConnection(d.id);
-  }
-
   // --- the pool and its JDS ---
 
   upstreamConnected(link: UpstreamLink, userIdentity: string, label: string): void {
@@ -340,11 +310,6 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
     this.manager?.act(a);
   }
 
-  private send<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
-    const d = this.server?.get(connId);
-    if (d !== undefined) this.server!.send(d, name, message);
-  }
-
   private tick(): void {
     const now = this.now();
     this.devices.tick(now);
@@ -361,7 +326,7 @@ export class JdClient implements DownstreamHandler<JdcPeer>, UpstreamClient {
     this.closed = true;
     clearInterval(this.timer);
     await this.manager?.stop();
-    await this.server?.close('jd-client shutting down');
+    await this.front?.close('jd-client shutting down');
     if (this.opts.feed === undefined) await this.templates?.feed.close();
   }
 }

@@ -27,6 +27,7 @@ import type { Tlv } from '../../codec/tlv.js';
 import { findUserIdentity } from '../../messages/extensions.js';
 import { MiningErrorCode } from '../../messages/mining.js';
 import type { AnyMessage, Messages } from '../../messages/registry.js';
+import { allShares, channelList, connectionShares } from '../common/channel-tally.js';
 import { JobFanout, type Channel } from '../common/job-fanout.js';
 
 /** Rules when none are given: nothing is solo, so no identity names an address to check. */
@@ -230,7 +231,7 @@ export class ChannelManager {
   }
 
   channelsOf(connectionId: number): readonly Channel[] {
-    return [...(this.connections.get(connectionId)?.channels.values() ?? [])];
+    return channelList(this.connections, connectionId);
   }
 
   /** Open channels of one connection. */
@@ -244,21 +245,12 @@ export class ChannelManager {
 
   /** What a connection's channels counted, open and closed; undefined for one that is gone. */
   connectionTotals(connectionId: number): ShareTally | undefined {
-    const conn = this.connections.get(connectionId);
-    if (conn === undefined) return undefined;
-    const t = new ShareTally().fold(conn.retired);
-    for (const ch of conn.channels.values()) t.fold(ch.accounting);
-    return t;
+    return connectionShares(this.connections.get(connectionId));
   }
 
   /** What every channel counted since the pool started: read at scrape time, O(open channels). */
   totals(): ShareTally {
-    const t = new ShareTally().fold(this.retired);
-    for (const conn of this.connections.values()) {
-      t.fold(conn.retired);
-      for (const ch of conn.channels.values()) t.fold(ch.accounting);
-    }
-    return t;
+    return allShares(this.retired, this.connections);
   }
 
   /** Open channels by kind. */

@@ -6,9 +6,8 @@
  * the same thing.
  */
 import { z } from 'zod';
-import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
-import { limitKeys, limitsOf, type LimitsConfig } from '../common/limits.js';
-import { logKeys } from '../common/logger.js';
+import { ConfigError, hostPort, loadConfig } from '../common/config.js';
+import { deviceSideKeys, deviceSideSettings, type DeviceSideSettings } from '../common/device-config.js';
 import type { UpstreamEndpoint } from '../common/upstream.js';
 import { resolveUpstream } from '../common/upstream-config.js';
 
@@ -33,30 +32,28 @@ export const proxyConfigSchema = z
     listen_address: z.string().min(1).optional(),
     /** SRI's old mining-proxy: the port beside a bare listen_address host */
     listen_mining_port: port.optional(),
-    authority_public_key: z.string().min(1),
-    authority_secret_key: z.string().min(1),
-    cert_validity_sec: z.number().int().positive().default(3600),
-    min_supported_version: z.number().int().min(2).max(2).default(2),
-    max_supported_version: z.number().int().min(2).max(2).default(2),
+    ...deviceSideKeys,
     /** the identity channels on every upstream open with, unless an upstream names its own */
     user_identity: z.string().max(255).optional(),
     upstreams: z.array(upstreamEntry).min(1),
-    /** one upstream channel carrying every device (only true is implemented) */
+    /** true: one upstream channel carries every device; false: one upstream channel per device channel, under the device's name */
     aggregate_channels: z.boolean().default(true),
     /** the share rate device targets are set for (vardiff steers to it) */
     downstream_shares_per_minute: z.number().positive().max(6000).optional(),
     /** SRI's old mining-proxy name */
     downstream_share_per_minute: z.number().positive().max(6000).optional(),
-    /** SubmitShares.Success to a device every this many accepted shares */
-    share_batch_size: z.number().int().min(1).max(10_000).default(10),
     /**
      * Extranonce bytes every device channel gets (2 index bytes + what an extended channel rolls).
      * The same on every upstream, so a switch needs no SetExtranoncePrefix; a nested proxy below
      * must ask for at most this minus 2.
      */
     downstream_extranonce_size: z.number().int().min(4).max(32).default(8),
-    /** device channels open at once (sets the extranonce index width) */
-    max_channels: z.number().int().min(1).max(65_536).default(65_536),
+    /**
+     * Device channels open at once (sets the extranonce index width). Default 65 536; without
+     * aggregation 10 000, what one pool connection holds by default (the pool's
+     * max_channels_per_connection) and what its pacing admits in one go on a switch.
+     */
+    max_channels: z.number().int().min(1).max(65_536).optional(),
     /** SRI's old mining-proxy: the hashrate the upstream channel opens with before devices measure theirs */
     expected_total_downstream_hr: z.number().positive().optional(),
     /** SRI's old mining-proxy: reconnect to upstreams (always on here) */
@@ -65,12 +62,6 @@ export const proxyConfigSchema = z
     tp_address: z.string().optional(),
     /** while on a fallback upstream, try the first one this often and move back when it answers (0: stay) */
     return_to_preferred_secs: z.number().min(0).default(30),
-    monitoring_address: hostPort.optional(),
-    max_frame_bytes: z.number().int().min(1024).max(16 << 20).default(1 << 20),
-    ...logKeys,
-    ...limitKeys,
-    /** a device that sends nothing this long is dropped (0 = never) */
-    idle_timeout_secs: z.number().nonnegative().default(600),
   })
   .superRefine((c, ctx) => {
     if (c.min_supported_version > c.max_supported_version) {
@@ -82,36 +73,23 @@ export const proxyConfigSchema = z
 export type ProxyConfigFile = z.infer<typeof proxyConfigSchema>;
 
 /** The configuration in the form the proxy runs on (SRI's old keys folded in). */
-export interface ProxySettings {
-  listenAddress: string;
-  authorityPublicKey: string;
-  authoritySecretKey: string;
-  certValiditySecs: number;
-  minVersion: number;
-  maxVersion: number;
+export interface ProxySettings extends DeviceSideSettings {
   upstreams: UpstreamEndpoint[];
-  sharesPerMinute: number;
-  shareBatchSize: number;
-  downstreamExtranonceSize: number;
-  maxChannels: number;
+  /** one upstream channel for all devices, or one per device channel */
+  aggregateChannels: boolean;
   /** what the upstream channel announces while no device has a channel yet */
   expectedHashrate: number | null;
   returnToPreferredMs: number;
-  monitoringAddress: { host: string; port: number } | null;
-  maxFrameBytes: number;
-  limits: LimitsConfig;
-  logFile: string | null;
-  logLevel?: string | undefined;
-  logFormat?: string | undefined;
   /** keys accepted for SRI compatibility that this proxy does not act on (logged at start) */
   ignored: string[];
 }
 
 export const DEFAULT_SHARES_PER_MINUTE = 6;
+/** One upstream channel per device: as many as a pool connection takes by default. */
+export const NON_AGGREGATED_MAX_CHANNELS = 10_000;
 
 /** Turns a validated file into settings; throws ConfigError for what the schema alone cannot see. */
 export function resolveProxyConfig(c: ProxyConfigFile): ProxySettings {
-  if (!c.aggregate_channels) throw new ConfigError('aggregate_channels', 'only true (one upstream channel for every device) is implemented');
   const ignored: string[] = [];
   const upstreams = c.upstreams.map((u, i) => {
     if (u.pub_key !== undefined && u.authority_pubkey !== undefined && u.pub_key !== u.authority_pubkey) {
@@ -134,25 +112,16 @@ export function resolveProxyConfig(c: ProxyConfigFile): ProxySettings {
   if (c.reconnect === false) ignored.push('reconnect = false (the proxy always reconnects)');
   if (c.tp_address !== undefined) ignored.push('tp_address (job declaration is the JD client\'s)');
   return {
-    listenAddress: listen,
-    authorityPublicKey: c.authority_public_key,
-    authoritySecretKey: c.authority_secret_key,
-    certValiditySecs: c.cert_validity_sec,
-    minVersion: c.min_supported_version,
-    maxVersion: c.max_supported_version,
+    ...deviceSideSettings(c, {
+      listenAddress: listen,
+      sharesPerMinute: c.downstream_shares_per_minute ?? c.downstream_share_per_minute ?? DEFAULT_SHARES_PER_MINUTE,
+      downstreamExtranonceSize: c.downstream_extranonce_size,
+      maxChannels: c.max_channels ?? (c.aggregate_channels ? 65_536 : NON_AGGREGATED_MAX_CHANNELS),
+    }),
     upstreams,
-    sharesPerMinute: c.downstream_shares_per_minute ?? c.downstream_share_per_minute ?? DEFAULT_SHARES_PER_MINUTE,
-    shareBatchSize: c.share_batch_size,
-    downstreamExtranonceSize: c.downstream_extranonce_size,
-    maxChannels: c.max_channels,
+    aggregateChannels: c.aggregate_channels,
     expectedHashrate: c.expected_total_downstream_hr ?? null,
     returnToPreferredMs: c.return_to_preferred_secs * 1000,
-    monitoringAddress: c.monitoring_address === undefined ? null : splitHostPort(c.monitoring_address),
-    maxFrameBytes: c.max_frame_bytes,
-    limits: limitsOf(c),
-    logFile: c.log_file ?? null,
-    logLevel: c.log_level,
-    logFormat: c.log_format,
     ignored,
   };
 }

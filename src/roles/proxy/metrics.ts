@@ -73,7 +73,7 @@ export function proxyRegistry(proxy: Proxy): Registry {
     registers: r,
     collect: () => {
       connected.reset();
-      connected.set({ index: String(proxy.upstreams.status().index) }, proxy.upstream.liveEpoch === null ? 0 : 1);
+      connected.set({ index: String(proxy.upstreams.status().index) }, proxy.upstream.open ? 1 : 0);
     },
   });
   const switches: Counter = new Counter({

@@ -7,23 +7,19 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
-import { Protocol, SetupConnectionErrorCode } from '../../messages/common.js';
-import { MiningSetupFlags } from '../../messages/mining.js';
-import { ServerIdentity } from '../../noise/server-identity.js';
-import { authorityKeyPairOf } from '../common/authority-keys.js';
-import { DownstreamServer, SetupRefused, type Downstream, type DownstreamHandler, type SetUpDownstream } from '../common/downstream-server.js';
+import type { AnyMessage } from '../../messages/registry.js';
+import { DeviceFront, type DevicePeer } from '../common/device-front.js';
+import type { DownstreamServer } from '../common/downstream-server.js';
 import { HistoryRecorder, MemoryHistory, type HistoryReading } from '../common/history.js';
-import { listenLimits } from '../common/limits.js';
 import { rejectedTotal } from '../../channels/share-accounting.js';
 import { silentLogger } from '../common/logger.js';
-import { peerFault } from '../common/role-error.js';
 import type { UpstreamLink } from '../common/upstream.js';
 import { sv2Connector } from '../common/upstream-connect.js';
 import { UpstreamManager, type BackoffOptions, type UpstreamClient, type UpstreamConnector } from '../common/upstream-manager.js';
 import type { ProxySettings } from './config.js';
 import { DeviceChannels } from '../common/device-channels.js';
-import { UpstreamChannel, type DeviceRef, type ProxyWork } from './upstream-channel.js';
+import type { DeviceRef, ProxyWork } from './upstream-channel.js';
+import { ProxyUpstream } from './proxy-upstream.js';
 
 export interface ProxyOptions {
   settings: ProxySettings;
@@ -40,7 +36,7 @@ export interface ProxyOptions {
 }
 
 /** What the proxy keeps of a device connection beyond the server's and the channels'. */
-export type ProxyPeer = Record<string, never>;
+export type ProxyPeer = DevicePeer;
 
 /** An upstream switch: the old upstream's last job, its loss, and the new one's first job reaching the devices (ms). */
 export interface SwitchGap {
@@ -59,10 +55,9 @@ export interface ProxyEvents {
   'upstream-lost': [reason: string];
 }
 
-export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
-  readonly protocol = Protocol.Mining;
+export class Proxy implements UpstreamClient {
   readonly devices: DeviceChannels<ProxyWork>;
-  readonly upstream: UpstreamChannel;
+  readonly upstream: ProxyUpstream;
   readonly startedAt: number;
   readonly now: () => number;
   /** the gap of every upstream switch, for the API and the tests */
@@ -71,7 +66,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   /** per-interval points behind the dashboard's charts (a day, in memory) */
   readonly history: HistoryRecorder;
   private readonly log: Logger;
-  private server: DownstreamServer<ProxyPeer> | undefined;
+  private front: DeviceFront<ProxyWork> | undefined;
   private manager: UpstreamManager | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastJobAt: number | null = null;
@@ -84,31 +79,49 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.log = opts.logger ?? silentLogger();
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
-    this.upstream = new UpstreamChannel(
+    this.upstream = new ProxyUpstream(
       s.downstreamExtranonceSize,
+      s.aggregateChannels,
       {
-        work: (w) => {
+        work: (w, device) => {
           this.noteJob();
-          this.devices.onWork(w);
+          if (device === null) this.devices.onWork(w);
+          else this.devices.onChannelWork(device, w);
         },
-        newTip: (id, tip) => {
+        newTip: (id, tip, device) => {
           this.noteJob();
-          this.devices.onNewTip(id, tip);
+          if (device === null) this.devices.onNewTip(id, tip);
+          else this.devices.onChannelTip(device, id, tip);
         },
         action: (a) => this.manager?.act(a),
         answered: (d, ok, code) => {
           this.devices.answered(d, ok, code);
           this.events.emit('share-answered', d, ok, code);
         },
+        refused: (d, reason) => {
+          this.log.warn({ client: d.connectionId, channel: d.channelId, reason }, 'upstream refused a device\'s channel; closing it');
+          this.devices.closeChannel(d, 'upstream-refused');
+        },
+        hashrate: (d) => (d === null ? this.upstreamHashrate() : (this.devices.channelOf(d)?.nominalHashrate ?? 0)),
       },
       this.log.child({ component: 'upstream-channel' }),
     );
     this.devices = new DeviceChannels(
-      { sharesPerMinute: s.sharesPerMinute, shareBatchSize: s.shareBatchSize, extranonceSize: s.downstreamExtranonceSize, maxChannels: s.maxChannels },
       {
-        send: (id, name, message) => this.send(id, name, message),
+        sharesPerMinute: s.sharesPerMinute,
+        shareBatchSize: s.shareBatchSize,
+        extranonceSize: s.downstreamExtranonceSize,
+        maxChannels: s.maxChannels,
+        // a nested proxy below that does not aggregate opens one channel per device of its own
+        maxChannelsPerConnection: s.maxChannels,
+        workPerChannel: !s.aggregateChannels,
+      },
+      {
+        send: (id, name, message) => this.front?.send(id, name, message),
         forward: (work, share, extranonce, hash, device) => this.upstream.forward(work, share, extranonce, hash, device),
-        isLive: (work) => work.upstream.epoch === this.upstream.liveEpoch,
+        isLive: (work, device) => this.upstream.isLive(work, device),
+        opened: (device, ch) => this.upstream.addDevice(device, ch.userIdentity, this.now()),
+        closed: (device) => this.upstream.removeDevice(device),
       },
     );
     this.history = new HistoryRecorder(() => this.historyReading(), new MemoryHistory(24 * 60), { now: this.now, ...(opts.historyIntervalMs !== undefined && { intervalMs: opts.historyIntervalMs }) });
@@ -116,7 +129,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
 
   private historyReading(): HistoryReading {
     const t = this.devices.totals();
-    return { hashrate: this.devices.totalHashrate(), accepted: t.accepted, rejected: rejectedTotal(t), blocks: t.blocksFound, connections: this.server?.size ?? 0, channels: this.devices.channelCount };
+    return { hashrate: this.devices.totalHashrate(), accepted: t.accepted, rejected: rejectedTotal(t), blocks: t.blocksFound, connections: this.front?.downstreams.size ?? 0, channels: this.devices.channelCount };
   }
 
   /** Listens for devices and starts connecting upstream; resolves once the listener is bound. */
@@ -132,39 +145,30 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
   }
 
   get port(): number {
-    return this.server!.ports[0]!;
+    return this.front!.port;
   }
 
   get downstreams(): DownstreamServer<ProxyPeer> {
-    return this.server!;
+    return this.front!.downstreams;
   }
 
   get upstreams(): UpstreamManager {
     return this.manager!;
   }
 
+  /** One upstream channel for every device (true), or one per device channel. */
+  get aggregateChannels(): boolean {
+    return this.opts.settings.aggregateChannels;
+  }
+
   /** UpstreamClient: devices connected now. */
   get downstreamCount(): number {
-    return this.server?.size ?? 0;
+    return this.front?.downstreams.size ?? 0;
   }
 
   private async startParts(): Promise<void> {
     const s = this.opts.settings;
-    const identity = ServerIdentity.create({
-      authority: authorityKeyPairOf({ authority_public_key: s.authorityPublicKey, authority_secret_key: s.authoritySecretKey }),
-      validitySeconds: s.certValiditySecs,
-    });
-    this.server = await DownstreamServer.listen(
-      {
-        listeners: [{ address: s.listenAddress, identity }],
-        maxFramePayload: s.maxFrameBytes,
-        limits: listenLimits(s.limits),
-        log: this.log.child({ component: 'devices' }),
-        now: this.now,
-        ...(this.opts.setupTimeoutMs !== undefined && { setupTimeoutMs: this.opts.setupTimeoutMs }),
-      },
-      this,
-    );
+    this.front = await DeviceFront.listen(s, this.devices, { log: this.log.child({ component: 'devices' }), now: this.now, setupTimeoutMs: this.opts.setupTimeoutMs });
     const connector = this.opts.connect ?? sv2Connector({ minVersion: s.minVersion, maxVersion: s.maxVersion, firmware: 'sv2 proxy', onWarning: (m) => this.log.warn(m) });
     this.manager = new UpstreamManager(s.upstreams, connector, this, this.log.child({ component: 'upstream' }), this.opts.backoff, s.returnToPreferredMs);
     this.manager.start();
@@ -175,27 +179,6 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     if (s.ignored.length > 0) this.log.warn({ keys: s.ignored }, 'config keys accepted for SRI compatibility but not acted on');
   }
 
-  // --- devices (DownstreamHandler) ---
-
-  /** Header-only and version-rolling devices are served; work selection is the JD client's. */
-  setUp(d: Downstream<ProxyPeer>, s: Messages['SetupConnection']): { state: ProxyPeer; flags: number } {
-    const supported = MiningSetupFlags.RequiresStandardJobs | MiningSetupFlags.RequiresVersionRolling;
-    const unsupported = s.flags & ~supported;
-    if (unsupported !== 0) throw new SetupRefused(SetupConnectionErrorCode.UnsupportedFeatureFlags, unsupported);
-    this.devices.addConnection(d.id, { requiresStandardJobs: (s.flags & MiningSetupFlags.RequiresStandardJobs) !== 0, peer: d.peer, vendor: s.vendor });
-    return { state: {}, flags: 0 };
-  }
-
-  onMessage(d: SetUpDownstream<ProxyPeer>, m: AnyMessage): void {
-    if (!this.devices.onMessage(d.id, m, this.now())) throw peerFault('SV2_ERR_UNEXPECTED_MESSAGE', `unexpected ${m.name} from a device`);
-    // A first channel: the upstream channel opens with the devices' hashrate.
-    if (m.name === 'OpenStandardMiningChannel' || m.name === 'OpenExtendedMiningChannel') this.upstream.open(this.upstreamHashrate(), this.now());
-  }
-
-  onClose(d: Downstream<ProxyPeer>): void {
-    this.devices.removeConnection(d.id);
-  }
-
   // --- the pool (UpstreamClient) ---
 
   upstreamConnected(link: UpstreamLink, userIdentity: string, label: string): void {
@@ -203,7 +186,7 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.awaitingFirstJob = true;
     this.log.info({ upstream: label }, 'upstream connected');
     this.events.emit('upstream-connected', label);
-    this.upstream.open(this.upstreamHashrate(), this.now());
+    this.upstream.tick(this.now());
   }
 
   upstreamDisconnected(reason: string): void {
@@ -235,17 +218,10 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     this.lastJobAt = now;
   }
 
-  private send<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
-    const d = this.server?.get(connId);
-    if (d !== undefined) this.server!.send(d, name, message);
-  }
-
   private tick(): void {
     const now = this.now();
     this.devices.tick(now);
-    const hashrate = this.upstreamHashrate();
-    if (this.upstream.channel === null) this.upstream.open(hashrate, now);
-    else this.upstream.update(hashrate, now);
+    this.upstream.tick(now);
   }
 
   async close(): Promise<void> {
@@ -254,6 +230,6 @@ export class Proxy implements DownstreamHandler<ProxyPeer>, UpstreamClient {
     clearInterval(this.timer);
     this.history.stop();
     await this.manager?.stop();
-    await this.server?.close('proxy shutting down');
+    await this.front?.close('proxy shutting down');
   }
 }

@@ -20,7 +20,7 @@ import { ChannelError } from '../../channels/errors.js';
 import type { Work } from '../../channels/work.js';
 import type { AnyMessage, Messages } from '../../messages/registry.js';
 import type { DeviceRef, ForwardOutcome } from '../common/device-channels.js';
-import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
+import { hashrateUpdateDue, MAX_UPSTREAM_TARGET as MAX_TARGET, type UpstreamAction, type UpstreamLink } from '../common/upstream.js';
 
 export type { DeviceRef, ForwardOutcome };
 
@@ -37,16 +37,22 @@ export interface UpstreamChannelHooks {
   answered(device: DeviceRef, accepted: boolean, errorCode?: string): void;
   /** the channel is open (a fresh one after every connect or ChannelEndpointChanged) */
   opened?(channelId: number): void;
+  /**
+   * The upstream refused or closed this channel. Without this hook that means the upstream cannot
+   * serve us (fall back to the next); a device's own channel instead ends that device's channel.
+   */
+  refused?(reason: string): void;
+}
+
+/** Counters the channels of one proxy share, so work ids and request ids stay unique across them. */
+export interface UpstreamIds {
+  epoch: number;
+  request: number;
 }
 
 
 /** Forwarded shares remembered for the upstream's answer; older ones are forgotten (counted as unanswered). */
 const MAX_IN_FLIGHT = 65_536;
-const MAX_TARGET = new Uint8Array(32).fill(0xff);
-/** An aggregated channel's nominal hashrate is re-announced when it moves by this fraction... */
-const HASHRATE_UPDATE_RATIO = 0.1;
-/** ...at most this often (spec: a proxy may debounce UpdateChannel). */
-const UPDATE_CHANNEL_MIN_MS = 1_000;
 
 /** A work id unique across upstream connections: the epoch in the high bits, the upstream job id low. */
 export function workId(epoch: number, jobId: number): bigint {
@@ -66,8 +72,7 @@ interface Live {
 
 export class UpstreamChannel {
   private live: Live | null = null;
-  private epoch = 0;
-  private nextRequestId = 1;
+  private connects = 0;
   private nextSequence = 0;
   private readonly inFlight = new Map<number, DeviceRef>();
   /** counts for monitoring */
@@ -78,6 +83,7 @@ export class UpstreamChannel {
     private readonly downstreamExtranonceSize: number,
     private readonly hooks: UpstreamChannelHooks,
     private readonly log: Logger,
+    private readonly ids: UpstreamIds = { epoch: 0, request: 0 },
   ) {}
 
   get connected(): boolean {
@@ -101,10 +107,26 @@ export class UpstreamChannel {
     return this.live?.lastUpdate?.hashrate ?? null;
   }
 
+  get userIdentity(): string | null {
+    return this.live?.userIdentity ?? null;
+  }
+
+  /** The OpenExtendedMiningChannel in flight, if any. */
+  get requestId(): number | null {
+    return this.live?.requestId ?? null;
+  }
+
   connect(link: UpstreamLink, userIdentity: string, label: string): void {
-    if (this.epoch > 0) this.counts.switches++;
-    this.live = { link, userIdentity, label, epoch: ++this.epoch, requestId: null, channel: null, pad: new Uint8Array(0), lastUpdate: null };
+    if (this.connects++ > 0) this.counts.switches++;
+    this.live = { link, userIdentity, label, epoch: ++this.ids.epoch, requestId: null, channel: null, pad: new Uint8Array(0), lastUpdate: null };
     this.forgetInFlight();
+  }
+
+  /** The device this channel served is gone: its upstream channel is closed too. */
+  close(reasonCode: string): void {
+    const channel = this.live?.channel;
+    if (channel !== null && channel !== undefined) this.live!.link.send('CloseChannel', { channelId: channel.channelId, reasonCode });
+    this.disconnect();
   }
 
   disconnect(): void {
@@ -116,7 +138,7 @@ export class UpstreamChannel {
   open(hashrate: number, now: number): void {
     const live = this.live;
     if (live === null || live.channel !== null || live.requestId !== null || hashrate <= 0) return;
-    live.requestId = this.nextRequestId++;
+    live.requestId = ++this.ids.request;
     live.lastUpdate = { at: now, hashrate };
     live.link.send('OpenExtendedMiningChannel', {
       requestId: live.requestId,
@@ -130,9 +152,7 @@ export class UpstreamChannel {
   /** UpdateChannel when the devices' total moved by more than 10 %, at most once a second. */
   update(hashrate: number, now: number): void {
     const live = this.live;
-    if (live === null || live.channel === null || hashrate <= 0) return;
-    const last = live.lastUpdate;
-    if (last !== null && (now - last.at < UPDATE_CHANNEL_MIN_MS || Math.abs(hashrate - last.hashrate) <= last.hashrate * HASHRATE_UPDATE_RATIO)) return;
+    if (live === null || live.channel === null || !hashrateUpdateDue(live.lastUpdate, hashrate, now)) return;
     live.lastUpdate = { at: now, hashrate };
     live.link.send('UpdateChannel', { channelId: live.channel.channelId, nominalHashRate: hashrate, maximumTarget: MAX_TARGET });
   }
@@ -179,7 +199,7 @@ export class UpstreamChannel {
       case 'OpenMiningChannelError':
         if (m.message.requestId === live.requestId) {
           live.requestId = null;
-          this.hooks.action({ type: 'fallback', reason: `upstream refused the channel: ${m.message.errorCode}` });
+          this.fail(`upstream refused the channel: ${m.message.errorCode}`);
         }
         return true;
       case 'NewExtendedMiningJob':
@@ -214,7 +234,7 @@ export class UpstreamChannel {
       case 'CloseChannel':
         if (live.channel?.channelId === m.message.channelId) {
           live.channel = null;
-          this.hooks.action({ type: 'fallback', reason: `upstream closed the channel: ${m.message.reasonCode}` });
+          this.fail(`upstream closed the channel: ${m.message.reasonCode}`);
         }
         return true;
       case 'Reconnect':
@@ -225,7 +245,7 @@ export class UpstreamChannel {
         if (live.channel?.channelId === m.message.channelId) {
           this.log.warn({ channel: m.message.channelId }, 'upstream channel endpoint changed; reopening');
           live.channel = null;
-          live.epoch = ++this.epoch;
+          live.epoch = ++this.ids.epoch;
           this.counts.switches++;
           this.forgetInFlight();
         }
@@ -243,13 +263,18 @@ export class UpstreamChannel {
     live.requestId = null;
     if (m.extranonceSize < this.downstreamExtranonceSize) {
       live.link.send('CloseChannel', { channelId: m.channelId, reasonCode: 'extranonce-too-small' });
-      this.hooks.action({ type: 'fallback', reason: `upstream granted ${m.extranonceSize} extranonce bytes, the devices need ${this.downstreamExtranonceSize}` });
+      this.fail(`upstream granted ${m.extranonceSize} extranonce bytes, the devices need ${this.downstreamExtranonceSize}`);
       return;
     }
     live.channel = new ClientChannel({ channelId: m.channelId, extranoncePrefix: m.extranoncePrefix, extranonceSize: m.extranonceSize, target: m.target, groupChannelId: m.groupChannelId });
     live.pad = new Uint8Array(m.extranonceSize - this.downstreamExtranonceSize);
     this.log.info({ upstream: live.label, channel: m.channelId, group: m.groupChannelId, extranonceSize: m.extranonceSize }, 'upstream channel open');
     this.hooks.opened?.(m.channelId);
+  }
+
+  private fail(reason: string): void {
+    if (this.hooks.refused !== undefined) this.hooks.refused(reason);
+    else this.hooks.action({ type: 'fallback', reason });
   }
 
   private onJob(live: Live, m: Messages['NewExtendedMiningJob']): void {

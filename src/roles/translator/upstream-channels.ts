@@ -16,7 +16,7 @@ import type { Sv2ShareFields } from '../../sv1/index.js';
 import { UpstreamChannel } from './channel.js';
 import type { PendingShare } from './channel.js';
 import type { MinerSession } from './miner.js';
-import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
+import { hashrateUpdateDue, MAX_UPSTREAM_TARGET as MAX_TARGET, type UpstreamAction, type UpstreamLink } from '../common/upstream.js';
 
 /** Bytes of every upstream channel's extranonce the translator keeps for extranonce1: 65 536 miners per channel. */
 /** The close reason of the translator's own stop. */
@@ -25,11 +25,6 @@ export const TRANSLATOR_STOPPING = 'shutting down';
 export const EXTRANONCE1_SIZE = 2;
 /** A pool that leaves OpenExtendedMiningChannel unanswered this long is treated as refusing it. */
 export const OPEN_CHANNEL_TIMEOUT_MS = 10_000;
-/** An aggregated channel's nominal hashrate is re-announced when it moves by this fraction. */
-const HASHRATE_UPDATE_RATIO = 0.1;
-/** UpdateChannel at most this often per channel (spec: a proxy may debounce to one per second). */
-const UPDATE_CHANNEL_MIN_MS = 1_000;
-const MAX_TARGET = new Uint8Array(32).fill(0xff);
 
 export interface UpstreamChannelsOptions {
   extranonce2Size: number;
@@ -374,13 +369,7 @@ export class UpstreamChannels {
 
   /** UpdateChannel when the nominal hashrate moved enough, at most once a second per channel. */
   update(channel: UpstreamChannel, hashrate: number, now: number): void {
-    if (this.upstream === null || channel.orphaned) return;
-    const last = this.lastUpdate.get(channel);
-    if (last !== undefined) {
-      if (now - last.at < UPDATE_CHANNEL_MIN_MS) return;
-      if (Math.abs(hashrate - last.hashrate) <= last.hashrate * HASHRATE_UPDATE_RATIO) return;
-    }
-    if (hashrate <= 0) return;
+    if (this.upstream === null || channel.orphaned || !hashrateUpdateDue(this.lastUpdate.get(channel), hashrate, now)) return;
     this.lastUpdate.set(channel, { at: now, hashrate });
     channel.nominalHashrate = hashrate;
     this.upstream.link.send('UpdateChannel', { channelId: channel.channelId, nominalHashRate: hashrate, maximumTarget: MAX_TARGET });

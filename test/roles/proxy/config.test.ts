@@ -51,7 +51,7 @@ user_identity = "farm"
     const base = `${KEYS}listen_address = "0.0.0.0:34255"\nuser_identity = "farm"\n`;
     const up = `[[upstreams]]\naddress = "10.0.0.2"\nport = 34254\nauthority_pubkey = "${POOL_KEY}"\n`;
     expect(configError(() => loadProxyConfig(tomlFile(base), {})).key).toBe('upstreams');
-    expect(configError(() => loadProxyConfig(tomlFile(`${base}aggregate_channels = false\n${up}`), {})).key).toBe('aggregate_channels');
+    expect(loadProxyConfig(tomlFile(`${base}aggregate_channels = false\n${up}`), {}).aggregateChannels).toBe(false);
     expect(configError(() => loadProxyConfig(tomlFile(`${base}${up.replace(POOL_KEY, 'nope')}`), {})).key).toBe('upstreams.0.authority_pubkey');
     expect(configError(() => loadProxyConfig(tomlFile(`${base}listen_mining_port = 1\n${up}`), {})).key).toBe('listen_mining_port');
     expect(configError(() => loadProxyConfig(tomlFile(`${base}downstream_extranonce_size = 2\n${up}`), {})).key).toBe('downstream_extranonce_size');
