@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HeaderHasher } from '../../src/bitcoin/header-hasher.js';
 import { serializeHeader } from '../../src/bitcoin/header.js';
+import { merkleRootFromPath } from '../../src/bitcoin/merkle.js';
 
 const sha256d = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(createHash('sha256').update(b).digest()).digest());
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -32,5 +33,23 @@ describe('HeaderHasher', () => {
     for (const [v, p, r] of [[0x20000004, prev, root], [0x20000004, other, root], [0x20000004, other, other]] as const) {
       expect(hasher.hash(v, p, r, 1, 2, 3)).toEqual(sha256d(serializeHeader({ version: v, prevHash: p, merkleRoot: r, time: 1, bits: 2, nonce: 3 })));
     }
+  });
+});
+
+describe('merkleRootFromPath (JavaScript SHA-256 steps)', () => {
+  it('folds a path like node:crypto', () => {
+    fc.assert(
+      fc.property(h32, fc.array(h32, { maxLength: 14 }), (leaf, path) => {
+        let root = leaf.slice();
+        for (const node of path) {
+          const pair = new Uint8Array(64);
+          pair.set(root, 0);
+          pair.set(node, 32);
+          root = sha256d(pair);
+        }
+        expect(merkleRootFromPath(leaf, path)).toEqual(root);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
