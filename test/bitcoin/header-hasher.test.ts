@@ -40,7 +40,7 @@ describe('merkleRootFromPath (JavaScript SHA-256 steps)', () => {
   it('folds a path like node:crypto', () => {
     fc.assert(
       fc.property(h32, fc.array(h32, { maxLength: 14 }), (leaf, path) => {
-        let root = leaf.slice();
+        let root: Uint8Array = leaf.slice();
         for (const node of path) {
           const pair = new Uint8Array(64);
           pair.set(root, 0);
