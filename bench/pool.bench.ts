@@ -94,7 +94,8 @@ export default async function poolSuite(): Promise<BenchResult[]> {
   } finally {
     pool.child.kill('SIGINT');
   }
-  results.push(...(await inProcess(authority)));
+  // BENCH_POOL_SHARES_ONLY=1: only the share path above (for alternating before/after runs).
+  if (process.env.BENCH_POOL_SHARES_ONLY !== '1') results.push(...(await inProcess(authority)));
   return results;
 }
 

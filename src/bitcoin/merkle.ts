@@ -1,5 +1,6 @@
 /** Merkle trees as Bitcoin builds them: raw internal-order hashes, an odd last node paired with itself. */
 import { sha256d } from './hash.js';
+import { foldPath } from './sha256-blocks.js';
 
 export interface MerkleResult {
   root: Uint8Array;
@@ -62,18 +63,11 @@ export function coinbaseMerklePath(txids: readonly Uint8Array[]): Uint8Array[] {
 
 /**
  * Folds a merkle path onto a leaf: root = SHA256d(root ‖ node) for each node, deepest first.
- * Position 0 only (the coinbase), which is all Stratum needs. Allocation: one 64-byte scratch.
+ * Position 0 only (the coinbase), which is all Stratum needs. SHA-256 in JS (sha256-blocks.ts):
+ * for 64-byte pairs it beats two native calls a step, and allocates only the root.
  */
 export function merkleRootFromPath(leaf: Uint8Array, path: readonly Uint8Array[]): Uint8Array {
-  let root = leaf;
-  if (path.length === 0) return root.slice();
-  const pair = new Uint8Array(64);
-  for (const node of path) {
-    pair.set(root, 0);
-    pair.set(node, 32);
-    root = sha256d(pair);
-  }
-  return root;
+  return path.length === 0 ? leaf.slice() : foldPath(leaf, path);
 }
 
 function equal32(a: Uint8Array, b: Uint8Array): boolean {

@@ -22,7 +22,8 @@ export function chainTip(prevHash: Uint8Array, nbits: number, minNtime: number):
   } catch {
     throw new ChannelError('invalid-nbits', `nbits 0x${(nbits >>> 0).toString(16)} does not encode a target`);
   }
-  return { prevHash, nbits, minNtime, networkTarget };
+  // A copy: share validation keys its header midstate on this array's identity, so its bytes never change.
+  return { prevHash: prevHash.slice(), nbits, minNtime, networkTarget };
 }
 
 /**

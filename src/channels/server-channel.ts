@@ -5,7 +5,8 @@
  */
 import { concatBytes, equalBytes } from '../bitcoin/bytes.js';
 import { joinCoinbase } from '../bitcoin/coinbase.js';
-import { HEADER_SIZE, MAX_FUTURE_BLOCK_TIME, hashHeaderFields } from '../bitcoin/header.js';
+import { MAX_FUTURE_BLOCK_TIME } from '../bitcoin/header.js';
+import { HeaderHasher } from '../bitcoin/header-hasher.js';
 import type { Target } from '../bitcoin/target.js';
 import { compareTargets, difficultyFromHash, difficultyFromTarget, hashMeetsTarget, hashrateToTarget } from '../bitcoin/target.js';
 import { MiningErrorCode, VERSION_ROLLING_MASK } from '../messages/mining.js';
@@ -105,7 +106,8 @@ export abstract class ServerChannel {
   private difficultyState: number;
   private hashrateState: number;
   private readonly retired: Uint8Array[] = [];
-  private readonly header = new Uint8Array(HEADER_SIZE);
+  /** Shares of one job reuse the header's first-block midstate (job roots and tips are never changed in place). */
+  private readonly hasher = new HeaderHasher();
 
   constructor(opts: ServerChannelOptions) {
     this.channelId = opts.channelId;
@@ -255,7 +257,7 @@ export abstract class ServerChannel {
     }
 
     const merkleRoot = job.merkleRoot ?? this.merkleRootFor(job, extranonce!);
-    const hash = hashHeaderFields(version, tip.prevHash, merkleRoot, ntime, tip.nbits, nonce, this.header);
+    const hash = this.hasher.hash(version, tip.prevHash, merkleRoot, ntime, tip.nbits, nonce);
     const isBlock = hashMeetsTarget(hash, tip.networkTarget);
     let difficulty: number;
     if (hashMeetsTarget(hash, job.target)) {
@@ -413,7 +415,7 @@ export abstract class ServerChannel {
     return {
       templateId: job.work.templateId,
       jobId: job.jobId,
-      header: this.header.slice(),
+      header: this.hasher.header.slice(),
       hash,
       version,
       prevHash: tip.prevHash,

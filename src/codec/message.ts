@@ -33,6 +33,13 @@ export interface MessageDecl<N extends string = string, V = unknown> {
   payloadSize(value: V): number;
   writePayload(buf: Uint8Array, offset: number, value: V): number;
   readPayload(r: Reader): V;
+  /** Encoded size when every field has a fixed size (no TLVs), otherwise undefined. */
+  readonly fixedSize: number | undefined;
+  /**
+   * For a message of fixed-size fields only: reads it from `buf` at `o`, the caller having
+   * checked that `fixedSize` bytes are there (one bounds check for the whole message).
+   */
+  readonly readFixed: ((buf: Uint8Array, o: number) => V) | undefined;
   toJson(value: V): { [key: string]: Json };
   fromJson(json: unknown): V;
 }
@@ -63,11 +70,31 @@ export function defineMessage<const N extends string, const F extends FieldList>
     'c',
     `return function (buf, o, v) { ${names.map((n, i) => `o = c[${i}].write(buf, o, v.${n});`).join(' ')} return o; };`,
   )(codecs) as (buf: Uint8Array, o: number, v: Record<string, unknown>) => number;
-  const compiledRead = new Function(
+  const fieldRead = new Function(
     'c',
     'l',
     `return function (r) { return { ${names.map((n, i) => `${n}: c[${i}].read(r, l[${i}])`).join(', ')} }; };`,
   )(codecs, labels) as (r: Reader) => V;
+  // A message of fixed-size fields with inline readers: one straight-line function reading every
+  // field at its constant offset. A short buffer goes the per-field way, for its precise error.
+  let readFixed: ((buf: Uint8Array, o: number) => V) | undefined;
+  let compiledRead = fieldRead;
+  if (fixed !== undefined && codecs.every((c) => c.readExpr !== undefined)) {
+    let at = 0;
+    const parts = names.map((n, i) => {
+      const expr = codecs[i]!.readExpr!('b', at === 0 ? 'o' : `(o + ${at})`);
+      at += codecs[i]!.fixedSize!;
+      return `${n}: ${expr}`;
+    });
+    readFixed = new Function(`return function (b, o) { return { ${parts.join(', ')} }; };`)() as (buf: Uint8Array, o: number) => V;
+    const rf = readFixed;
+    compiledRead = (r: Reader): V => {
+      const o = r.pos;
+      if (r.end - o < fixed) return fieldRead(r);
+      r.pos = o + fixed;
+      return rf(r.buf, o);
+    };
+  }
 
   return {
     name: spec.name,
@@ -85,6 +112,8 @@ export function defineMessage<const N extends string, const F extends FieldList>
       return compiledWrite(buf, offset, value as Record<string, unknown>);
     },
     readPayload: compiledRead,
+    fixedSize: fixed,
+    readFixed,
     toJson(value: V) {
       const rec = value as Record<string, unknown>;
       const out: { [key: string]: Json } = {};

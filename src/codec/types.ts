@@ -20,6 +20,12 @@ export interface Codec<T> {
   readonly minSize: number;
   /** The element type of a SEQ or OPTION. */
   readonly item?: Codec<unknown>;
+  /**
+   * For fixed-size types: JS source of an expression that reads the value from Uint8Array `b` at
+   * offset `o` (both expressions), bounds already checked. A message made only of such fields
+   * compiles into one straight-line decoder (message.ts) instead of one call per field.
+   */
+  readonly readExpr?: (b: string, o: string) => string;
   size(value: T, field: string): number;
   write(buf: Uint8Array, offset: number, value: T): number;
   read(r: Reader, field: string): T;
@@ -33,12 +39,21 @@ function fail(field: string, what: string): never {
   throw new Sv2EncodeError(field, what);
 }
 
+function uintExpr(bytes: 1 | 2 | 3 | 4, b: string, o: string): string {
+  const at = (k: number): string => (k === 0 ? `${b}[${o}]` : `${b}[${o} + ${k}]`);
+  if (bytes === 1) return at(0);
+  if (bytes === 2) return `(${at(0)} | (${at(1)} << 8))`;
+  if (bytes === 3) return `(${at(0)} | (${at(1)} << 8) | (${at(2)} << 16))`;
+  return `((${at(0)} | (${at(1)} << 8) | (${at(2)} << 16) | (${at(3)} << 24)) >>> 0)`;
+}
+
 function uint(kind: string, bytes: 1 | 2 | 3 | 4): Codec<number> {
   const max = 2 ** (8 * bytes) - 1;
   return {
     kind,
     fixedSize: bytes,
     minSize: bytes,
+    readExpr: (b, o) => uintExpr(bytes, b, o),
     size(v, field) {
       if (!Number.isInteger(v) || v < 0 || v > max) fail(field, `${kind} must be an integer 0..${max}, got ${v}`);
       return bytes;
@@ -73,6 +88,11 @@ export const U24 = uint('U24', 3);
 export const U32 = uint('U32', 4);
 
 const U64_MAX = (1n << 64n) - 1n;
+/** U64 from its two little-endian U32 halves (a small bigint skips the shift). */
+export function u64FromHalves(lo: number, hi: number): bigint {
+  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 export const U64: Codec<bigint> = {
   kind: 'U64',
   fixedSize: 8,
@@ -91,8 +111,9 @@ export const U64: Codec<bigint> = {
   read(r, field) {
     const lo = U32.read(r, field);
     const hi = U32.read(r, field);
-    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    return u64FromHalves(lo, hi);
   },
+  readExpr: (b, o) => `(BigInt(${uintExpr(4, b, o)}) | (BigInt(${uintExpr(4, b, `${o} + 4`)}) << 32n))`,
   toJson: (v) => v.toString(10),
   fromJson(j, field) {
     if (typeof j === 'string' && /^[0-9]{1,20}$/.test(j)) return BigInt(j);
@@ -146,6 +167,7 @@ export const BOOL: Codec<boolean> = {
   read(r, field) {
     return (r.buf[r.take(1, field)]! & 1) === 1;
   },
+  readExpr: (b, o) => `((${b}[${o}] & 1) === 1)`,
   toJson: (v) => v,
   fromJson(j, field) {
     if (typeof j !== 'boolean') fail(field, 'BOOL must be true or false');
@@ -180,6 +202,7 @@ function fixedBytes(kind: string, n: number): Codec<Uint8Array> {
       const o = r.take(n, field);
       return r.buf.subarray(o, o + n);
     },
+    readExpr: (b, o) => `${b}.subarray(${o}, ${o} + ${n})`,
     toJson: (v) => bytesToHex(v),
     fromJson: (j, field) => bytesFromJson(j, field),
   };

@@ -1,6 +1,6 @@
 import { Reader, readTlvs, Sv2DecodeError, Sv2EncodeError, tlvsSize, writeTlvs } from '../codec/index.js';
 import type { MessageDecl, Tlv } from '../codec/index.js';
-import { HEADER_SIZE, MAX_PAYLOAD, readHeader, writeHeader } from '../framing/header.js';
+import { CHANNEL_MSG_BIT, HEADER_SIZE, MAX_PAYLOAD, readHeader, writeHeader } from '../framing/header.js';
 import type { FrameHeader } from '../framing/header.js';
 import { commonMessages } from './common.js';
 import { extensionMessages } from './extensions.js';
@@ -103,42 +103,56 @@ export function encodeFrame<N extends MessageName>(name: N, message: Messages[N]
 
 /** Decodes a payload whose header was already read (e.g. by FrameDecoder or a Noise session). */
 export function decodePayload(header: FrameHeader, payload: Uint8Array, payloadStart = 0): AnyMessage {
-  const d = lookupMessage(header.extensionType, header.msgType);
+  return decodeFields(header.extensionType, header.channelMsg, header.msgType, header.msgLength, payload, payloadStart);
+}
+
+// The header's fields as arguments, not an object: decodeFrame reads them straight off the bytes.
+function decodeFields(
+  extensionType: number,
+  channelMsg: boolean,
+  msgType: number,
+  msgLength: number,
+  payload: Uint8Array,
+  payloadStart: number,
+): AnyMessage {
+  const d = byKey.get(((extensionType & 0x7fff) << 8) | msgType);
   if (d === undefined) {
     throw new Sv2DecodeError(
       'unknown-message',
-      `no message 0x${header.msgType.toString(16).padStart(2, '0')} in extension 0x${header.extensionType.toString(16).padStart(4, '0')}`,
+      `no message 0x${msgType.toString(16).padStart(2, '0')} in extension 0x${extensionType.toString(16).padStart(4, '0')}`,
     );
   }
-  if (d.channelMsg !== header.channelMsg) {
+  if (d.channelMsg !== channelMsg) {
     throw new Sv2DecodeError('channel-bit-mismatch', `${d.name} must have channel_msg=${d.channelMsg ? 1 : 0}`);
   }
-  const end = payloadStart + header.msgLength;
+  const end = payloadStart + msgLength;
   if (end > payload.length) {
-    throw new Sv2DecodeError('short-buffer', `${d.name} declares ${header.msgLength} payload bytes, ${payload.length - payloadStart} present`);
+    throw new Sv2DecodeError('short-buffer', `${d.name} declares ${msgLength} payload bytes, ${payload.length - payloadStart} present`);
   }
-  const r = new Reader(payload, payloadStart, end);
-  const message = d.readPayload(r);
-  const tlvs = r.remaining === 0 ? NO_TLVS : readTlvs(r);
-  return {
-    name: d.name,
-    message,
-    extensionType: header.extensionType,
-    channelMsg: header.channelMsg,
-    msgType: header.msgType,
-    tlvs,
-  } as AnyMessage;
+  let message: unknown;
+  let tlvs = NO_TLVS;
+  // The share path's messages are fixed-size: read them in place, without a cursor.
+  if (msgLength === d.fixedSize && d.readFixed !== undefined) {
+    message = d.readFixed(payload, payloadStart);
+  } else {
+    const r = new Reader(payload, payloadStart, end);
+    message = d.readPayload(r);
+    if (r.remaining !== 0) tlvs = readTlvs(r);
+  }
+  return { name: d.name, message, extensionType, channelMsg, msgType, tlvs } as AnyMessage;
 }
 
 /** Decodes exactly one whole plaintext frame; bytes after it are an error. */
 export function decodeFrame(frame: Uint8Array): AnyMessage {
-  const header = readHeader(frame);
-  const total = HEADER_SIZE + header.msgLength;
+  if (frame.length < HEADER_SIZE) return decodePayload(readHeader(frame), frame, HEADER_SIZE); // readHeader throws
+  const ext = frame[0]! | (frame[1]! << 8);
+  const msgLength = frame[3]! | (frame[4]! << 8) | (frame[5]! << 16);
+  const total = HEADER_SIZE + msgLength;
   if (frame.length < total) {
-    throw new Sv2DecodeError('length-past-end', `frame declares ${header.msgLength} payload bytes, ${frame.length - HEADER_SIZE} present`);
+    throw new Sv2DecodeError('length-past-end', `frame declares ${msgLength} payload bytes, ${frame.length - HEADER_SIZE} present`);
   }
   if (frame.length > total) {
     throw new Sv2DecodeError('trailing-bytes', `${frame.length - total} bytes after the frame`);
   }
-  return decodePayload(header, frame, HEADER_SIZE);
+  return decodeFields(ext & 0x7fff, (ext & CHANNEL_MSG_BIT) !== 0, frame[2]!, msgLength, frame, HEADER_SIZE);
 }

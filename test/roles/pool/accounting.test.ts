@@ -45,7 +45,9 @@ describe('accounting database', () => {
     old.close();
 
     const store = new ShareStore(file);
-    expect(store.database.pragma('user_version', { simple: true })).toBe(1);
+    expect(store.database.pragma('user_version', { simple: true })).toBe(2);
+    // Version 2 drops the index by user: the share path never reads by it.
+    expect(store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'shares_by_user'").all()).toEqual([]);
     expect(store.shareCount()).toBe(5000);
     expect(store.database.prepare('SELECT id, time_ms, user_identity, worker, sequence_number, difficulty FROM shares ORDER BY id').all()).toEqual(before);
     // The default rules: the account is the identity before its first dot.
