@@ -63,6 +63,14 @@ export class TdpTemplateFeed implements TemplateFeed {
    * yet (started after us): then it keeps trying, and templates come when it answers. A provider
    * that answers but refuses us (wrong key, setup refused) is a configuration problem: that throws.
    */
+  setCoinbaseRoom(maxAdditionalSize: number): void {
+    if (maxAdditionalSize <= this.maxAdditionalSize) return;
+    this.maxAdditionalSize = maxAdditionalSize;
+    // The provider answers a new CoinbaseOutputConstraints with a template that leaves the room; a
+    // connection made later sends it at setup.
+    if (this.conn?.isOpen === true) this.conn.post('CoinbaseOutputConstraints', { coinbaseOutputMaxAdditionalSize: maxAdditionalSize, coinbaseOutputMaxAdditionalSigops: 400 });
+  }
+
   async start(maxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void> {
     this.maxAdditionalSize = maxAdditionalSize;
     this.handlers = handlers;

@@ -33,6 +33,11 @@ export interface SourceFeedOptions {
 export interface TemplateFeed {
   /** Starts delivering templates; the first NewTemplate + SetNewPrevHash come as soon as there is a tip. */
   start(coinbaseOutputMaxAdditionalSize: number, handlers: TemplateFeedHandlers): Promise<void>;
+  /**
+   * Asks for more room in the coinbase from now on (a pool's required outputs grew): the node's
+   * next templates leave it, and a template with that room comes at once where the feed can.
+   */
+  setCoinbaseRoom(maxAdditionalSize: number): void;
   /** Sends a found block on at once; resolves with the node's verdict when the feed can know it. */
   submitSolution(m: Messages['SubmitSolution']): Promise<SubmitOutcome | undefined>;
   /** A whole block (a JD client's custom job): only a feed with a node of its own can take one. */
@@ -48,6 +53,8 @@ export interface TemplateFeed {
 export class SourceTemplateFeed implements TemplateFeed {
   private unsubscribe: (() => void) | undefined;
   private offLate: (() => void) | undefined;
+  private handlers: TemplateFeedHandlers | undefined;
+  private maxAdditionalSize = 0;
 
   constructor(
     readonly source: TemplateSource,
@@ -59,6 +66,8 @@ export class SourceTemplateFeed implements TemplateFeed {
   }
 
   async start(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
+    this.handlers = h;
+    this.maxAdditionalSize = maxAdditionalSize;
     if (h.lateVerdict) this.offLate = this.opts.lateVerdicts?.((hash, o) => h.lateVerdict!(hash, o));
     const first = this.firstTemplate(maxAdditionalSize, h);
     const wait = this.opts.firstTemplateWaitMs;
@@ -76,15 +85,37 @@ export class SourceTemplateFeed implements TemplateFeed {
 
   private async firstTemplate(maxAdditionalSize: number, h: TemplateFeedHandlers): Promise<void> {
     await this.source.start();
-    const constraints = { maxAdditionalSize, maxAdditionalSigops: 400 };
-    const deliver = (t: Awaited<ReturnType<TemplateSource['currentTemplate']>>, newTip: boolean): void => {
-      h.newTemplate(newTemplateMessage(t, newTip));
-      if (newTip) h.setNewPrevHash(setNewPrevHashMessage(t));
-    };
+    this.subscribe(h);
+    this.deliver(h, await this.source.currentTemplate(this.constraints(maxAdditionalSize)), true);
+  }
+
+  setCoinbaseRoom(maxAdditionalSize: number): void {
+    if (maxAdditionalSize <= this.maxAdditionalSize) return;
+    this.maxAdditionalSize = maxAdditionalSize;
+    const h = this.handlers;
+    if (h === undefined || this.unsubscribe === undefined) return; // the first template will have it
+    this.unsubscribe();
+    this.subscribe(h);
+    const constraints = this.constraints(maxAdditionalSize);
+    this.source.currentTemplate(constraints).then(
+      (t) => this.maxAdditionalSize === constraints.maxAdditionalSize && this.deliver(h, t, false),
+      () => undefined, // the node went away: its next template carries the room anyway
+    );
+  }
+
+  private constraints(maxAdditionalSize: number): { maxAdditionalSize: number; maxAdditionalSigops: number } {
+    return { maxAdditionalSize, maxAdditionalSigops: 400 };
+  }
+
+  private deliver(h: TemplateFeedHandlers, t: Awaited<ReturnType<TemplateSource['currentTemplate']>>, newTip: boolean): void {
+    h.newTemplate(newTemplateMessage(t, newTip));
+    if (newTip) h.setNewPrevHash(setNewPrevHashMessage(t));
+  }
+
+  private subscribe(h: TemplateFeedHandlers): void {
     // Deferred: a block the pool submits moves the embedded chain's tip synchronously, and the new
     // templates must not re-enter the pool while it is still handling the share that found it.
-    this.unsubscribe = this.source.onTemplate(constraints, (t, cause) => queueMicrotask(() => deliver(t, cause === 'new-tip')));
-    deliver(await this.source.currentTemplate(constraints), true);
+    this.unsubscribe = this.source.onTemplate(this.constraints(this.maxAdditionalSize), (t, cause) => queueMicrotask(() => this.deliver(h, t, cause === 'new-tip')));
   }
 
   blockDepth(hash: Uint8Array): Promise<number | undefined> {

@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { hashToDisplay } from '../../bitcoin/bytes.js';
+import { serializeOutputs, type TxOut } from '../../bitcoin/tx.js';
 import { chainTipFromTdp } from '../../channels/chain-tip.js';
 import { ChannelError } from '../../channels/errors.js';
 import { submitSolution, type BlockFound } from '../../channels/share-result.js';
@@ -69,7 +70,7 @@ export interface JdClientEvents {
   fallback: [reason: string];
 }
 
-/** Room the node leaves in the coinbase for the pool's outputs (several P2TR outputs). */
+/** Room the node first leaves in the coinbase for the pool's outputs (several P2TR outputs); it grows with them. */
 const COINBASE_ROOM = 400;
 const MAX_BLOCKS_KEPT = 256;
 
@@ -87,6 +88,7 @@ export class JdClient implements UpstreamClient {
   private readonly log: Logger;
   private readonly jobOptions: JobOptions;
   private readonly workOf = new Map<bigint, JdcWork>();
+  private coinbaseRoom = COINBASE_ROOM;
   private readonly connector: JdcConnector;
   private front: DeviceFront<JdcWork> | undefined;
   private manager: UpstreamManager | undefined;
@@ -157,7 +159,7 @@ export class JdClient implements UpstreamClient {
     const feed = this.opts.feed ?? (await templateFeedFrom(s.templateProvider, this.log.child({ component: 'node' }), undefined, { key: 'coinbase_reward_script', mismatch: (network) => payoutMismatch(s.rewardText, network) })).feed;
     this.templates = new TemplateView(feed);
     this.front = await DeviceFront.listen(s, this.devices, { log: this.log.child({ component: 'devices' }), now: this.now });
-    await feed.start(COINBASE_ROOM, { newTemplate: (t) => this.onTemplate(t), setNewPrevHash: (m) => this.onPrevHash(m) });
+    await feed.start(this.coinbaseRoom, { newTemplate: (t) => this.onTemplate(t), setNewPrevHash: (m) => this.onPrevHash(m) });
     if (s.upstreams.length > 0) {
       this.manager = new UpstreamManager(s.upstreams, this.opts.connect ?? this.connector.connect, this, this.log.child({ component: 'upstream' }), this.opts.backoff, s.returnToPreferredMs);
       this.manager.start();
@@ -214,6 +216,19 @@ export class JdClient implements UpstreamClient {
     }
   }
 
+  /**
+   * A pool paying its miners in the coinbase can require more outputs than the node's templates
+   * leave room for (a full block would then overflow): ask the node for their size, with a margin
+   * so that a window moving by a few payees does not ask again.
+   */
+  private fitCoinbaseRoom(outputs: readonly TxOut[]): void {
+    const needed = serializeOutputs(outputs).length;
+    if (needed <= this.coinbaseRoom) return;
+    this.coinbaseRoom = Math.ceil(needed * 1.25);
+    this.log.info({ bytes: this.coinbaseRoom }, "the pool's required outputs need more coinbase room: asking the node for it");
+    this.templates.feed.setCoinbaseRoom(this.coinbaseRoom);
+  }
+
   /** The devices move to a new kind of work (solo, or a newly ready pool) for the template they mine. */
   private remake(): void {
     const t = this.templates.current;
@@ -260,12 +275,16 @@ export class JdClient implements UpstreamClient {
       { mode: s.mode, deviceExtranonceSize: s.downstreamExtranonceSize, answerTimeoutMs: s.answerTimeoutMs, userIdentity, epoch: ++this.epoch },
       {
         action: (a) => this.fallback(a),
-        ready: () => {
+        ready: (basis) => {
+          this.fitCoinbaseRoom(basis.outputs);
           this.log.info({ upstream: label }, 'mining for the upstream: declaring our templates');
           this.events.emit('mode', label);
           this.remake();
         },
-        outputsChanged: () => this.remake(),
+        outputsChanged: (basis) => {
+          this.fitCoinbaseRoom(basis.outputs);
+          this.remake();
+        },
         transactions: (id) => this.templates.transactions(id),
         answered: (d, ok, code) => {
           if (ok) this.counts.upstreamAccepted++;
