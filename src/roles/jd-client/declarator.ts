@@ -15,7 +15,7 @@ import type { BlockFound } from '../../channels/share-result.js';
 import { customJobCoinbase } from '../../channels/work.js';
 import type { AnyMessage, Messages } from '../../messages/registry.js';
 import type { DeviceRef, ForwardOutcome } from '../common/device-channels.js';
-import type { UpstreamAction, UpstreamLink } from '../common/upstream.js';
+import { hashrateUpdateDue, MAX_UPSTREAM_TARGET, type UpstreamAction, type UpstreamLink } from '../common/upstream.js';
 import type { JdMode } from './config.js';
 import { parsePoolOutputs, sameOutputs, type JdcWork, type UpstreamBasis } from './jobs.js';
 import { SentShares } from './sent-shares.js';
@@ -55,11 +55,8 @@ interface Job {
   held: { share: { nonce: number; ntime: number; version: number }; extranonce: Uint8Array; device: DeviceRef }[];
 }
 
-const MAX_TARGET = new Uint8Array(32).fill(0xff);
 const MAX_HELD = 1_024;
 const MAX_JOBS = 32;
-const UPDATE_RATIO = 0.1;
-const UPDATE_MIN_MS = 1_000;
 /**
  * A stale-chain-tip refusal may only mean the tip moved while the job was on its way (the pool's
  * node saw the block first): it counts as a refusal only when no newer tip reaches us within this.
@@ -132,7 +129,7 @@ export class Declarator {
     const id = this.nextRequest++;
     this.openRequest = { id, deadline: now + this.opts.answerTimeoutMs };
     this.lastUpdate = { at: now, hashrate };
-    this.link.send('OpenExtendedMiningChannel', { requestId: id, userIdentity: this.opts.userIdentity, nominalHashRate: hashrate, maxTarget: MAX_TARGET, minExtranonceSize: this.opts.deviceExtranonceSize });
+    this.link.send('OpenExtendedMiningChannel', { requestId: id, userIdentity: this.opts.userIdentity, nominalHashRate: hashrate, maxTarget: MAX_UPSTREAM_TARGET, minExtranonceSize: this.opts.deviceExtranonceSize });
   }
 
   /** UpdateChannel on a 10 % move of the devices' hashrate, at most once a second. */
@@ -140,9 +137,9 @@ export class Declarator {
     const ch = this.channel;
     if (ch === null || hashrate <= 0) return;
     const last = this.lastUpdate;
-    if (last !== null && (now - last.at < UPDATE_MIN_MS || Math.abs(hashrate - last.hashrate) <= last.hashrate * UPDATE_RATIO)) return;
+    if (!hashrateUpdateDue(last, hashrate, now)) return;
     this.lastUpdate = { at: now, hashrate };
-    this.link.send('UpdateChannel', { channelId: ch.channelId, nominalHashRate: hashrate, maximumTarget: MAX_TARGET });
+    this.link.send('UpdateChannel', { channelId: ch.channelId, nominalHashRate: hashrate, maximumTarget: MAX_UPSTREAM_TARGET });
   }
 
   /** Declares pool work of an active template (its tip known) and announces it to the pool. */
