@@ -5,7 +5,7 @@
  * instead of three, in plain JavaScript without a call into the native hash per share.
  */
 import { HEADER_SIZE, writeHeader } from './header.js';
-import { be32, compress, digestBytes, H0, W } from './sha256-blocks.js';
+import { be32, compress, digestBytes, H0, hashDigestAgain, W } from './sha256-blocks.js';
 
 export class HeaderHasher {
   /** The 80 bytes last hashed (a found block's header is read from here). */
@@ -43,13 +43,7 @@ export class HeaderHasher {
     for (let i = 5; i < 15; i++) W[i] = 0;
     W[15] = HEADER_SIZE * 8;
     compress(s);
-    // The second hash: the 32-byte digest, padded, in one block.
-    for (let i = 0; i < 8; i++) W[i] = s[i]!;
-    W[8] = 0x80000000 | 0;
-    for (let i = 9; i < 15; i++) W[i] = 0;
-    W[15] = 256;
-    s.set(H0);
-    compress(s);
+    hashDigestAgain(s);
     return digestBytes(s);
   }
 }

@@ -84,12 +84,17 @@ export function foldPath(leaf: Uint8Array, path: readonly Uint8Array[]): Uint8Ar
     for (let i = 1; i < 15; i++) W[i] = 0;
     W[15] = 512;
     compress(s);
-    for (let i = 0; i < 8; i++) W[i] = s[i]!;
-    W[8] = 0x80000000 | 0;
-    for (let i = 9; i < 15; i++) W[i] = 0;
-    W[15] = 256;
-    s.set(H0);
-    compress(s);
+    hashDigestAgain(s);
   }
   return digestBytes(s);
+}
+
+/** sha256d's second hash: `s` ← SHA-256 of the 32-byte digest `s` holds (one padded block). */
+export function hashDigestAgain(s: Int32Array): void {
+  for (let i = 0; i < 8; i++) W[i] = s[i]!;
+  W[8] = 0x80000000 | 0;
+  for (let i = 9; i < 15; i++) W[i] = 0;
+  W[15] = 256;
+  s.set(H0);
+  compress(s);
 }
