@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const authority = AuthorityKeyPair.generate();
   const key = authority.publicKey.toString();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sv2-soak-'));
-  const startPool = async (db: string): Promise<{ pool: ReturnType<typeof run>; port: number }> => {
+  const startPool = async (db: string): Promise<{ pool: ReturnType<typeof run>; port: number; monitor: string }> => {
     const pool = run([MAIN, 'pool'], {
       POOL__LISTEN_ADDRESS: '127.0.0.1:0',
       POOL__AUTHORITY_PUBLIC_KEY: key,
@@ -95,35 +95,44 @@ async function main(): Promise<void> {
       POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__NBITS: '"1d00ffff"',
       POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
       POOL__LOG_LEVEL: 'warn',
+      POOL__MONITORING_ADDRESS: '127.0.0.1:0',
     });
     pool.child.stderr!.setEncoding('utf8');
-    const port = await new Promise<number>((resolve) =>
+    const [port, monitor] = await new Promise<[number, string]>((resolve) =>
       pool.child.stderr!.on('data', (d: string) => {
-        const m = /listening on [^:]+:(\d+)/.exec(d);
-        if (m) resolve(Number(m[1]));
+        const m = /listening on [^:]+:(\d+).*monitoring on (http:\S+)/.exec(d);
+        if (m) resolve([Number(m[1]), m[2]!]);
       }),
     );
-    return { pool, port };
+    return { pool, port, monitor };
   };
-  const { pool, port } = await startPool('pool.sqlite');
+  const { pool, port, monitor } = await startPool('pool.sqlite');
+  /** The pool's own event-loop delay since the last read (prom-client resets its histogram on each scrape), ms. */
+  const loopLag = async (): Promise<{ p99: number; max: number }> => {
+    const text = await (await fetch(`${monitor}/metrics`)).text();
+    const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+    return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+  };
   // The control: a second pool process on the same machine that only the attacker talks to. What the
   // honest miners lose while it is stormed is the machine's share (CPU taken by the attacker and the
   // kernel), not their pool's.
   const decoy = PHASES.some((p) => p.endsWith('-decoy')) ? await startPool('decoy.sqlite') : undefined;
   const pid = pool.child.pid!;
-  const rows: { phase: string; honest: Honest; attacker: unknown; rssMb: number }[] = [];
+  const rows: { phase: string; honest: Honest; poolLoopLagMs: { p99: number; max: number }; attacker: unknown; rssMb: number }[] = [];
   const phase = async (name: string, mode?: string, count?: number, target = port): Promise<void> => {
     const attacker = mode === undefined ? undefined : run([here('./attack.ts'), String(target), key, mode, String(count ?? 500)]);
     if (attacker) await new Promise((r) => setTimeout(r, 2000)); // let the attack reach its pace
+    await loopLag();
     const h = await honest(port, key);
+    const lag = await loopLag();
     const rss = rssMb(pid);
     let attackerSaid: unknown;
     if (attacker) {
       attacker.child.kill('SIGTERM');
       attackerSaid = JSON.parse((await lineMatching(attacker.lines, /^\{/).catch(() => '{}')) || '{}');
     }
-    rows.push({ phase: name, honest: h, attacker: attackerSaid, rssMb: Math.round(rss) });
-    console.log(`${name.padEnd(26)} p50 ${h.p50.toFixed(2).padStart(8)} ms  p99 ${h.p99.toFixed(2).padStart(8)} ms  max ${h.max.toFixed(1).padStart(8)} ms  acked ${h.acked}/${h.sent}${h.retries > 0 ? ` (${h.retries} connect retries)` : ''}  pool RSS ${Math.round(rss)} MB  ${attackerSaid ? JSON.stringify(attackerSaid) : ''}`);
+    rows.push({ phase: name, honest: h, poolLoopLagMs: lag, attacker: attackerSaid, rssMb: Math.round(rss) });
+    console.log(`${name.padEnd(26)} p50 ${h.p50.toFixed(2).padStart(8)} ms  p99 ${h.p99.toFixed(2).padStart(8)} ms  max ${h.max.toFixed(1).padStart(8)} ms  acked ${h.acked}/${h.sent}${h.retries > 0 ? ` (${h.retries} connect retries)` : ''}  pool loop lag p99 ${lag.p99.toFixed(1)} max ${lag.max.toFixed(1)} ms  pool RSS ${Math.round(rss)} MB  ${attackerSaid ? JSON.stringify(attackerSaid) : ''}`);
     await new Promise((r) => setTimeout(r, 2000)); // the pool settles before the next phase
   };
 
