@@ -1,10 +1,12 @@
 /**
- * ChaCha20-Poly1305 (RFC 8439). On Node: short messages on a WebAssembly build (small-aead.ts),
- * longer ones on node:crypto. Elsewhere: @noble/ciphers.
+ * ChaCha20-Poly1305 (RFC 8439). On Node: short messages on libsodium's WebAssembly build
+ * (sodium-aead.ts; the AssemblyScript one, small-aead.ts, until it has loaded), longer ones on
+ * node:crypto. Elsewhere: @noble/ciphers.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { node } from './node.js';
 import { SMALL_AEAD_MAX_AD, smallOpenInto, smallSealInto } from './small-aead.js';
+import { sodiumOpenInto, sodiumReady, sodiumSealInto } from './sodium-aead.js';
 
 export const MAC_SIZE = 16;
 
@@ -119,12 +121,16 @@ export function nodeOpenInto(
 /** Node's pair, picked by size; undefined off Node. */
 export const nodeAead: Aead | undefined = node && {
   sealInto(key, nonce, ad, plaintext, out, offset) {
-    if (isSmall(plaintext.length, ad)) return smallSealInto(key.raw, nonce, ad, plaintext, out, offset);
+    if (isSmall(plaintext.length, ad)) {
+      return sodiumReady() ? sodiumSealInto(key.raw, nonce, ad, plaintext, out, offset) : smallSealInto(key.raw, nonce, ad, plaintext, out, offset);
+    }
     return nodeSealInto(key.keyObject, nonce, ad, plaintext, out, offset);
   },
   openInto(key, nonce, ad, ciphertext, out, offset) {
     if (ciphertext.length < MAC_SIZE) return false;
-    if (isSmall(ciphertext.length - MAC_SIZE, ad)) return smallOpenInto(key.raw, nonce, ad, ciphertext, out, offset);
+    if (isSmall(ciphertext.length - MAC_SIZE, ad)) {
+      return sodiumReady() ? sodiumOpenInto(key.raw, nonce, ad, ciphertext, out, offset) : smallOpenInto(key.raw, nonce, ad, ciphertext, out, offset);
+    }
     return nodeOpenInto(key.keyObject, nonce, ad, ciphertext, out, offset);
   },
 };
