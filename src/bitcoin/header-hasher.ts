@@ -5,7 +5,7 @@
  * instead of three, in plain JavaScript without a call into the native hash per share.
  */
 import { HEADER_SIZE, writeHeader } from './header.js';
-import { be32, compress, digestBytes, H0, hashDigestAgain, W } from './sha256-blocks.js';
+import { be32, compress, compressHeaderTail, digestBytes, H0, hashDigestAgain, W } from './sha256-blocks.js';
 
 export class HeaderHasher {
   /** The 80 bytes last hashed (a found block's header is read from here). */
@@ -35,14 +35,7 @@ export class HeaderHasher {
     }
     const s = this.state;
     s.set(mid);
-    W[0] = be32(hdr, 64);
-    W[1] = be32(hdr, 68);
-    W[2] = be32(hdr, 72);
-    W[3] = be32(hdr, 76);
-    W[4] = 0x80000000 | 0;
-    for (let i = 5; i < 15; i++) W[i] = 0;
-    W[15] = HEADER_SIZE * 8;
-    compress(s);
+    compressHeaderTail(s, be32(hdr, 64), be32(hdr, 68), be32(hdr, 72), be32(hdr, 76));
     hashDigestAgain(s);
     return digestBytes(s);
   }
