@@ -5,8 +5,8 @@
  * ~0.4 µs where the AssemblyScript module (small-aead.ts) takes ~0.8 µs.
  *
  * Emscripten instantiates the module with a promise, so it cannot serve the first call of a
- * process: the first call here starts the load and returns false, and small-aead.ts serves until
- * the module is ready (~25 ms). Node only, loaded through Node's `require` on first use. The buffers
+ * process: the first call here starts the load (in a later event-loop turn) and returns false,
+ * and small-aead.ts serves until the module is ready (~30 ms, once per process). Node only, loaded through Node's `require` on first use. The buffers
  * are allocated once in the module's heap; the calls are synchronous.
  */
 import { node } from './node.js';
@@ -53,6 +53,9 @@ function allocate(m: Module): Instance {
 export function loadSodium(): Promise<boolean> {
   loading ??= (async () => {
     if (node === undefined) return false;
+    // Not in the caller's turn: parsing the package takes ~25 ms, which would otherwise land on
+    // whatever first used the AEAD (a new process's first handshake).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       const m = node.require('libsodium') as Module;
       await m.ready;
