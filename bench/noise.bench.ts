@@ -24,6 +24,7 @@ import {
 } from '../src/noise/index.js';
 import { nodeOpenInto, nodeSealInto } from '../src/host/aead.js';
 import { smallOpenInto, smallSealInto } from '../src/host/small-aead.js';
+import { loadSodium, sodiumOpenInto, sodiumSealInto } from '../src/host/sodium-aead.js';
 import { nodeSecp256k1, wasmSecp256k1 } from '../src/host/secp256k1.js';
 import type { BenchResult } from './harness.js';
 
@@ -200,6 +201,7 @@ function transport(): BenchResult[] {
   const aeadRows = [6, 64, 256, 1024].flatMap((size) => [
     aead(size, 'node:crypto', nodeSeal, nodeOpen),
     aead(size, 'WebAssembly', smallSealInto, smallOpenInto),
+    aead(size, 'libsodium WebAssembly', sodiumSealInto, sodiumOpenInto),
   ]);
   const results = [
     ...aeadRows,
@@ -257,6 +259,8 @@ function firstUse(): BenchResult[] {
   ];
 }
 
-export default function noiseSuite(): BenchResult[] {
+export default async function noiseSuite(): Promise<BenchResult[]> {
+  // Short AEAD messages go to libsodium once it has loaded (a few ms into a process's life).
+  if (!(await loadSodium())) throw new Error('libsodium did not load');
   return [...firstUse(), ...handshakeParts(), ...handshakes(), ...transport()];
 }

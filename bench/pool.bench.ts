@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { MiningSetupFlags } from '../src/messages/mining.js';
 import { connect } from '../src/net/client.js';
 import type { Connection } from '../src/net/connection.js';
+import { loadSodium } from '../src/host/sodium-aead.js';
 import { AuthorityKeyPair } from '../src/noise/authority-key.js';
 import { silentLogger } from '../src/roles/common/logger.js';
 import { loadPoolConfig } from '../src/roles/pool/config.js';
@@ -171,6 +172,9 @@ async function inProcess(authority: AuthorityKeyPair): Promise<BenchResult[]> {
   const pool = await Pool.start({ config: cfg, feed });
   const results: BenchResult[] = [];
   try {
+    // libsodium's AEAD (~10 MB, once per process, loaded on first use) before the first reading:
+    // it is no channel's memory.
+    if (!(await loadSodium())) throw new Error('libsodium did not load');
     const h0 = heap();
     const conns = await openChannels(pool.port, authority, 10, 100);
     const h1 = heap();

@@ -1,10 +1,12 @@
 /**
- * ChaCha20-Poly1305 (RFC 8439). On Node: short messages on a WebAssembly build (small-aead.ts),
- * longer ones on node:crypto. Elsewhere: @noble/ciphers.
+ * ChaCha20-Poly1305 (RFC 8439). On Node: messages up to 1 KiB on libsodium's WebAssembly build
+ * (sodium-aead.ts); until it has loaded, those under 256 bytes on the AssemblyScript one
+ * (small-aead.ts); the rest on node:crypto. Elsewhere: @noble/ciphers.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { node } from './node.js';
 import { SMALL_AEAD_MAX_AD, smallOpenInto, smallSealInto } from './small-aead.js';
+import { SODIUM_MAX_AD, SODIUM_MAX_MESSAGE, sodiumOpenInto, sodiumReady, sodiumSealInto } from './sodium-aead.js';
 
 export const MAC_SIZE = 16;
 
@@ -68,6 +70,11 @@ function isSmall(plaintextLength: number, ad: Uint8Array | undefined): boolean {
   return plaintextLength < SMALL_MESSAGE_LIMIT && (ad === undefined || ad.length <= SMALL_AEAD_MAX_AD);
 }
 
+/** libsodium's build (once loaded) beats node:crypto up to its buffers' 1 024 bytes (seal + open of 1 024 bytes: ~4.9 µs against ~11 µs). */
+function fitsSodium(plaintextLength: number, ad: Uint8Array | undefined): boolean {
+  return plaintextLength <= SODIUM_MAX_MESSAGE && (ad === undefined || ad.length <= SODIUM_MAX_AD);
+}
+
 const AEAD = 'chacha20-poly1305';
 const AEAD_OPTIONS = { authTagLength: MAC_SIZE } as const;
 
@@ -119,11 +126,13 @@ export function nodeOpenInto(
 /** Node's pair, picked by size; undefined off Node. */
 export const nodeAead: Aead | undefined = node && {
   sealInto(key, nonce, ad, plaintext, out, offset) {
+    if (fitsSodium(plaintext.length, ad) && sodiumReady()) return sodiumSealInto(key.raw, nonce, ad, plaintext, out, offset);
     if (isSmall(plaintext.length, ad)) return smallSealInto(key.raw, nonce, ad, plaintext, out, offset);
     return nodeSealInto(key.keyObject, nonce, ad, plaintext, out, offset);
   },
   openInto(key, nonce, ad, ciphertext, out, offset) {
     if (ciphertext.length < MAC_SIZE) return false;
+    if (fitsSodium(ciphertext.length - MAC_SIZE, ad) && sodiumReady()) return sodiumOpenInto(key.raw, nonce, ad, ciphertext, out, offset);
     if (isSmall(ciphertext.length - MAC_SIZE, ad)) return smallOpenInto(key.raw, nonce, ad, ciphertext, out, offset);
     return nodeOpenInto(key.keyObject, nonce, ad, ciphertext, out, offset);
   },

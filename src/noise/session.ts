@@ -40,6 +40,7 @@ export class NoiseSession {
   // A frame whose header is decrypted and whose payload is still arriving. Its buffer is made only
   // once every byte is in, so a peer that announces a large frame and stalls holds only what it sent.
   private pendingHeader: Uint8Array | undefined;
+  private readonly headerBytes = new Uint8Array(HEADER_SIZE);
   private pendingLength = 0;
   private pendingParts: Uint8Array[] = [];
   private pendingReceived = 0;
@@ -107,11 +108,12 @@ export class NoiseSession {
     for (;;) {
       if (this.pendingHeader === undefined) {
         if (this.inbox.length < ENCRYPTED_HEADER_SIZE) return undefined;
-        const header = new Uint8Array(HEADER_SIZE);
+        // Into the session's own 6 bytes: a frame with a payload copies them into its buffer.
+        const header = this.headerBytes;
         this.receiver.decryptInto(undefined, this.inbox.read(ENCRYPTED_HEADER_SIZE), header, 0);
         const length = payloadLength(header);
         if (length > this.maxPayload) throw new FrameTooLargeError(length, this.maxPayload);
-        if (length === 0) return header;
+        if (length === 0) return header.slice();
         this.pendingHeader = header;
         this.pendingLength = length;
       }

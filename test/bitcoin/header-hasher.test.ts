@@ -18,7 +18,9 @@ describe('HeaderHasher', () => {
         expect(hasher.hash(version, prevHash, merkleRoot, time, bits, nonce)).toEqual(sha256d(serializeHeader(h)));
         expect(hasher.header).toEqual(serializeHeader(h));
         // Same job: only the last block changes.
-        expect(hasher.hash(version, prevHash, merkleRoot, time + 1, bits, nonce2)).toEqual(sha256d(serializeHeader({ ...h, time: (time + 1) >>> 0, nonce: nonce2 })));
+        const again = serializeHeader({ ...h, time: (time + 1) >>> 0, nonce: nonce2 });
+        expect(hasher.hash(version, prevHash, merkleRoot, time + 1, bits, nonce2)).toEqual(sha256d(again));
+        expect(hasher.header).toEqual(again); // a found block's header is read from here
       }),
       { numRuns: 300 },
     );

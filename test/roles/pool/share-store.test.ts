@@ -29,6 +29,31 @@ describe('ShareStore', () => {
     reader.close();
   });
 
+  it('writes a large batch (multi-row inserts and the rest) with every field, in arrival order, and checks foreign keys again after', () => {
+    const store = new ShareStore(tempPath('pool.sqlite'));
+    for (const n of [1, 63, 64, 65, 200]) {
+      const before = store.shareCount();
+      const first = 10_000 * n;
+      for (let i = 0; i < n; i++) store.add({ ...share(first + i, i % 3 === 0 ? 'bob' : 'alice'), worker: i % 2 === 0 ? `rig${i}` : undefined });
+      store.flush();
+      const rows = store.database
+        .prepare('SELECT s.time_ms AS t, s.user_identity AS who, s.worker AS worker, s.sequence_number AS seq, s.difficulty AS d, u.name AS user FROM shares s JOIN users u ON u.id = s.user_id WHERE s.id > ? ORDER BY s.id')
+        .all(before) as { t: number; who: string; worker: string | null; seq: number; d: number; user: string }[];
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => first + i));
+      rows.forEach((r, i) => {
+        expect(r).toEqual({ t: 1_700_000_000_000 + first + i, who: i % 3 === 0 ? 'bob' : 'alice', worker: i % 2 === 0 ? `rig${i}` : null, seq: first + i, d: 0.5, user: i % 3 === 0 ? 'bob' : 'alice' });
+      });
+      expect(store.database.pragma('foreign_keys', { simple: true })).toBe(1);
+    }
+    const users = store.database.prepare('SELECT name, shares FROM users ORDER BY name').all();
+    const total = 1 + 63 + 64 + 65 + 200;
+    expect(users).toEqual([
+      { name: 'alice', shares: total - [1, 63, 64, 65, 200].reduce((s, n) => s + Math.ceil(n / 3), 0) },
+      { name: 'bob', shares: [1, 63, 64, 65, 200].reduce((s, n) => s + Math.ceil(n / 3), 0) },
+    ]);
+    store.close();
+  });
+
   it('records blocks at once and updates their status', () => {
     const s = new ShareStore(':memory:');
     s.recordBlock({ timeMs: 1, blockHash: 'ab', height: 5, templateId: '9', userIdentity: 'alice', channelId: 2, status: 'submitted', rejectReason: null });
