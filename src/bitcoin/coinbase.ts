@@ -12,7 +12,7 @@
 import { ByteWriter, concatBytes } from './bytes.js';
 import { sha256d } from './hash.js';
 import { merkleRootFromPath } from './merkle.js';
-import { shortSha256d } from './sha256-blocks.js';
+import { shortSha256d } from './short-sha256d.js';
 import { pushData } from './script.js';
 import type { TxOut } from './tx.js';
 

@@ -45,7 +45,7 @@ import {
   type TxOut,
 } from '../../src/bitcoin/index.js';
 import { bytesToHex } from '../../src/codec/hex.js';
-import { SHORT_SHA256D_BLOCKS, shortSha256d } from '../../src/bitcoin/sha256-blocks.js';
+import { SHORT_SHA256D_BLOCKS, shortSha256d } from '../../src/bitcoin/short-sha256d.js';
 
 const data = JSON.parse(readFileSync(new URL('../data/mainnet-blocks.json', import.meta.url), 'utf8')) as {
   mainnetGenesis: { hash: string; merkleRoot: string; hex: string };
