@@ -38,13 +38,16 @@ for (let i = 0; i < connections; i++) {
 const reached = group ? perConnection : 1;
 const total = connections * perConnection;
 let left = total;
+let first = 0;
 let cpu0 = process.cpuUsage();
 for (const conn of conns) {
   conn.on('message', (m) => {
-    if (m.name !== 'SetNewPrevHash' || (left -= reached) > 0) return;
+    if (m.name !== 'SetNewPrevHash') return;
+    if (left === total) first = now();
+    if ((left -= reached) > 0) return;
     const last = now();
     const c = process.cpuUsage(cpu0);
-    send({ type: 'tip', last, cpuMs: (c.user + c.system) / 1000 });
+    send({ type: 'tip', first, last, cpuMs: (c.user + c.system) / 1000 });
     left = total;
   });
 }

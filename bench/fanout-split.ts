@@ -12,6 +12,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 export interface TipSample {
   /** new tip → the last channel received its SetNewPrevHash (ms, on the pool's clock) */
   ms: number;
+  /** new tip → the first channel received its SetNewPrevHash (ms): how soon the first connection's round left */
+  firstMs: number;
   /** the pool process's CPU from the new tip until the miners reported (ms) */
   poolCpuMs: number;
   /** of which the embedded chain's `generate` (making the block and the next template) */
@@ -20,7 +22,7 @@ export interface TipSample {
   minerCpuMs: number;
 }
 
-type FromChild = { type: 'ready' } | { type: 'armed' } | { type: 'pong'; id: number; t: number } | { type: 'tip'; last: number; cpuMs: number };
+type FromChild = { type: 'ready' } | { type: 'armed' } | { type: 'pong'; id: number; t: number } | { type: 'tip'; first: number; last: number; cpuMs: number };
 
 export class SplitMiners {
   private offset = 0;
@@ -56,7 +58,7 @@ export class SplitMiners {
     const mined = process.cpuUsage(c0);
     const r = (await this.next('tip')) as Extract<FromChild, { type: 'tip' }>;
     const c = process.cpuUsage(c0);
-    return { ms: r.last - this.offset - t0, poolCpuMs: (c.user + c.system) / 1000, mineCpuMs: (mined.user + mined.system) / 1000, minerCpuMs: r.cpuMs };
+    return { ms: r.last - this.offset - t0, firstMs: r.first - this.offset - t0, poolCpuMs: (c.user + c.system) / 1000, mineCpuMs: (mined.user + mined.system) / 1000, minerCpuMs: r.cpuMs };
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ import { silentLogger } from '../../src/roles/common/logger.js';
 import { loadPoolConfig } from '../../src/roles/pool/config.js';
 import { templateFeedFor } from '../../src/roles/pool/feeds.js';
 import { Pool } from '../../src/roles/pool/pool.js';
-import { median, SplitMiners } from '../fanout-split.js';
+import { median, SplitMiners, type TipSample } from '../fanout-split.js';
 
 const [connsArg, perArg, blocksArg, modeArg, placeArg] = process.argv.slice(2);
 const mode = modeArg ?? 'standard';
@@ -101,13 +101,13 @@ async function inProcess(): Promise<void> {
 
 async function split(): Promise<void> {
   const miners = await SplitMiners.start(pool.port, authority.publicKey.toString(), connections, perConnection, group);
-  const samples: { ms: number; poolCpuMs: number; mineCpuMs: number; minerCpuMs: number }[] = [];
+  const samples: TipSample[] = [];
   await profiled('split', async () => {
     for (let b = 0; b < blocks; b++) samples.push(await miners.tip(mine));
   });
   const ms = samples.map((s) => s.ms);
   console.log(
-    `${channels} channels ${mode}, miners in another process: median ${median(ms).toFixed(1)} ms, min ${ms[0]!.toFixed(1)} ms; ` +
+    `${channels} channels ${mode}, miners in another process: median ${median(ms).toFixed(1)} ms, min ${ms[0]!.toFixed(1)} ms (first channel ${median(samples.map((s) => s.firstMs)).toFixed(1)} ms); ` +
       `pool CPU per block median ${median(samples.map((s) => s.poolCpuMs)).toFixed(1)} ms (of which the chain's generate ${median(samples.map((s) => s.mineCpuMs)).toFixed(1)} ms), ` +
       `miners' CPU ${median(samples.map((s) => s.minerCpuMs)).toFixed(1)} ms`,
   );
