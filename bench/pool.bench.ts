@@ -16,6 +16,7 @@ import { silentLogger } from '../src/roles/common/logger.js';
 import { loadPoolConfig } from '../src/roles/pool/config.js';
 import { templateFeedFor } from '../src/roles/pool/feeds.js';
 import { Pool } from '../src/roles/pool/pool.js';
+import { median, SplitMiners, type TipSample } from './fanout-split.js';
 import type { BenchResult } from './harness.js';
 
 const CLIENTS = new URL('./pool-clients.ts', import.meta.url).pathname;
@@ -180,8 +181,8 @@ async function inProcess(authority: AuthorityKeyPair): Promise<BenchResult[]> {
     const h1 = heap();
     results.push({ suite: 'pool', name: 'memory per idle channel, 10 connections × 100 channels (pool + miner side)', nsPerOp: 0, opsPerSec: 0, extra: { bytes: Math.round((h1 - h0) / 1000) } });
     const mine = (): void => void node!.chain.generate(1, new Uint8Array([0x51]));
-    const median = await fanout(conns, 100, false, mine);
-    results.push({ suite: 'pool', name: 'new block → last of 1 000 channels has its SetNewPrevHash (pool + miners in one process)', nsPerOp: median, opsPerSec: 1e9 / median, extra: { jobs: 'per channel' } });
+    const perChannel = await fanout(conns, 100, false, mine);
+    results.push({ suite: 'pool', name: 'new block → last of 1 000 channels has its SetNewPrevHash (pool + miners in one process)', nsPerOp: perChannel, opsPerSec: 1e9 / perChannel, extra: { jobs: 'per channel' } });
     await Promise.all(conns.map((c) => c.close()));
     const h2 = heap();
     const single = await openChannels(pool.port, authority, 300, 1);
@@ -198,6 +199,22 @@ async function inProcess(authority: AuthorityKeyPair): Promise<BenchResult[]> {
         extra: { jobs: group ? `one broadcast per connection (${connections})` : 'per channel' },
       });
       await Promise.all(opened.map((c) => c.close()));
+    }
+    // The same with the miners in another process: on one clock, and the pool process's CPU alone.
+    for (const [connections, group] of [[10, false], [10, true], [100, false], [100, true]] as const) {
+      const miners = await SplitMiners.start(pool.port, authority.publicKey.toString(), connections, 100, group);
+      const samples: TipSample[] = [];
+      for (let round = 0; round < 9; round++) samples.push(await miners.tip(mine));
+      await miners.close();
+      const ms = median(samples.map((s) => s.ms));
+      const count = (connections * 100).toLocaleString('en-US').replace(',', ' ');
+      results.push({
+        suite: 'pool', name: `new block → last of ${count} channels has its SetNewPrevHash, ${group ? 'grouped' : 'per channel'} (miners in another process)`, nsPerOp: ms * 1e6, opsPerSec: 1e3 / ms,
+        extra: {
+          poolCpuMsPerBlock: median(samples.map((s) => s.poolCpuMs)).toFixed(2),
+          minersCpuMs: median(samples.map((s) => s.minerCpuMs)).toFixed(2),
+        },
+      });
     }
     return results;
   } finally {

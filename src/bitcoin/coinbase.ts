@@ -12,6 +12,7 @@
 import { ByteWriter, concatBytes } from './bytes.js';
 import { sha256d } from './hash.js';
 import { merkleRootFromPath } from './merkle.js';
+import { shortSha256d } from './short-sha256d.js';
 import { pushData } from './script.js';
 import type { TxOut } from './tx.js';
 
@@ -107,7 +108,7 @@ export function joinCoinbase(prefix: Uint8Array, extranonce: Uint8Array | readon
  * extranonce_prefix, submitted extranonce]): the share-validation hot path, one allocation.
  */
 export function coinbaseTxid(strippedPrefix: Uint8Array, extranonce: Uint8Array | readonly Uint8Array[], strippedSuffix: Uint8Array): Uint8Array {
-  return sha256d(joinCoinbase(strippedPrefix, extranonce, strippedSuffix));
+  return shortSha256d(strippedPrefix, extranonce, strippedSuffix) ?? sha256d(joinCoinbase(strippedPrefix, extranonce, strippedSuffix));
 }
 
 /**
@@ -120,5 +121,7 @@ export function jobMerkleRoot(
   strippedSuffix: Uint8Array,
   merklePath: readonly Uint8Array[],
 ): Uint8Array {
-  return merkleRootFromPath(coinbaseTxid(strippedPrefix, extranonce, strippedSuffix), merklePath);
+  const txid = coinbaseTxid(strippedPrefix, extranonce, strippedSuffix);
+  // The txid is a fresh array: with no path it is the root itself.
+  return merklePath.length === 0 ? txid : merkleRootFromPath(txid, merklePath);
 }

@@ -41,8 +41,14 @@ export class JobIdSequence {
 export class JobStore<J extends { readonly jobId: number }> {
   private readonly futures = new Map<bigint | number, J>();
   private activeJob: J | null = null;
-  private readonly past = new Map<number, J>();
-  private readonly stale = new Set<number>();
+  private past = new Map<number, J>();
+  /**
+   * Every job id that was ever active and is not yet forgotten, oldest first: the active job, the
+   * past jobs, and before them the stale ones (a job stops being valid before any newer one does).
+   * A new prev hash makes every held job stale by dropping `past` whole, so no job is walked or
+   * moved then; the oldest ids are forgotten once more than `maxStaleJobs` are stale, each once.
+   */
+  private readonly known = new Set<number>();
 
   constructor(readonly limits: Readonly<JobStoreLimits> = DEFAULT_JOB_STORE_LIMITS) {
     for (const [k, v] of Object.entries(limits)) {
@@ -63,7 +69,7 @@ export class JobStore<J extends { readonly jobId: number }> {
   }
 
   get staleCount(): number {
-    return this.stale.size;
+    return this.known.size - this.past.size - (this.activeJob === null ? 0 : 1);
   }
 
   /** Stores a future job under `key` (a template id on a server, the job id on a client). */
@@ -91,8 +97,11 @@ export class JobStore<J extends { readonly jobId: number }> {
     const job = this.futures.get(key);
     if (job === undefined) return undefined;
     this.retireAll();
-    this.futures.clear();
+    // The usual case holds one future job: deleting it is cheaper than clearing the map.
+    if (this.futures.size === 1) this.futures.delete(key);
+    else this.futures.clear();
     this.activeJob = job;
+    this.remember(job.jobId);
     return job;
   }
 
@@ -100,21 +109,23 @@ export class JobStore<J extends { readonly jobId: number }> {
   setActive(job: J): void {
     const previous = this.activeJob;
     this.activeJob = job;
-    if (previous === null) return;
+    this.remember(job.jobId);
+    // A peer that reuses an id: the new job replaces the one held under it.
+    this.past.delete(job.jobId);
+    if (previous === null || previous.jobId === job.jobId) return;
     this.past.set(previous.jobId, previous);
     if (this.past.size > this.limits.maxPastJobs) {
-      const oldest = this.past.keys().next().value!;
-      this.past.delete(oldest);
-      this.markStale(oldest);
+      // The oldest past job stays known, now as a stale one.
+      this.past.delete(this.past.keys().next().value!);
+      this.forgetOldest();
     }
   }
 
   /** The prev hash changed without a future job (custom work): all current jobs become stale. */
   retireAll(): void {
-    if (this.activeJob !== null) this.markStale(this.activeJob.jobId);
-    for (const id of this.past.keys()) this.markStale(id);
     this.activeJob = null;
-    this.past.clear();
+    if (this.past.size > 0) this.past = new Map();
+    this.forgetOldest();
   }
 
   /** The active or past job with this id: the jobs shares may be submitted for. */
@@ -125,12 +136,12 @@ export class JobStore<J extends { readonly jobId: number }> {
   }
 
   isStale(jobId: number): boolean {
-    return this.stale.has(jobId);
+    return this.known.has(jobId) && this.lookup(jobId) === undefined;
   }
 
   /** Whether `jobId` is held in any set, future included. */
   holds(jobId: number): boolean {
-    if (this.lookup(jobId) !== undefined || this.stale.has(jobId)) return true;
+    if (this.known.has(jobId)) return true;
     for (const job of this.futures.values()) if (job.jobId === jobId) return true;
     return false;
   }
@@ -141,9 +152,19 @@ export class JobStore<J extends { readonly jobId: number }> {
     yield* this.past.values();
   }
 
-  private markStale(jobId: number): void {
-    this.stale.delete(jobId);
-    this.stale.add(jobId);
-    if (this.stale.size > this.limits.maxStaleJobs) this.stale.delete(this.stale.values().next().value!);
+  /** A job id that becomes active is the newest known (a peer that reuses an id moves it to the back). */
+  private remember(jobId: number): void {
+    this.known.delete(jobId);
+    this.known.add(jobId);
+  }
+
+  /** Forgets the oldest stale ids beyond `maxStaleJobs` (the oldest known ids are always stale ones). */
+  private forgetOldest(): void {
+    let excess = this.staleCount - this.limits.maxStaleJobs;
+    if (excess <= 0) return;
+    for (const id of this.known) {
+      this.known.delete(id);
+      if (--excess === 0) return;
+    }
   }
 }

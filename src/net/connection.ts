@@ -10,7 +10,7 @@ import { FrameDecoder, HEADER_SIZE, readHeader, type FrameHeader } from '../fram
 import { decodeFrame, decodePayload, encodeFrame, type AnyMessage, type MessageName, type Messages } from '../messages/index.js';
 import type { Certificate } from '../noise/certificate.js';
 import { FrameTooLargeError, NoiseError } from '../noise/errors.js';
-import type { NoiseSession } from '../noise/session.js';
+import { encryptedFrameLength, type NoiseSession } from '../noise/session.js';
 import { ConnectionClosedError, ConnectionError, FrameTimeoutError, IdleTimeoutError, ProtocolError, SendBufferOverflowError } from './errors.js';
 import type { HandshakeOutcome } from './handshake.js';
 import type { ResolvedConnectionOptions } from './options.js';
@@ -44,6 +44,8 @@ export interface ConnectionStats {
 }
 
 const RESOLVED = Promise.resolve();
+/** A tick's first write buffer: a few small frames fit without growing it. */
+const PENDING_MIN = 1024;
 
 export class Connection extends EventEmitter<ConnectionEvents> {
   readonly remoteAddress: string;
@@ -63,7 +65,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private closeInfo: CloseInfo | undefined;
   private resolveClosed!: (info: CloseInfo) => void;
   private drainWait: Promise<void> | undefined;
-  private corked = false;
+  /** Wire bytes of this tick's frames, written in one go at the tick's end (`writePending`). */
+  private pending: Buffer | undefined;
+  private pendingLength = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastReceived = 0;
   private frameTimer: NodeJS.Timeout | undefined;
@@ -121,7 +125,28 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Bytes handed to the socket but not yet sent. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.pendingLength;
+  }
+
+  /**
+   * Writes now the frames sent so far in this tick, rather than at its end (a fan-out serving
+   * connections one by one); returns what the socket's write did (false: wait for 'drain').
+   */
+  writePending(): boolean {
+    if (this.pendingLength === 0) return true;
+    const wire = this.pending!.subarray(0, this.pendingLength);
+    // The socket keeps the buffer until it is sent: the next frames go to a new one.
+    this.pending = undefined;
+    this.pendingLength = 0;
+    return this.socket.destroyed || this.socket.write(wire);
+  }
+
+  private growPending(more: number): void {
+    const old = this.pending;
+    if (old === undefined || this.pendingLength === 0) process.nextTick(() => this.writePending());
+    const size = Math.max(PENDING_MIN, (this.pendingLength + more) * 2);
+    this.pending = Buffer.allocUnsafe(size);
+    if (old !== undefined && this.pendingLength > 0) old.copy(this.pending, 0, 0, this.pendingLength);
   }
 
   /** Encodes and sends a message. Resolves at once unless the socket is backed up, then when it drains. */
@@ -159,25 +184,22 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (plainFrame.length < HEADER_SIZE || plainFrame.length !== HEADER_SIZE + readHeader(plainFrame).msgLength) {
       return Promise.reject(new RangeError(`not a whole frame: ${plainFrame.length} bytes`));
     }
-    const wire = this.session ? this.session.encryptFrame(plainFrame) : plainFrame;
-    if (!this.corked) {
-      // Frames sent in the same tick leave in one write.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    const fits = this.socket.write(wire);
+    // Frames sent in the same tick are encrypted into one buffer and leave in one write.
+    const length = this.session ? encryptedFrameLength(plainFrame.length) : plainFrame.length;
+    if (this.pending === undefined || this.pendingLength + length > this.pending.length) this.growPending(length);
+    if (this.session) this.session.encryptFrameInto(plainFrame, this.pending!, this.pendingLength);
+    else this.pending!.set(plainFrame, this.pendingLength);
+    this.pendingLength += length;
     this.stats.framesOut++;
-    this.stats.bytesOut += wire.length;
-    if (this.socket.writableLength > this.options.maxSendBuffer) {
-      const error = new SendBufferOverflowError(this.socket.writableLength, this.options.maxSendBuffer);
+    this.stats.bytesOut += length;
+    const buffered = this.socket.writableLength + this.pendingLength;
+    if (buffered > this.options.maxSendBuffer) {
+      const error = new SendBufferOverflowError(buffered, this.options.maxSendBuffer);
       this.fail(error);
       return Promise.reject(error);
     }
-    if (fits) return RESOLVED;
+    // Past the high-water mark the frames go now, and the socket's answer says whether to wait for 'drain'.
+    if (buffered < this.socket.writableHighWaterMark || this.writePending()) return RESOLVED;
     this.drainWait ??= new Promise<void>((resolve, reject) => {
       const onDrain = () => {
         this.off('close', onClose);
@@ -201,6 +223,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   close(reason = 'closed by this side'): Promise<CloseInfo> {
     if (!this.closeInfo) {
       this.setClosed({ by: 'local', reason });
+      this.writePending();
       this.socket.end();
       this.socket.resume(); // read (and drop) until the peer's end arrives, even if we had paused
       const timer = setTimeout(() => this.socket.destroy(), this.options.closeTimeoutMs);

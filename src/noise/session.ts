@@ -62,18 +62,34 @@ export class NoiseSession {
 
   /** Encrypts one plaintext frame (6-byte header whose bytes 3..5 hold the payload length, then the payload). */
   encryptFrame(plainFrame: Uint8Array): Uint8Array {
+    const out = new Uint8Array(encryptedFrameLength(this.checkFrame(plainFrame)));
+    this.encryptFrameInto(plainFrame, out, 0);
+    return out;
+  }
+
+  /**
+   * `encryptFrame` into `out` at `offset` (which must have `encryptedFrameLength(plainFrame.length)`
+   * bytes free there), so many frames can share one buffer and one socket write; returns the bytes written.
+   */
+  encryptFrameInto(plainFrame: Uint8Array, out: Uint8Array, offset: number): number {
+    const end = this.checkFrame(plainFrame);
+    const at = offset;
+    offset += this.sender.encryptInto(undefined, plainFrame.subarray(0, HEADER_SIZE), out, offset);
+    for (let start = HEADER_SIZE; start < end; start += MAX_PLAINTEXT_CHUNK) {
+      const chunk = plainFrame.subarray(start, Math.min(start + MAX_PLAINTEXT_CHUNK, end));
+      offset += this.sender.encryptInto(undefined, chunk, out, offset);
+    }
+    return offset - at;
+  }
+
+  /** The frame's length, once its header is seen to announce exactly the payload that follows. */
+  private checkFrame(plainFrame: Uint8Array): number {
     if (plainFrame.length < HEADER_SIZE) throw new RangeError(`a frame needs at least ${HEADER_SIZE} bytes, got ${plainFrame.length}`);
     const length = payloadLength(plainFrame);
     if (plainFrame.length !== HEADER_SIZE + length) {
       throw new RangeError(`frame header announces ${length} payload bytes but ${plainFrame.length - HEADER_SIZE} follow`);
     }
-    const out = new Uint8Array(ENCRYPTED_HEADER_SIZE + ciphertextLength(length));
-    let offset = this.sender.encryptInto(undefined, plainFrame.subarray(0, HEADER_SIZE), out, 0);
-    for (let start = HEADER_SIZE; start < plainFrame.length; start += MAX_PLAINTEXT_CHUNK) {
-      const chunk = plainFrame.subarray(start, Math.min(start + MAX_PLAINTEXT_CHUNK, plainFrame.length));
-      offset += this.sender.encryptInto(undefined, chunk, out, offset);
-    }
-    return out;
+    return plainFrame.length;
   }
 
   /**

@@ -45,6 +45,7 @@ import {
   type TxOut,
 } from '../../src/bitcoin/index.js';
 import { bytesToHex } from '../../src/codec/hex.js';
+import { SHORT_SHA256D_BLOCKS, shortSha256d } from '../../src/bitcoin/short-sha256d.js';
 
 const data = JSON.parse(readFileSync(new URL('../data/mainnet-blocks.json', import.meta.url), 'utf8')) as {
   mainnetGenesis: { hash: string; merkleRoot: string; hex: string };
@@ -354,5 +355,20 @@ describe('share hot path helpers', () => {
     const scratch = new Uint8Array(80);
     expect(hashHeaderFields(h.version, h.prevHash, root, h.time, h.bits, h.nonce, scratch)).toEqual(block.hash);
     expect(hashHeaderFields(h.version, h.prevHash, root, h.time, h.bits, h.nonce + 1, scratch)).not.toEqual(block.hash);
+  });
+});
+
+describe('short coinbase sha256d', () => {
+  it('property: equals sha256d of the joined bytes at every length, and leaves longer inputs to node:crypto', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 200 }), (prefix, extranonce, suffix) => {
+        const joined = new Uint8Array([...prefix, ...extranonce, ...suffix]);
+        const short = shortSha256d(prefix, [extranonce.subarray(0, 3), extranonce.subarray(3)], suffix);
+        if (joined.length + 9 > SHORT_SHA256D_BLOCKS * 64) expect(short).toBeNull();
+        else expect(short).toEqual(sha256d(joined));
+        expect(coinbaseTxid(prefix, extranonce, suffix)).toEqual(sha256d(joined));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -63,6 +63,79 @@ describe('job store', () => {
     );
   });
 
+  it('property: judges ids as the walk-and-mark store did (valid, stale, unknown), and reused ids keep the bounds', () => {
+    /** The store before generations: every job of the old prev hash marked stale one by one. */
+    class Walked {
+      futures = new Map<bigint, number>();
+      active: number | null = null;
+      past = new Set<number>();
+      stale = new Set<number>();
+      addFuture(key: bigint, id: number): void {
+        this.futures.delete(key);
+        this.futures.set(key, id);
+        if (this.futures.size > 3) this.futures.delete(this.futures.keys().next().value!);
+      }
+      activate(key: bigint): void {
+        const id = this.futures.get(key);
+        if (id === undefined) return;
+        this.retire();
+        this.futures.clear();
+        this.active = id;
+      }
+      setActive(id: number): void {
+        if (this.active !== null) this.past.add(this.active);
+        this.active = id;
+        if (this.past.size > 4) {
+          const oldest = this.past.values().next().value!;
+          this.past.delete(oldest);
+          this.stale.add(oldest);
+        }
+      }
+      retire(): void {
+        if (this.active !== null) this.stale.add(this.active);
+        for (const id of this.past) this.stale.add(id);
+        this.active = null;
+        this.past.clear();
+      }
+    }
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 6 })), { maxLength: 200 }), fc.boolean(), (events, reuse) => {
+        // Unbounded stale ids: the two must agree id for id. Reused ids: only the bounds are checked.
+        const limits = { maxFutureJobs: 3, maxPastJobs: 4, maxStaleJobs: reuse ? 5 : 10_000 };
+        const s = new JobStore<J>(limits);
+        const model = new Walked();
+        const ids = new JobIdSequence();
+        let last = 0;
+        for (const [kind, key] of events) {
+          const id = reuse ? 1 + (key % 5) : ids.next();
+          if (kind === 0) {
+            s.addFuture(BigInt(key), { jobId: id });
+            model.addFuture(BigInt(key), id);
+          } else if (kind === 1) {
+            s.setActive({ jobId: id });
+            model.setActive(id);
+          } else if (kind === 2) {
+            s.activateFuture(BigInt(key));
+            model.activate(BigInt(key));
+          } else {
+            s.retireAll();
+            model.retire();
+          }
+          last = Math.max(last, id);
+          expect(s.staleCount).toBeGreaterThanOrEqual(0);
+          expect(s.staleCount).toBeLessThanOrEqual(limits.maxStaleJobs);
+          for (let j = 1; j <= last; j++) {
+            expect(s.isStale(j) && s.lookup(j) !== undefined).toBe(false);
+            if (reuse) continue;
+            expect(s.lookup(j) !== undefined).toBe(model.active === j || model.past.has(j));
+            expect(s.isStale(j)).toBe(model.stale.has(j));
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('job ids are unique and wrap past 2^32 - 1 without 0', () => {
     const ids = new JobIdSequence(0xfffffffe);
     expect([ids.next(), ids.next(), ids.next()]).toEqual([0xffffffff, 1, 2]);

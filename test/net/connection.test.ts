@@ -111,6 +111,39 @@ describe('Sv2 connections over TCP', () => {
     socket.destroy();
   });
 
+  it('frames sent in one tick leave in one socket write, writePending() sends them at once, and close() sends what is pending', async () => {
+    const server = await serve();
+    const accepted = nextConnection(server);
+    const client = await connect({ host: '127.0.0.1', port: server.port, authority: authority.publicKey });
+    const conn = await accepted;
+    // The socket under the connection, to count the writes it is given.
+    const socket = (conn as unknown as { socket: { write: (chunk: Uint8Array) => boolean } }).socket;
+    const write = socket.write.bind(socket);
+    const writes: number[] = [];
+    socket.write = (chunk: Uint8Array) => (writes.push(chunk.length), write(chunk));
+    const got: number[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on('message', (m) => {
+        if (m.name === 'SubmitSharesStandard') got.push(m.message.sequenceNumber);
+        if (got.length === 210) resolve();
+      }),
+    );
+    for (let i = 0; i < 200; i++) conn.post('SubmitSharesStandard', share(i));
+    expect(writes).toEqual([]); // nothing yet: the tick is not over (and 12 kB is under the socket's high-water mark)
+    expect(conn.bufferedAmount).toBe(200 * (22 + 24 + 16));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([200 * (22 + 24 + 16)]);
+    for (let i = 200; i < 205; i++) conn.post('SubmitSharesStandard', share(i));
+    expect(conn.writePending()).toBe(true);
+    expect(writes.length).toBe(2);
+    for (let i = 205; i < 210; i++) conn.post('SubmitSharesStandard', share(i));
+    void conn.close();
+    await all;
+    expect(writes.length).toBe(3);
+    expect(got).toEqual(Array.from({ length: 210 }, (_, i) => i));
+    expect(conn.stats.framesOut).toBe(210);
+  });
+
   it('send() waits while the peer is not taking messages, and resumes when it does', async () => {
     const server = await serve({ maxQueuedMessages: 4 });
     const accepted = nextConnection(server);

@@ -56,7 +56,7 @@ export interface PoolPeer {
   rejects: { since: number; count: number };
 }
 
-type Outbound = { d: Downstream<PoolPeer>; name: MessageName; message: Messages[MessageName] };
+type Outbound = { name: MessageName; message: Messages[MessageName] };
 
 export class Pool implements DownstreamHandler<PoolPeer> {
   readonly protocol = Protocol.Mining;
@@ -77,7 +77,8 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   readonly now: () => number;
   private readonly log: Logger;
   private server: DownstreamServer<PoolPeer> | undefined;
-  private outbox: Outbound[] = [];
+  /** This round's messages, per connection in the order they were queued. */
+  private outbox = new Map<Downstream<PoolPeer>, Outbound[]>();
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   /** Pool-wide hashrate from accepted shares (the channels' meter, over the pool's lifetime). */
@@ -354,7 +355,9 @@ export class Pool implements DownstreamHandler<PoolPeer> {
   private queue<N extends MessageName>(connId: number, name: N, message: Messages[N]): void {
     const d = this.server?.get(connId);
     if (d === undefined) return;
-    this.outbox.push({ d, name, message: message as Messages[MessageName] });
+    let list = this.outbox.get(d);
+    if (list === undefined) this.outbox.set(d, (list = []));
+    list.push({ name, message: message as Messages[MessageName] });
     this.scheduleFlush();
   }
 
@@ -374,10 +377,13 @@ export class Pool implements DownstreamHandler<PoolPeer> {
     if (this.closed) return;
     this.store.flush();
     const out = this.outbox;
-    this.outbox = [];
-    for (const o of out) {
-      if (!o.d.conn.isOpen) continue;
-      o.d.conn.post(o.name, o.message); // a failure closes the connection, whose close handler deals with it
+    this.outbox = new Map();
+    // A connection's frames leave in one write as soon as they are made, so its miners can read
+    // them while the next connection's are encrypted (the last channel of a new tip hears sooner).
+    for (const [d, list] of out) {
+      const conn = d.conn;
+      for (const o of list) if (conn.isOpen) conn.post(o.name, o.message); // a failure closes the connection, whose close handler deals with it
+      conn.writePending();
     }
   }
 
