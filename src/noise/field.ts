@@ -1,0 +1,150 @@
+/**
+ * Arithmetic in secp256k1's base field (p = 2^256 − 2^32 − 977) on BigInt, specialised to p for
+ * ElligatorSwift: products are reduced by folding (2^256 ≡ 2^32 + 977) instead of a division, the
+ * square-root exponent is an addition chain (253 squarings and 15 multiplications, against ~500
+ * steps of square-and-multiply), and bytes convert through 64-bit words rather than hex. Values are kept
+ * reduced: every function takes and returns integers in [0, p).
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+
+const Fp = secp256k1.Point.Fp;
+export const P = Fp.ORDER;
+/** 2^256 mod p */
+const FOLD = 0x1000003d1n;
+const MASK_256 = (1n << 256n) - 1n;
+
+/** a·b mod p. The product is below 2^512: two folds leave it below 2^256 + 2^66, one subtraction finishes. */
+export function mul(a: bigint, b: bigint): bigint {
+  const x = a * b;
+  let r = (x & MASK_256) + (x >> 256n) * FOLD;
+  r = (r & MASK_256) + (r >> 256n) * FOLD;
+  return r >= P ? r - P : r;
+}
+
+export function sqr(a: bigint): bigint {
+  return mul(a, a);
+}
+
+export function add(a: bigint, b: bigint): bigint {
+  const r = a + b;
+  return r >= P ? r - P : r;
+}
+
+export function sub(a: bigint, b: bigint): bigint {
+  const r = a - b;
+  return r < 0n ? r + P : r;
+}
+
+export function neg(a: bigint): bigint {
+  return a === 0n ? 0n : P - a;
+}
+
+/** 1/a mod p (a ≠ 0): @noble's extended Euclid, cheaper here than Fermat's exponentiation. */
+export function inv(a: bigint): bigint {
+  return Fp.inv(a);
+}
+
+function sqrN(a: bigint, n: number): bigint {
+  let r = a;
+  for (let i = 0; i < n; i++) r = mul(r, r);
+  return r;
+}
+
+/**
+ * a^((p − 3)/4). The exponent in binary is 1^223 0 1^22 0000 1 0 11: runs of ones built as
+ * a^(2^k − 1) for k in {2, 3, 6, 9, 11, 22, 44, 88, 176, 220, 223}, as libsecp256k1 builds its square root.
+ * For a square a ≠ 0 it gives both 1/sqrt(a) and, times a, sqrt(a); its square is then 1/a.
+ */
+export function powQuarter(a: bigint): bigint {
+  const x2 = mul(sqr(a), a);
+  const x3 = mul(sqr(x2), a);
+  const x6 = mul(sqrN(x3, 3), x3);
+  const x9 = mul(sqrN(x6, 3), x3);
+  const x11 = mul(sqrN(x9, 2), x2);
+  const x22 = mul(sqrN(x11, 11), x11);
+  const x44 = mul(sqrN(x22, 22), x22);
+  const x88 = mul(sqrN(x44, 44), x44);
+  const x176 = mul(sqrN(x88, 88), x88);
+  const x220 = mul(sqrN(x176, 44), x44);
+  const x223 = mul(sqrN(x220, 3), x3);
+  let r = mul(sqrN(x223, 23), x22); // 1^223 0 1^22
+  r = mul(sqrN(r, 5), a); // 0000 1
+  return mul(sqrN(r, 3), x2); // 0 11
+}
+
+/** a^((p + 1)/4): the square root of a square a that is itself a square (BIP324's choice of root). */
+export function sqrtOfSquare(a: bigint): bigint {
+  return mul(powQuarter(a), a);
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Jacobi symbol (a/p) for the odd prime p, by the binary algorithm (no exponentiation): trailing
+ * zeros come off in one shift, and once both operands fit a double the rest runs on numbers.
+ */
+export function jacobi(value: bigint): number {
+  let a = value % P;
+  let n = P;
+  let nLow = Number(BigInt.asUintN(32, n));
+  let sign = 1;
+  while (a !== 0n) {
+    if (n <= MAX_SAFE) return sign * jacobiSmall(Number(a), Number(n));
+    let aLow = Number(BigInt.asUintN(32, a));
+    if (aLow === 0) {
+      a >>= 32n; // 32 zeros: an even count, the sign stays
+      continue;
+    }
+    const zeros = 31 - Math.clz32(aLow & -aLow);
+    if (zeros > 0) {
+      a >>= BigInt(zeros);
+      aLow = Number(BigInt.asUintN(32, a));
+      const r = nLow & 7;
+      if ((zeros & 1) === 1 && (r === 3 || r === 5)) sign = -sign;
+    }
+    if ((aLow & 3) === 3 && (nLow & 3) === 3) sign = -sign;
+    [a, n] = [n % a, a];
+    nLow = aLow;
+  }
+  return n === 1n ? sign : 0;
+}
+
+/** The same on numbers below 2^53 (n odd): `%` and the parity tests are exact there. */
+function jacobiSmall(aIn: number, nIn: number): number {
+  let a = aIn % nIn;
+  let n = nIn;
+  let sign = 1;
+  while (a !== 0) {
+    while (a % 2 === 0) {
+      a /= 2;
+      const r = n % 8;
+      if (r === 3 || r === 5) sign = -sign;
+    }
+    if (a % 4 === 3 && n % 4 === 3) sign = -sign;
+    [a, n] = [n % a, a];
+  }
+  return n === 1 ? sign : 0;
+}
+
+export function isSquare(a: bigint): boolean {
+  return a === 0n || jacobi(a) === 1;
+}
+
+/** The 32 big-endian bytes at `bytes[at..at+32)` as an integer (not reduced). */
+export function fromBytes32(bytes: Uint8Array, at = 0): bigint {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 32);
+  const high = (view.getBigUint64(0) << 64n) | view.getBigUint64(8);
+  const low = (view.getBigUint64(16) << 64n) | view.getBigUint64(24);
+  return (high << 128n) | low;
+}
+
+/** Writes a (below 2^256) as 32 big-endian bytes into `into` at `at`. */
+export function toBytes32(a: bigint, into: Uint8Array = new Uint8Array(32), at = 0): Uint8Array {
+  const view = new DataView(into.buffer, into.byteOffset + at, 32);
+  // setBigUint64 keeps the low 64 bits of what it is given
+  view.setBigUint64(0, a >> 192n);
+  view.setBigUint64(8, a >> 128n);
+  view.setBigUint64(16, a >> 64n);
+  view.setBigUint64(24, a);
+  return into;
+}
