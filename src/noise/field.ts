@@ -5,10 +5,8 @@
  * steps of square-and-multiply), and bytes convert through 64-bit words rather than hex. Values are kept
  * reduced: every function takes and returns integers in [0, p).
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-
-const Fp = secp256k1.Point.Fp;
-export const P = Fp.ORDER;
+/** the field prime 2^256 − 2^32 − 977 */
+export const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 /** 2^256 mod p */
 const FOLD = 0x1000003d1n;
 const MASK_256 = (1n << 256n) - 1n;
@@ -39,9 +37,73 @@ export function neg(a: bigint): bigint {
   return a === 0n ? 0n : P - a;
 }
 
-/** 1/a mod p (a ≠ 0): @noble's extended Euclid, cheaper here than Fermat's exponentiation. */
-export function inv(a: bigint): bigint {
-  return Fp.inv(a);
+const DOUBLE_EXACT = 1n << 52n;
+
+/** floor(n / d) for integers 0 ≤ n < 2^52, d > 0: the float quotient, moved by one where rounding moved it. */
+function quotient(n: number, d: number): number {
+  let q = Math.floor(n / d);
+  if (q * d > n) q--;
+  else if ((q + 1) * d <= n) q++;
+  return q;
+}
+
+/**
+ * 1/a mod p (a ≠ 0) by Lehmer's extended Euclid (Knuth's Algorithm L): the quotients come from the
+ * leading 50 bits of both remainders, run as doubles, for as long as they provably agree with the
+ * full ones, and the batch's cofactor matrix is then applied to the BigInts once. Each batch does
+ * a dozen Euclid steps for ~12 BigInt operations (plain Euclid: ~5 each), ~3× faster than @noble's.
+ * Cofactors of a Euclid run are bounded by its first operand, so every double stays exact.
+ */
+export function inv(value: bigint): bigint {
+  if (value === 0n || value >= P) throw new RangeError('inv: expected a non-zero reduced field element');
+  let b = P;
+  let a = value;
+  let x = 0n; // x·value ≡ b and u·value ≡ a (mod p)
+  let u = 1n;
+  while (a >= DOUBLE_EXACT) {
+    const shift = BigInt(Math.max(0, Math.floor(Math.log2(Number(b))) - 49));
+    let bh = Number(b >> shift);
+    let ah = Number(a >> shift);
+    let [A, B, C, D] = [1, 0, 0, 1];
+    for (;;) {
+      const lowC = ah + C;
+      const lowD = ah + D;
+      if (lowC <= 0 || lowD <= 0) break;
+      const q = quotient(bh + A, lowC);
+      if (q !== quotient(bh + B, lowD)) break; // the leading bits no longer decide the quotient
+      [A, C] = [C, A - q * C];
+      [B, D] = [D, B - q * D];
+      [bh, ah] = [ah, bh - q * ah];
+    }
+    if (B === 0) {
+      // not one quotient decided: one full step
+      const q = b / a;
+      [b, a] = [a, b - q * a];
+      [x, u] = [u, x - q * u];
+    } else {
+      const [bA, bB, bC, bD] = [BigInt(A), BigInt(B), BigInt(C), BigInt(D)];
+      [b, a] = [bA * b + bB * a, bC * b + bD * a];
+      [x, u] = [bA * x + bB * u, bC * x + bD * u];
+    }
+  }
+  if (b >= DOUBLE_EXACT && a !== 0n) {
+    const q = b / a;
+    [b, a] = [a, b - q * a];
+    [x, u] = [u, x - q * u];
+  }
+  // Both below 2^52: the rest of Euclid on doubles, its cofactor matrix applied once.
+  let bn = Number(b);
+  let an = Number(a);
+  let [A, B, C, D] = [1, 0, 0, 1];
+  while (an !== 0) {
+    const q = quotient(bn, an);
+    [bn, an] = [an, bn - q * an];
+    [A, C] = [C, A - q * C];
+    [B, D] = [D, B - q * D];
+  }
+  if (bn !== 1) throw new RangeError('inv: no inverse'); // p is prime: unreachable
+  const r = (BigInt(A) * x + BigInt(B) * u) % P;
+  return r < 0n ? r + P : r;
 }
 
 function sqrN(a: bigint, n: number): bigint {

@@ -28,6 +28,20 @@ describe('secp256k1 field arithmetic specialised to p', () => {
     );
   });
 
+  it('inverts by Lehmer\'s Euclid exactly as @noble/curves does, small, large and structured values', () => {
+    const values = [1n, 2n, 3n, P - 1n, P - 2n, (P - 1n) / 2n, 1n << 52n, (1n << 52n) - 1n, (1n << 52n) + 1n, 1n << 200n, 1n << 255n, 0x1000003d1n];
+    for (let k = 1n; k < 60n; k++) values.push(P - (1n << k), (1n << (k * 4n)) - 1n);
+    for (const v of values) expect(inv(v), `1/${v}`).toBe(Fp.inv(v));
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt({ min: 1n, max: P - 1n }), fc.bigInt({ min: 1n, max: 1n << 64n }), fc.bigInt({ min: P - (1n << 64n), max: P - 1n })), (a) => {
+        expect(inv(a)).toBe(Fp.inv(a));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(() => inv(0n)).toThrow(RangeError);
+    expect(() => inv(P)).toThrow(RangeError);
+  });
+
   it('a^((p−3)/4) by the addition chain equals the plain exponentiation, and gives the root BIP324 takes', () => {
     fc.assert(
       fc.property(element, (a) => {
