@@ -148,24 +148,27 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export function jacobi(value: bigint): number {
   let a = value % P;
   let n = P;
-  let nLow = Number(BigInt.asUintN(32, n));
+  let nLow = Number(n & 0xffffffffn);
   let sign = 1;
   while (a !== 0n) {
     if (n <= MAX_SAFE) return sign * jacobiSmall(Number(a), Number(n));
-    let aLow = Number(BigInt.asUintN(32, a));
+    let aLow = Number(a & 0xffffffffn);
     if (aLow === 0) {
       a >>= 32n; // 32 zeros: an even count, the sign stays
       continue;
     }
-    const zeros = 31 - Math.clz32(aLow & -aLow);
-    if (zeros > 0) {
+    if ((aLow & 1) === 0) {
+      const zeros = 31 - Math.clz32(aLow & -aLow);
       a >>= BigInt(zeros);
-      aLow = Number(BigInt.asUintN(32, a));
+      // the low bits after the shift are still in aLow unless nearly all 32 went
+      aLow = zeros <= 28 ? aLow >>> zeros : Number(a & 0xffffffffn);
       const r = nLow & 7;
       if ((zeros & 1) === 1 && (r === 3 || r === 5)) sign = -sign;
     }
     if ((aLow & 3) === 3 && (nLow & 3) === 3) sign = -sign;
-    [a, n] = [n % a, a];
+    const rest = n % a;
+    n = a;
+    a = rest;
     nLow = aLow;
   }
   return n === 1n ? sign : 0;
