@@ -166,6 +166,7 @@ describe('Jacobi symbol (the square test under ElligatorSwift)', () => {
     for (let i = 0; i < 50; i++) values.push(BigInt('0x' + toHex(randomBytes(4)))); // short: the number-only path from the start
     // runs of 28 to 35 trailing zeros, at the start and after a few steps (the shift's low-bit shortcut ends at 28)
     for (let k = 28n; k <= 35n; k++) values.push(((1n << 200n) + 12345n) << k, (Fp.ORDER - 1n) >> 1n << k, BigInt('0x' + toHex(randomBytes(24))) << k);
+    for (let i = 0; i < 120; i++) values.push((BigInt('0x' + toHex(randomBytes(28))) | 1n) << BigInt(29 + (i % 3)));
     for (const v of values) expect(jacobi(v), `(${v}/p)`).toBe(euler(v));
   });
 });
