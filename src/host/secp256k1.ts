@@ -119,6 +119,20 @@ const FIELD_P = Point.Fp.ORDER;
 const ORDER_N = Fn.ORDER;
 const CHALLENGE_TAG = sha256(new TextEncoder().encode('BIP0340/challenge'));
 
+/** 32 big-endian bytes as an integer, and back (through 64-bit words: no hex round trip). */
+function readWord(bytes: Uint8Array, at = 0): bigint {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 32);
+  return (((view.getBigUint64(0) << 64n) | view.getBigUint64(8)) << 128n) | (view.getBigUint64(16) << 64n) | view.getBigUint64(24);
+}
+
+function writeWord(value: bigint, into: Uint8Array, at: number): void {
+  const view = new DataView(into.buffer, into.byteOffset + at, 32);
+  view.setBigUint64(0, value >> 192n); // setBigUint64 keeps the low 64 bits
+  view.setBigUint64(8, value >> 128n);
+  view.setBigUint64(16, value >> 64n);
+  view.setBigUint64(24, value);
+}
+
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -139,18 +153,18 @@ function nativeVerifySchnorr(lib: NativeSecp256k1, fallback: Secp256k1['verifySc
   const recovered = new Uint8Array(33);
   return (message, x, signature) => {
     if (x.length !== 32 || signature.length !== 64) return false;
-    const px = bytesToNumberBE(x);
+    const px = readWord(x);
     const r = signature.subarray(0, 32);
-    const s = bytesToNumberBE(signature.subarray(32));
-    if (px >= FIELD_P || bytesToNumberBE(r) >= FIELD_P || s >= ORDER_N) return false;
-    const e = Fn.create(bytesToNumberBE(sha256(concat(CHALLENGE_TAG, CHALLENGE_TAG, r, x, message))));
+    const s = readWord(signature, 32);
+    if (px >= FIELD_P || readWord(signature) >= FIELD_P || s >= ORDER_N) return false;
+    const e = readWord(sha256(concat(CHALLENGE_TAG, CHALLENGE_TAG, r, x, message))) % ORDER_N;
     const overflow = px >= ORDER_N; // P.x in [n, p): recovery ids 2 and 3 add n back
     const rho = overflow ? px - ORDER_N : px;
     // Recovery refuses ρ = 0 and σ = 0 (e = 0); neither happens but by a hash collision: BIP340 in full then.
     if (rho === 0n || e === 0n) return fallback(message, x, signature);
-    recoverable.set(numberToBytesBE(rho, 32), 0);
-    recoverable.set(numberToBytesBE(Fn.neg(Fn.mul(e, rho)), 32), 32);
-    z.set(numberToBytesBE(Fn.neg(Fn.mul(s, rho)), 32));
+    writeWord(rho, recoverable, 0);
+    writeWord(Fn.neg(Fn.mul(e, rho)), recoverable, 32);
+    writeWord(Fn.neg(Fn.mul(s, rho)), z, 0);
     try {
       lib.ecdsaRecover(recoverable, overflow ? 2 : 0, z, true, recovered);
     } catch {
