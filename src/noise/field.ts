@@ -106,10 +106,19 @@ export function inv(value: bigint): bigint {
   return r < 0n ? r + P : r;
 }
 
+/**
+ * a^(2^n). Between squarings the value is left below 2^256 + 2^68 (two folds, no final subtraction):
+ * squares stay below 2^513, which the same two folds bring back under that bound; one subtraction
+ * at the end reduces it (2^256 + 2^68 < 2p).
+ */
 function sqrN(a: bigint, n: number): bigint {
   let r = a;
-  for (let i = 0; i < n; i++) r = mul(r, r);
-  return r;
+  for (let i = 0; i < n; i++) {
+    const x = r * r;
+    r = (x & MASK_256) + (x >> 256n) * FOLD;
+    r = (r & MASK_256) + (r >> 256n) * FOLD;
+  }
+  return r >= P ? r - P : r;
 }
 
 /**
