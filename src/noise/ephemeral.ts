@@ -1,4 +1,4 @@
-import { ellswiftEncode } from './ellswift.js';
+import { ellswiftEncodeKey } from './ellswift.js';
 import { SecretKey } from './secp256k1.js';
 
 /** A handshake key pair with its ElligatorSwift encoding (the exact bytes sent on the wire). */
@@ -10,11 +10,11 @@ export interface EncodedKey {
 /** A fresh ephemeral key (for one handshake) with a random encoding. */
 export function generateEncodedKey(): EncodedKey {
   const key = SecretKey.generate({ ephemeral: true });
-  return { key, encoding: ellswiftEncode(key.xOnly) };
+  return { key, encoding: ellswiftEncodeKey(key) };
 }
 
 export function encodeKey(key: SecretKey): EncodedKey {
-  return { key, encoding: ellswiftEncode(key.xOnly) };
+  return { key, encoding: ellswiftEncodeKey(key) };
 }
 
 /**

@@ -127,4 +127,15 @@ describe('randomBytes', () => {
     expect(a.length).toBe(32);
     expect(toHex(a)).not.toBe(toHex(b));
   });
+
+  it('draws from its refilled buffer never repeat and never hand out wiped (zero) bytes', () => {
+    // 2 000 draws of 33 bytes cross the 8 KiB buffer's refill eight times; one large draw bypasses it
+    const draws = Array.from({ length: 2000 }, (_, i) => randomBytes(i % 2 === 0 ? 33 : 7));
+    draws.push(randomBytes(5000));
+    expect(draws.map((d) => d.length).slice(0, 3)).toEqual([33, 7, 33]);
+    expect(new Set(draws.filter((d) => d.length === 33).map(toHex)).size).toBe(1000);
+    expect(toHex(Uint8Array.from(draws.flatMap((d) => [...d])))).not.toMatch(/(00){12}/);
+    expect(() => randomBytes(-1)).toThrow(RangeError);
+    expect(randomBytes(0).length).toBe(0);
+  });
 });
