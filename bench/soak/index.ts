@@ -5,7 +5,7 @@
  * bench/soak-results.json. argv: [seconds per phase, default 15] [phases, default all:
  * handshake,slowloris,share,channel,close] [paired]. With `paired`, each attack phase follows a
  * baseline of its own (on a machine shared with other work the load drifts within a run).
- * Phases `close-decoy` and `handshake-decoy` are controls: the same attack on a second pool process,
+ * Phases `<attack>-decoy` (e.g. `close-decoy`) are controls: the same attack on a second pool process,
  * so the honest miners' loss is the machine's alone (the attacker's CPU and the kernel's).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -142,11 +142,9 @@ async function main(): Promise<void> {
     share: ['share flood', 'share-flood'],
     channel: ['channel flood', 'channel-flood'],
     close: ['close storm (500)', 'close-storm', 500],
-    ...(decoy && {
-      'close-decoy': ['close storm (500) on a decoy pool', 'close-storm', 500, decoy.port],
-      'handshake-decoy': ['handshake flood on a decoy pool', 'handshake', undefined, decoy.port],
-    }),
   };
+  // Every attack also as a control aimed at the decoy: `<phase>-decoy`.
+  if (decoy) for (const [k, [name, mode, count]] of Object.entries(attacks)) attacks[`${k}-decoy`] = [`${name} on a decoy pool`, mode, count, decoy.port];
   await phase('baseline (honest only)');
   for (const [i, p] of PHASES.entries()) {
     const a = attacks[p];
@@ -178,6 +176,18 @@ async function main(): Promise<void> {
     }
   }
   console.log(`worst p99 under attack = ${worst.toFixed(2)}× its baseline (goal ≤ 2×)`);
+  // Attack against control: how much more the honest miners lose when the pool itself is the target.
+  const ratios = new Map<string, number[]>();
+  base = rows[0]!.honest.p99;
+  for (const r of rows) {
+    if (r.phase.startsWith('baseline')) base = r.honest.p99;
+    else ratios.set(r.phase, [...(ratios.get(r.phase) ?? []), r.honest.p99 / base]);
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const [name, xs] of ratios) {
+    const control = ratios.get(`${name} on a decoy pool`);
+    if (control) console.log(`${name}: ${mean(xs).toFixed(2)}× on the pool, ${mean(control).toFixed(2)}× on the decoy (the machine's part): the pool's own part ${(mean(xs) / mean(control)).toFixed(2)}×`);
+  }
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, date: new Date().toISOString() };
   writeFileSync(new URL('../soak-results.json', import.meta.url), JSON.stringify({ machine, secondsPerPhase: SECONDS, honestMiners: HONEST, rows, perHeldConnectionKb: perConnKb }, null, 2) + '\n');
 }
