@@ -7,6 +7,9 @@
  * baseline of its own (on a machine shared with other work the load drifts within a run).
  * Phases `<attack>-decoy` (e.g. `close-decoy`) are controls: the same attack on a second pool process,
  * so the honest miners' loss is the machine's alone (the attacker's CPU and the kernel's).
+ * With `SOAK_PIN=1` (Linux, 2+ cores) the attacker stands in for another host: the pool gets core 0
+ * to itself, the honest miners core 1, and the attacker (and the decoy) run on core 1 at idle
+ * priority (SCHED_IDLE), so they only take CPU the honest miners leave.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,9 +23,18 @@ const PAIRED = process.argv[4] === 'paired';
 const HONEST = 50;
 const MAIN = path.resolve('src/cli/main.ts');
 const here = (f: string): string => new URL(f, import.meta.url).pathname;
+const PIN = process.env.SOAK_PIN === '1';
+/** Where each kind of process runs when pinned: `taskset` and `chrt` exec the command, so pids stay. */
+type Seat = 'pool' | 'honest' | 'attacker';
+const SEATS: Record<Seat, string[]> = {
+  pool: ['taskset', '-c', '0'],
+  honest: ['taskset', '-c', '1'],
+  attacker: ['chrt', '--idle', '0', 'taskset', '-c', '1'],
+};
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; lines: AsyncIterableIterator<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], env: NodeJS.ProcessEnv = {}, seat: Seat = 'attacker'): { child: ChildProcess; lines: AsyncIterableIterator<string> } {
+  const command = [...(PIN ? SEATS[seat] : []), process.execPath, '--import', 'tsx', ...args];
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const queue: string[] = [];
   const wakers: (() => void)[] = [];
   let buf = '';
@@ -74,7 +86,7 @@ interface Honest {
 }
 
 async function honest(port: number, key: string): Promise<Honest> {
-  const h = run([here('./honest.ts'), String(port), key, String(HONEST), String(SECONDS)]);
+  const h = run([here('./honest.ts'), String(port), key, String(HONEST), String(SECONDS)], {}, 'honest');
   return JSON.parse(await lineMatching(h.lines, /^\{/)) as Honest;
 }
 
@@ -82,7 +94,7 @@ async function main(): Promise<void> {
   const authority = AuthorityKeyPair.generate();
   const key = authority.publicKey.toString();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sv2-soak-'));
-  const startPool = async (db: string): Promise<{ pool: ReturnType<typeof run>; port: number; monitor: string }> => {
+  const startPool = async (db: string, seat: Seat): Promise<{ pool: ReturnType<typeof run>; port: number; monitor: string }> => {
     const pool = run([MAIN, 'pool'], {
       POOL__LISTEN_ADDRESS: '127.0.0.1:0',
       POOL__AUTHORITY_PUBLIC_KEY: key,
@@ -96,7 +108,7 @@ async function main(): Promise<void> {
       POOL__TEMPLATE_PROVIDER_TYPE__EMBEDDED__TX_PER_SECOND: '0',
       POOL__LOG_LEVEL: 'warn',
       POOL__MONITORING_ADDRESS: '127.0.0.1:0',
-    });
+    }, seat);
     pool.child.stderr!.setEncoding('utf8');
     const [port, monitor] = await new Promise<[number, string]>((resolve) =>
       pool.child.stderr!.on('data', (d: string) => {
@@ -106,7 +118,7 @@ async function main(): Promise<void> {
     );
     return { pool, port, monitor };
   };
-  const { pool, port, monitor } = await startPool('pool.sqlite');
+  const { pool, port, monitor } = await startPool('pool.sqlite', 'pool');
   /** The pool's own event-loop delay since the last read (prom-client resets its histogram on each scrape), ms. */
   const loopLag = async (): Promise<{ p99: number; max: number }> => {
     const text = await (await fetch(`${monitor}/metrics`)).text();
@@ -116,7 +128,7 @@ async function main(): Promise<void> {
   // The control: a second pool process on the same machine that only the attacker talks to. What the
   // honest miners lose while it is stormed is the machine's share (CPU taken by the attacker and the
   // kernel), not their pool's.
-  const decoy = PHASES.some((p) => p.endsWith('-decoy')) ? await startPool('decoy.sqlite') : undefined;
+  const decoy = PHASES.some((p) => p.endsWith('-decoy')) ? await startPool('decoy.sqlite', 'attacker') : undefined;
   const pid = pool.child.pid!;
   const rows: { phase: string; honest: Honest; poolLoopLagMs: { p99: number; max: number }; attacker: unknown; rssMb: number }[] = [];
   const phase = async (name: string, mode?: string, count?: number, target = port): Promise<void> => {
@@ -188,7 +200,7 @@ async function main(): Promise<void> {
     const control = ratios.get(`${name} on a decoy pool`);
     if (control) console.log(`${name}: ${mean(xs).toFixed(2)}× on the pool, ${mean(control).toFixed(2)}× on the decoy (the machine's part): the pool's own part ${(mean(xs) / mean(control)).toFixed(2)}×`);
   }
-  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, date: new Date().toISOString() };
+  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, date: new Date().toISOString(), pinned: PIN };
   writeFileSync(new URL('../soak-results.json', import.meta.url), JSON.stringify({ machine, secondsPerPhase: SECONDS, honestMiners: HONEST, rows, perHeldConnectionKb: perConnKb }, null, 2) + '\n');
 }
 
