@@ -237,6 +237,8 @@ async function translatorForMiners() {
     // every bench miner comes from 127.0.0.1
     maxConnections: 0,
     maxConnectionsPerIp: 0,
+    refusedHoldMs: 0,
+    maxRefusedHeld: 1024,
     logFile: null,
     ignored: [],
   };

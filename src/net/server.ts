@@ -7,6 +7,7 @@ import type { ServerIdentity } from '../noise/server-identity.js';
 import { AddressLimit } from './address-limit.js';
 import { HandshakeRate } from './handshake-rate.js';
 import { PenaltyBox } from './penalty-box.js';
+import { RefusalHold } from './refusal-hold.js';
 import { Connection } from './connection.js';
 import { ConnectionClosedError, ListenError } from './errors.js';
 import { armHandshakeTimer, respond, type HandshakeOutcome } from './handshake.js';
@@ -31,6 +32,10 @@ interface CommonServerOptions extends ConnectionOptions {
   maxHandshakesPerSecondPerIp?: number;
   /** longest wait imposed on an address cut off for abuse (see `penalize`; default 0: none) */
   abusePenaltyMaxMs?: number;
+  /** a refused socket is held this long, unread, before it is closed (default 0: closed at once); see RefusalHold */
+  refusedHoldMs?: number;
+  /** refused sockets held at once; more are closed at once (default 1 024) */
+  maxRefusedHeld?: number;
 }
 
 export type RefusedReason = 'per-ip-limit' | 'handshake-rate' | 'handshake-rate-per-ip' | 'penalized';
@@ -72,6 +77,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   private readonly perIp: AddressLimit;
   private readonly handshakeRate: HandshakeRate;
   private readonly penalties: PenaltyBox;
+  private readonly refusals: RefusalHold;
 
   private constructor(
     private readonly server: Server,
@@ -82,6 +88,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     this.handshakeRate = new HandshakeRate(config.maxHandshakesPerSecond, config.maxHandshakesPerSecondPerIp, performance.now());
     this.perIp = new AddressLimit(config.maxConnectionsPerIp ?? 0);
     this.penalties = new PenaltyBox(config.abusePenaltyMaxMs ?? 0);
+    this.refusals = new RefusalHold(config.refusedHoldMs ?? 0, config.maxRefusedHeld ?? 1024);
     if (!config.plaintext) {
       this.pool = new EphemeralKeyPool(config.ephemeralPoolSize ?? 8);
       this.pool.refill();
@@ -128,6 +135,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   async close(reason = 'server shutting down'): Promise<void> {
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.handshaking) socket.destroy();
+    this.refusals.closeAll();
     await Promise.all([...this.connections].map((c) => c.close(reason)));
     await closing;
     this.emit('close');
@@ -144,14 +152,14 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   private accept(socket: Socket): void {
     const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     if (this.penalties.waiting(peer.address, performance.now())) {
-      socket.destroy();
+      this.refusals.refuse(socket);
       this.emit('refused', 'penalized', peer);
       return;
     }
     const rate = this.perIp.admit(socket) ? this.handshakeRate.admit(peer.address, performance.now()) : undefined;
     const refused: RefusedReason | undefined = rate === undefined ? 'per-ip-limit' : rate === 'per-ip' ? 'handshake-rate-per-ip' : rate === 'total' ? 'handshake-rate' : undefined;
     if (refused !== undefined) {
-      socket.destroy();
+      this.refusals.refuse(socket);
       this.emit('refused', refused, peer);
       return;
     }

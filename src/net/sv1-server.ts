@@ -10,6 +10,7 @@ import { ListenError } from './errors.js';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { AddressLimit } from './address-limit.js';
+import { RefusalHold } from './refusal-hold.js';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { BadLineBudget, LineSplitter, SV1_ERROR, Sv1ProtocolError, buildError, parseClientLine } from '../sv1/index.js';
 import type { Sv1ClientMessage } from '../sv1/index.js';
@@ -28,6 +29,10 @@ export interface Sv1ServerLimits {
   maxConnections: number;
   /** simultaneous connections from one address (a farm behind one NAT is one address); 0 is unlimited */
   maxConnectionsPerIp: number;
+  /** a refused socket is held this long, unread, before it is closed (RefusalHold); 0 closes it at once */
+  refusedHoldMs: number;
+  /** refused sockets held at once; more are closed at once */
+  maxRefusedHeld: number;
 }
 
 export const DEFAULT_SV1_SERVER_LIMITS: Sv1ServerLimits = {
@@ -38,6 +43,8 @@ export const DEFAULT_SV1_SERVER_LIMITS: Sv1ServerLimits = {
   idleTimeoutMs: 15 * 60_000,
   maxConnections: 0,
   maxConnectionsPerIp: 0,
+  refusedHoldMs: 0,
+  maxRefusedHeld: 1024,
 };
 
 /** Why a connection ended; `peer` means the miner closed it or the network failed. */
@@ -210,10 +217,12 @@ export class Sv1Server {
   /** connections refused because `maxConnections` or `maxConnectionsPerIp` was reached */
   refused = 0;
   private readonly perIp: AddressLimit;
+  private readonly refusals: RefusalHold;
 
   private constructor(private readonly options: Sv1ServerOptions) {
     this.limits = { ...DEFAULT_SV1_SERVER_LIMITS, ...options.limits };
     this.perIp = new AddressLimit(this.limits.maxConnectionsPerIp);
+    this.refusals = new RefusalHold(this.limits.refusedHoldMs, this.limits.maxRefusedHeld);
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', () => undefined);
   }
@@ -254,6 +263,7 @@ export class Sv1Server {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of [...this.connections]) c.close('server-closed', 'the server is shutting down');
+    this.refusals.closeAll();
     await closing;
   }
 
@@ -262,7 +272,7 @@ export class Sv1Server {
     if (full || !this.perIp.admit(socket)) {
       this.refused++;
       socket.on('error', () => undefined);
-      socket.destroy();
+      this.refusals.refuse(socket);
       return;
     }
     const connection = new Sv1DownstreamConnection(this.nextId++, socket, this.limits, (c, reason, detail) => {

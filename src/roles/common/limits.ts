@@ -25,6 +25,14 @@ export const limitKeys = {
    * off. Connections already open from that address stay.
    */
   abuse_penalty_max_secs: z.number().nonnegative().default(60),
+  /**
+   * A refused connection (any limit above) is held this long, unread and unanswered, before it is
+   * closed: a peer that reconnects the moment it is dropped then costs a few refusals a second,
+   * not thousands. 0 closes refused connections at once.
+   */
+  refused_hold_secs: z.number().nonnegative().default(2),
+  /** Refused connections held at once; more are closed at once (each held one is a descriptor). */
+  max_refused_held: z.number().int().nonnegative().default(1_024),
   /** Once part of a frame has arrived, the rest must follow within this. */
   frame_timeout_secs: z.number().positive().default(30),
   /**
@@ -43,6 +51,8 @@ export interface LimitsConfig {
   max_handshakes_per_sec: number;
   max_handshakes_per_sec_per_ip: number;
   abuse_penalty_max_secs: number;
+  refused_hold_secs: number;
+  max_refused_held: number;
   frame_timeout_secs: number;
   max_send_buffer_bytes: number;
   max_channel_opens_per_sec: number;
@@ -50,7 +60,7 @@ export interface LimitsConfig {
   idle_timeout_secs: number;
 }
 
-export type ListenLimits = Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'maxHandshakesPerSecondPerIp' | 'abusePenaltyMaxMs' | 'frameTimeoutMs' | 'idleTimeoutMs' | 'maxSendBuffer'> & {
+export type ListenLimits = Pick<ServerOptions, 'maxConnections' | 'maxConnectionsPerIp' | 'maxHandshakesPerSecond' | 'maxHandshakesPerSecondPerIp' | 'abusePenaltyMaxMs' | 'refusedHoldMs' | 'maxRefusedHeld' | 'frameTimeoutMs' | 'idleTimeoutMs' | 'maxSendBuffer'> & {
   /** Channel opens per second per address (the server's pacing, not the listener's). */
   channelOpensPerSecond?: number;
 };
@@ -63,6 +73,8 @@ export function limitsOf(c: LimitsConfig): LimitsConfig {
     max_handshakes_per_sec: c.max_handshakes_per_sec,
     max_handshakes_per_sec_per_ip: c.max_handshakes_per_sec_per_ip,
     abuse_penalty_max_secs: c.abuse_penalty_max_secs,
+    refused_hold_secs: c.refused_hold_secs,
+    max_refused_held: c.max_refused_held,
     frame_timeout_secs: c.frame_timeout_secs,
     max_send_buffer_bytes: c.max_send_buffer_bytes,
     max_channel_opens_per_sec: c.max_channel_opens_per_sec,
@@ -78,6 +90,8 @@ export function listenLimits(cfg: LimitsConfig): ListenLimits {
     maxHandshakesPerSecond: cfg.max_handshakes_per_sec,
     maxHandshakesPerSecondPerIp: cfg.max_handshakes_per_sec_per_ip,
     abusePenaltyMaxMs: cfg.abuse_penalty_max_secs * 1000,
+    refusedHoldMs: cfg.refused_hold_secs * 1000,
+    maxRefusedHeld: cfg.max_refused_held,
     frameTimeoutMs: cfg.frame_timeout_secs * 1000,
     idleTimeoutMs: cfg.idle_timeout_secs * 1000,
     maxSendBuffer: cfg.max_send_buffer_bytes,

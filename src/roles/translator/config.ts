@@ -35,6 +35,9 @@ export const translatorConfigSchema = z
     /** Sv1 miners connected at once, and from one address (ours). */
     max_connections: z.number().int().positive().default(10_000),
     max_connections_per_ip: z.number().int().positive().default(1_000),
+    /** A refused miner's connection is held this long before it is closed, so a reconnect loop costs little (ours). */
+    refused_hold_secs: z.number().nonnegative().default(2),
+    max_refused_held: z.number().int().nonnegative().default(1_024),
     downstream_difficulty_config: z.strictObject({
       /** hashes/s of the weakest miner expected: sets every miner's starting difficulty */
       min_individual_miner_hashrate: positive,
@@ -84,6 +87,8 @@ export interface TranslatorSettings {
   perClientMetrics: boolean;
   maxConnections: number;
   maxConnectionsPerIp: number;
+  refusedHoldMs: number;
+  maxRefusedHeld: number;
   logFile: string | null;
   logLevel?: string | undefined;
   logFormat?: string | undefined;
@@ -141,6 +146,8 @@ export function resolveTranslatorConfig(c: TranslatorConfigFile): TranslatorSett
     perClientMetrics: c.monitoring_sv1_per_client_metrics,
     maxConnections: c.max_connections,
     maxConnectionsPerIp: c.max_connections_per_ip,
+    refusedHoldMs: c.refused_hold_secs * 1000,
+    maxRefusedHeld: c.max_refused_held,
     logFile: c.log_file ?? null,
     logLevel: c.log_level,
     logFormat: c.log_format,

@@ -58,7 +58,13 @@ export async function startTranslator(options: TranslatorOptions): Promise<Runni
   const sv1 = await Sv1Server.listen({
     host: settings.downstreamAddress,
     port: settings.downstreamPort,
-    limits: { maxConnections: settings.maxConnections, maxConnectionsPerIp: settings.maxConnectionsPerIp, ...options.sv1Limits },
+    limits: {
+        maxConnections: settings.maxConnections,
+        maxConnectionsPerIp: settings.maxConnectionsPerIp,
+        refusedHoldMs: settings.refusedHoldMs,
+        maxRefusedHeld: settings.maxRefusedHeld,
+        ...options.sv1Limits,
+      },
     onConnection: (connection) => {
       const session = core.addMiner({
         id: connection.id,
