@@ -8,6 +8,9 @@
  */
 import type { Socket } from 'node:net';
 
+/** Sockets closed per timer turn at most (~15 µs each). */
+const CLOSES_PER_TURN = 64;
+
 export class RefusalHold {
   /** Held sockets and when each is closed, in the order they were held (so also by deadline). */
   private readonly held = new Map<Socket, number>();
@@ -53,13 +56,20 @@ export class RefusalHold {
   private sweep(): void {
     this.timer = undefined;
     const t = this.now();
+    let closed = 0;
     for (const [socket, until] of this.held) {
       if (until > t) {
         this.arm(until - t);
         return;
       }
+      // A burst held together comes due together: closing hundreds in one turn would be the stall this avoids.
+      if (closed === CLOSES_PER_TURN) {
+        this.arm(0);
+        return;
+      }
       this.held.delete(socket);
       socket.destroy();
+      closed++;
     }
   }
 }
