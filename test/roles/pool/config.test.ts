@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPoolConfig, poolNetwork, rewardScriptOf } from '../../../src/roles/pool/config.js';
+import { listenLimits } from '../../../src/roles/common/limits.js';
 import { configError, tomlFile } from '../../support/config.js';
 
 const KEYS = `
@@ -31,6 +32,14 @@ describe('pool config', () => {
     const example = loadPoolConfig(path.resolve('config-examples/pool-config-embedded.toml'), {});
     expect(example.solo_mining).toBe(true);
     expect(poolNetwork(example)).toBe('regtest');
+  });
+
+  it('limits: a refused connection is held 2 s by default, and the keys reach the listener', () => {
+    const cfg = loadPoolConfig(tomlFile(`${KEYS}\n${TP}`), {});
+    expect(listenLimits(cfg)).toMatchObject({ refusedHoldMs: 2000, maxRefusedHeld: 1024 });
+    const off = loadPoolConfig(tomlFile(`${KEYS}\n${TP}refused_hold_secs = 0\nmax_refused_held = 10\n`), {});
+    expect(listenLimits(off)).toMatchObject({ refusedHoldMs: 0, maxRefusedHeld: 10 });
+    expect(configError(() => loadPoolConfig(tomlFile(`${KEYS}\n${TP}refused_hold_secs = -1\n`), {})).key).toBe('refused_hold_secs');
   });
 
   it("reads an SRI pool config with the current [template_provider_type.Sv2Tp] table", () => {

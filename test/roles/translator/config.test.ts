@@ -66,7 +66,7 @@ describe('translator config', () => {
 
   it('fills SRI defaults and folds the top-level user_identity into each upstream', () => {
     const c = loadTranslatorConfig(file(MINIMAL), {});
-    expect(c).toMatchObject({ minVersion: 2, maxVersion: 2, extranonce2Size: 4, aggregateChannels: true, enableVardiff: true, jobKeepaliveIntervalSecs: 60, monitoringAddress: null, ignored: [] });
+    expect(c).toMatchObject({ minVersion: 2, maxVersion: 2, extranonce2Size: 4, aggregateChannels: true, enableVardiff: true, jobKeepaliveIntervalSecs: 60, monitoringAddress: null, refusedHoldMs: 2000, maxRefusedHeld: 1024, ignored: [] });
     expect(c.upstreams[0]!.userIdentity).toBe('alice');
   });
 
