@@ -90,6 +90,17 @@ class LineClient {
     }
   }
 
+  /** A notify other than `jobId`, among every line received (waiting for one if none has come). */
+  async jobOtherThan(jobId: string): Promise<Sv1Job> {
+    for (;;) {
+      const job = this.lines.findLast((m): m is Extract<Sv1ServerMessage, { type: 'notify' }> => m.type === 'notify')?.job;
+      if (job !== undefined && job.jobId !== jobId) return job;
+      if (this.closed) throw new Error('connection closed while waiting for a job');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+  }
+
   /** The newest notify and the difficulty in force when it came, among the lines seen so far. */
   latest(): { job: Sv1Job | null; difficulty: number; easiest: number } {
     let job: Sv1Job | null = null;
@@ -207,15 +218,27 @@ describe('firmware replays against the running translator', () => {
       } else {
         expect(difficulty).toBe(2 ** -24);
         const target = difficultyToTarget(difficulty);
-        let nonce = 0;
-        for (; nonce < 1 << 20; nonce++) {
-          const share: Sv1Share = { workerName: 'replay', jobId: job!.jobId, extranonce2: Uint8Array.of(9, 9, 9, 9), ntime: job!.ntime, nonce, versionBits: null };
-          if (!hashMeetsTarget(sha256d(sv1ShareHeader(job!, extranonce1!, share, mask)), target)) continue;
-          c.socket.write(buildSubmit(9999, share));
-          expect(await c.nextResponse()).toMatchObject({ id: 9999, result: true, error: null });
+        // At this difficulty a share also meets the regtest chain's target: a replayed share may have
+        // made a block whose new tip, announced after the answer above, makes this job stale. Then the
+        // honest answer is "stale", and the miner's next share goes on the new tip's job.
+        let mined = job!;
+        for (let attempt = 0; ; attempt++) {
+          let nonce = 0;
+          let share: Sv1Share | undefined;
+          for (; nonce < 1 << 20 && share === undefined; nonce++) {
+            const s: Sv1Share = { workerName: 'replay', jobId: mined.jobId, extranonce2: Uint8Array.of(9, 9, 9, 9), ntime: mined.ntime, nonce, versionBits: null };
+            if (hashMeetsTarget(sha256d(sv1ShareHeader(mined, extranonce1!, s, mask)), target)) share = s;
+          }
+          expect(share).toBeDefined();
+          c.socket.write(buildSubmit(9999, share!));
+          const answer = await c.nextResponse();
+          if (answer.error?.code === SV1_ERROR.JOB_NOT_FOUND && attempt < 2) {
+            mined = await c.jobOtherThan(mined.jobId);
+            continue;
+          }
+          expect(answer).toMatchObject({ id: 9999, result: true, error: null });
           break;
         }
-        expect(nonce).toBeLessThan(1 << 20);
       }
       expect(c.closed).toBe(false);
       c.socket.destroy();
