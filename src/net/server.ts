@@ -38,7 +38,8 @@ interface CommonServerOptions extends ConnectionOptions {
   maxRefusedHeld?: number;
 }
 
-export type RefusedReason = 'per-ip-limit' | 'handshake-rate' | 'handshake-rate-per-ip' | 'penalized';
+export const REFUSED_REASONS = ['per-ip-limit', 'handshake-rate', 'handshake-rate-per-ip', 'penalized'] as const;
+export type RefusedReason = (typeof REFUSED_REASONS)[number];
 
 export type ServerOptions =
   | (CommonServerOptions & {
@@ -78,6 +79,8 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
   private readonly handshakeRate: HandshakeRate;
   private readonly penalties: PenaltyBox;
   private readonly refusals: RefusalHold;
+  /** Connections refused so far, by reason (for the roles' metrics). */
+  readonly refused: Record<RefusedReason, number> = { 'per-ip-limit': 0, 'handshake-rate': 0, 'handshake-rate-per-ip': 0, penalized: 0 };
 
   private constructor(
     private readonly server: Server,
@@ -126,6 +129,11 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     return !this.config.plaintext;
   }
 
+  /** Refused sockets held open (unread) right now, waiting to be closed. */
+  get refusedHeld(): number {
+    return this.refusals.size;
+  }
+
   /** Open connections (handshake done). */
   get openConnections(): ReadonlySet<Connection> {
     return this.connections;
@@ -153,6 +161,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     if (this.penalties.waiting(peer.address, performance.now())) {
       this.refusals.refuse(socket);
+      this.refused.penalized++;
       this.emit('refused', 'penalized', peer);
       return;
     }
@@ -160,6 +169,7 @@ export class Sv2Server extends EventEmitter<ServerEvents> {
     const refused: RefusedReason | undefined = rate === undefined ? 'per-ip-limit' : rate === 'per-ip' ? 'handshake-rate-per-ip' : rate === 'total' ? 'handshake-rate' : undefined;
     if (refused !== undefined) {
       this.refusals.refuse(socket);
+      this.refused[refused]++;
       this.emit('refused', refused, peer);
       return;
     }

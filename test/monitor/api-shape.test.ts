@@ -82,6 +82,7 @@ describe('the monitoring API', () => {
     for (const reason of ['invalid-channel-id', 'bad-extranonce-size', 'invalid-non-rollable-version-bit', 'version-rolling-not-allowed']) expect(text).toMatch(new RegExp(`^sv2_pool_shares_rejected_total\\{reason="${reason}"\\} 0$`, 'm'));
     for (const status of ['accepted', 'rejected', 'stale']) expect(text).toMatch(new RegExp(`^sv2_pool_blocks_found_total\\{status="${status}"\\} \\d+$`, 'm'));
     expect(text).toMatch(/^sv2_pool_uptime_seconds \d/m);
+    for (const reason of ['per-ip-limit', 'handshake-rate', 'handshake-rate-per-ip', 'penalized']) expect(text).toMatch(new RegExp(`^sv2_pool_connections_refused_total\\{reason="${reason}"\\} 0$`, 'm'));
     const ours = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!).filter((n) => !/^(process|nodejs)_/.test(n));
     expect(ours.filter((n) => !n.startsWith('sv2_pool_'))).toEqual([]);
   });

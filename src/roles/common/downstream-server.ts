@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { AnyMessage, MessageName, Messages } from '../../messages/registry.js';
 import { PROTOCOL_VERSION, SetupConnectionErrorCode, type ProtocolId } from '../../messages/common.js';
 import type { CloseInfo, Connection } from '../../net/connection.js';
-import { Sv2Server } from '../../net/server.js';
+import { REFUSED_REASONS, Sv2Server, type RefusedReason } from '../../net/server.js';
 import type { ServerIdentity } from '../../noise/server-identity.js';
 import { splitHostPort } from './config.js';
 import type { ListenLimits } from './limits.js';
@@ -106,6 +106,17 @@ export class DownstreamServer<S> {
   /** The port of each listener, in the order configured (useful with port 0). */
   get ports(): number[] {
     return this.servers.map((s) => s.port);
+  }
+
+  /** Connections refused by the listeners' admission limits, by reason, and those held now. */
+  refusals(): { byReason: Record<RefusedReason, number>; held: number } {
+    const byReason = Object.fromEntries(REFUSED_REASONS.map((r) => [r, 0])) as Record<RefusedReason, number>;
+    let held = 0;
+    for (const s of this.servers) {
+      for (const r of REFUSED_REASONS) byReason[r] += s.refused[r];
+      held += s.refusedHeld;
+    }
+    return { byReason, held };
   }
 
   /** Connected peers, set up or not. */

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { ShareCounts } from '../../channels/share-accounting.js';
 import { SHARE_ERROR_CODES } from '../../messages/index.js';
+import { REFUSED_REASONS } from '../../net/server.js';
 import { mirrorCounter, roleRegistry, setCounter, withKnown } from '../common/metrics.js';
 
 /** What the metrics read at scrape time from the parts that own the counts. */
@@ -12,6 +13,8 @@ export interface PoolCounts {
   hashrate: () => number;
   startedAt: () => number;
   now: () => number;
+  /** Connections the listeners' admission limits refused, by reason, and refused ones held now. */
+  refusals?: () => { byReason: Record<string, number>; held: number };
   /** The most active users (a bounded number) and the rest together. */
   users?: () => { users: { user: { name: string; kind: string }; hashrate: number }[]; others: number };
 }
@@ -62,6 +65,19 @@ export class PoolMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
     collect: () => mirrorCounter(this.sharesRejected, withKnown('reason', SHARE_ERROR_CODES, this.counts.shares().rejected)),
+  });
+  readonly connectionsRefused: Counter = new Counter({
+    name: 'sv2_pool_connections_refused_total',
+    help: 'Connections refused before any handshake work, by the limit that refused them',
+    labelNames: ['reason'],
+    registers: [this.registry],
+    collect: () => mirrorCounter(this.connectionsRefused, withKnown('reason', REFUSED_REASONS, Object.entries(this.counts.refusals?.().byReason ?? {}))),
+  });
+  readonly refusedHeld: Gauge = new Gauge({
+    name: 'sv2_pool_refused_connections_held',
+    help: 'Refused connections held open, unread, until their refused_hold_secs is up',
+    registers: [this.registry],
+    collect: () => this.refusedHeld.set(this.counts.refusals?.().held ?? 0),
   });
   readonly hashrate: Gauge = new Gauge({
     name: 'sv2_pool_hashrate_estimated',

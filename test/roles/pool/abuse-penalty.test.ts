@@ -36,6 +36,11 @@ describe('abuse penalty', () => {
 
     // Coming straight back from that address: refused (the socket is closed before the handshake).
     await expect(TestClient.connect(pool.pool.port, authority.publicKey.toString(), ATTACKER)).rejects.toThrow();
+    // The operator sees it: refusals by reason in the metrics.
+    const metrics = await pool.pool.metrics.registry.metrics();
+    expect(Number(/^sv2_pool_connections_refused_total\{reason="penalized"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^sv2_pool_connections_refused_total\{reason="per-ip-limit"\} 0$/m);
+    expect(metrics).toMatch(/^sv2_pool_refused_connections_held \d+$/m);
     // Everyone else gets in; the device already connected from that address keeps mining.
     const honest = await client();
     expect((await honest.openStandard('honest', 1e3)).channelId).toBeGreaterThan(0);
