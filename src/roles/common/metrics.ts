@@ -1,5 +1,5 @@
-import type { Counter} from 'prom-client';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { REFUSED_REASONS } from '../../net/server.js';
 
 /**
  * Metric names follow one scheme in every role: `sv2_<role>_<what>[_total]`, counters end in
@@ -61,4 +61,30 @@ export function boundedSeries(entries: Array<[Labels, number]>, other: Labels, m
   const rest = sorted.slice(max - 1).reduce((s, [, v]) => s + v, 0);
   kept.push([other, rest]);
   return kept;
+}
+
+/** What a role's listeners refused (DownstreamServer.refusals). */
+export interface Refusals {
+  byReason: Readonly<Record<string, number>>;
+  held: number;
+}
+
+/**
+ * `sv2_<role>_connections_refused_total{reason}` (every admission limit's reason at zero from the
+ * start) and `sv2_<role>_refused_connections_held`: what an operator under attack looks at first.
+ */
+export function refusalMetrics(registry: Registry, role: MetricRole, read: () => Refusals | undefined): void {
+  const refused: Counter = new Counter({
+    name: `sv2_${role}_connections_refused_total`,
+    help: 'Connections refused before any handshake work, by the limit that refused them',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect: () => mirrorCounter(refused, withKnown('reason', REFUSED_REASONS, Object.entries(read()?.byReason ?? {}))),
+  });
+  const held: Gauge = new Gauge({
+    name: `sv2_${role}_refused_connections_held`,
+    help: 'Refused connections held open, unread, until their refused_hold_secs is up',
+    registers: [registry],
+    collect: () => held.set(read()?.held ?? 0),
+  });
 }

@@ -1,12 +1,13 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { roleRegistry } from '../common/metrics.js';
+import { refusalMetrics, roleRegistry } from '../common/metrics.js';
 import type { JdClient } from './jd-client.js';
 
 /** The JD client's Prometheus metrics, read at scrape time from the parts that own each count. */
 export function jdcRegistry(jdc: JdClient): Registry {
   const registry = roleRegistry('jdc', () => jdc.startedAt, () => jdc.now());
   const r = [registry];
+  refusalMetrics(registry, 'jdc', () => jdc.downstreams.refusals());
   const gauge = (name: string, help: string, read: () => number): void => {
     const g: Gauge = new Gauge({ name, help, registers: r, collect: () => g.set(read()) });
   };

@@ -2,8 +2,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { ShareCounts } from '../../channels/share-accounting.js';
 import { SHARE_ERROR_CODES } from '../../messages/index.js';
-import { REFUSED_REASONS } from '../../net/server.js';
-import { mirrorCounter, roleRegistry, setCounter, withKnown } from '../common/metrics.js';
+import { mirrorCounter, refusalMetrics, roleRegistry, setCounter, withKnown, type Refusals } from '../common/metrics.js';
 
 /** What the metrics read at scrape time from the parts that own the counts. */
 export interface PoolCounts {
@@ -14,7 +13,7 @@ export interface PoolCounts {
   startedAt: () => number;
   now: () => number;
   /** Connections the listeners' admission limits refused, by reason, and refused ones held now. */
-  refusals?: () => { byReason: Record<string, number>; held: number };
+  refusals?: () => Refusals | undefined;
   /** The most active users (a bounded number) and the rest together. */
   users?: () => { users: { user: { name: string; kind: string }; hashrate: number }[]; others: number };
 }
@@ -28,6 +27,7 @@ export class PoolMetrics {
 
   constructor(private readonly counts: PoolCounts) {
     for (const status of BLOCK_STATUSES) this.blocks.inc({ status }, 0);
+    refusalMetrics(this.registry, 'pool', () => this.counts.refusals?.());
   }
 
   readonly connections: Gauge = new Gauge({
@@ -65,19 +65,6 @@ export class PoolMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
     collect: () => mirrorCounter(this.sharesRejected, withKnown('reason', SHARE_ERROR_CODES, this.counts.shares().rejected)),
-  });
-  readonly connectionsRefused: Counter = new Counter({
-    name: 'sv2_pool_connections_refused_total',
-    help: 'Connections refused before any handshake work, by the limit that refused them',
-    labelNames: ['reason'],
-    registers: [this.registry],
-    collect: () => mirrorCounter(this.connectionsRefused, withKnown('reason', REFUSED_REASONS, Object.entries(this.counts.refusals?.().byReason ?? {}))),
-  });
-  readonly refusedHeld: Gauge = new Gauge({
-    name: 'sv2_pool_refused_connections_held',
-    help: 'Refused connections held open, unread, until their refused_hold_secs is up',
-    registers: [this.registry],
-    collect: () => this.refusedHeld.set(this.counts.refusals?.().held ?? 0),
   });
   readonly hashrate: Gauge = new Gauge({
     name: 'sv2_pool_hashrate_estimated',

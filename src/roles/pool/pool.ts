@@ -145,7 +145,7 @@ export class Pool implements DownstreamHandler<PoolPeer> {
       startedAt: () => this.startedAt,
       now: () => this.now(),
       users: () => this.users.top(cfg.metrics_max_users, this.now()),
-      refusals: () => this.server?.refusals() ?? { byReason: {}, held: 0 },
+      refusals: () => this.server?.refusals(),
     });
     this.found = new FoundBlocks({
       store: this.store, feed: opts.feed, payouts: this.payouts, activity: this.activity, metrics: this.metrics, log: this.log, now: this.now, closed: () => this.closed,

@@ -1,7 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { SHARE_ERROR_CODES } from '../../messages/index.js';
-import { boundedSeries, mirrorCounter, roleRegistry, setCounter, withKnown } from '../common/metrics.js';
+import { boundedSeries, mirrorCounter, refusalMetrics, roleRegistry, setCounter, withKnown } from '../common/metrics.js';
 import type { Labels } from '../common/metrics.js';
 import type { Proxy } from './proxy.js';
 
@@ -12,6 +12,7 @@ import type { Proxy } from './proxy.js';
 export function proxyRegistry(proxy: Proxy): Registry {
   const registry = roleRegistry('proxy', () => proxy.startedAt, () => proxy.now());
   const r = [registry];
+  refusalMetrics(registry, 'proxy', () => proxy.downstreams.refusals());
   const devices: Gauge = new Gauge({ name: 'sv2_proxy_devices', help: 'Device connections open', registers: r, collect: () => devices.set(proxy.downstreams.size) });
   const channels: Gauge = new Gauge({
     name: 'sv2_proxy_channels',

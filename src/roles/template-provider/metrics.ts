@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { roleRegistry } from '../common/metrics.js';
+import { refusalMetrics, roleRegistry, type Refusals } from '../common/metrics.js';
 
 /** The Template Provider's Prometheus metrics, on a registry of its own so several roles can share a process. */
 export class TpMetrics {
@@ -9,7 +9,9 @@ export class TpMetrics {
   constructor(
     private readonly connectionCount: () => number,
     private readonly startedAt: () => number,
+    refusals: () => Refusals | undefined = () => undefined,
   ) {
+    refusalMetrics(this.registry, 'tp', refusals);
     for (const kind of ['future', 'update']) this.templates.inc({ kind }, 0);
     this.blocksAccepted.inc(0);
     this.blocksStale.inc(0);

@@ -92,6 +92,7 @@ export class TemplateProvider extends EventEmitter<TemplateProviderEvents> imple
   readonly metrics = new TpMetrics(
     () => this.setUpCount(),
     () => this.startedAt,
+    () => this.server?.refusals(),
   );
   private readonly log: Logger;
   private readonly cfg: TpConfig;

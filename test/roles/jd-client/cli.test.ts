@@ -40,7 +40,10 @@ describe('sv2 jd-client', () => {
       // At regtest difficulty that share was a block: solo, its template built here.
       expect(await (await fetch(`${monitor}/api/v1/blocks`)).json()).toEqual([expect.objectContaining({ upstream: null, template_by: 'jd-client', accepted: true })]);
       expect(await (await fetch(`${monitor}/`)).text()).toContain('data-role="jd-client"');
-      expect(await (await fetch(`${monitor}/metrics`)).text()).toMatch(/^sv2_jdc_devices 1$/m);
+      const metrics = await (await fetch(`${monitor}/metrics`)).text();
+      expect(metrics).toMatch(/^sv2_jdc_devices 1$/m);
+      expect(metrics).toMatch(/^sv2_jdc_connections_refused_total\{reason="penalized"\} 0$/m);
+      expect(metrics).toMatch(/^sv2_jdc_refused_connections_held 0$/m);
       role.child.kill('SIGTERM');
       expect(await role.exited).toEqual({ code: 0, signal: null });
       await c.close();

@@ -97,6 +97,7 @@ describe('template provider over real sockets (embedded chain)', () => {
       expect(nt.message.templateId).toBeGreaterThan(c.template.templateId);
     }
     expect(await p.metrics.registry.getSingleMetricAsString('sv2_tp_blocks_accepted_total')).toContain('sv2_tp_blocks_accepted_total 1');
+    expect(await p.metrics.registry.getSingleMetricAsString('sv2_tp_connections_refused_total')).toContain('sv2_tp_connections_refused_total{reason="per-ip-limit"} 0');
   });
 
   it('an invalid solution is rejected with its reason, logged and counted, and the chain is unchanged', async () => {
