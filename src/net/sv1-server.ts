@@ -254,6 +254,11 @@ export class Sv1Server {
     return this.server.address() as AddressInfo;
   }
 
+  /** Refused sockets held open (unread) right now, waiting to be closed. */
+  get refusedHeld(): number {
+    return this.refusals.size;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }

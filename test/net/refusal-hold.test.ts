@@ -76,8 +76,11 @@ describe('refused connections are held before they are closed', () => {
     const first = createConnection({ host: '127.0.0.1', port: server.port, localAddress: '127.0.0.2' });
     cleanup.push(() => first.destroy());
     await new Promise((r) => first.once('connect', r));
-    const ms = await heldFor(server.port);
+    const held = heldFor(server.port);
+    await expect.poll(() => server.refusedHeld).toBe(1);
+    const ms = await held;
     expect(server.refused).toBe(1);
+    expect(server.refusedHeld).toBe(0);
     expect(ms).toBeGreaterThanOrEqual(280);
   });
 });

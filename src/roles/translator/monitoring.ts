@@ -204,6 +204,22 @@ export function monitoringRegistry(src: TranslatorMonitoringSource): Registry {
     },
   });
   new Counter({
+    name: 'sv2_translator_sv1_connections_refused_total',
+    help: 'Sv1 connections refused by max_connections or max_connections_per_ip',
+    registers,
+    collect() {
+      mirror(this, [[{}, src.sv1?.refused ?? 0]]);
+    },
+  });
+  new Gauge({
+    name: 'sv2_translator_sv1_refused_connections_held',
+    help: 'Refused Sv1 connections held open, unread, until their refused_hold_secs is up',
+    registers,
+    collect() {
+      this.set(src.sv1?.refusedHeld ?? 0);
+    },
+  });
+  new Counter({
     name: 'sv2_translator_sv1_shares_accepted_total',
     help: 'Sv1 shares answered true (met the miner target on a live job)',
     registers,

@@ -67,6 +67,8 @@ user_identity = "cli-test"
       expect(channels.extended_channels[0]).toMatchObject({ user_identity: 'cli-test', miners: 1 });
       const metrics = await (await fetch(`${monitor}/metrics`)).text();
       expect(metrics).toMatch(/^sv2_translator_sv1_clients 1$/m);
+      expect(metrics).toMatch(/^sv2_translator_sv1_connections_refused_total 0$/m);
+      expect(metrics).toMatch(/^sv2_translator_sv1_refused_connections_held 0$/m);
       expect(metrics).toMatch(/^sv2_translator_sv1_client_difficulty\{client_id="1",worker="cli"\} 5\.96\d*e-8$/m);
       expect(metrics).toContain('sv2_translator_upstream_connected 1');
 
