@@ -331,8 +331,11 @@ export class DeviceChannels<W extends Work = Work> {
     if (result.ack !== null) this.send(connId, 'SubmitSharesSuccess', result.ack);
     const full = extranonce === null ? job!.extranoncePrefix : concatBytes(job!.extranoncePrefix, extranonce);
     const device = { connectionId: connId, channelId: ch.channelId };
-    if (result.block !== null) this.hooks.block?.(work!, result.block, device);
+    // The share goes upstream before its block goes to a node: the block's new tip, once it reaches
+    // the upstream, makes the share's job stale there, and the share that found the block would go
+    // uncredited.
     const outcome = this.hooks.forward(work!, share, full, result.hash, device);
+    if (result.block !== null) this.hooks.block?.(work!, result.block, device);
     const s = this.stats.get(ch)!;
     if (outcome === 'forwarded' || outcome === 'held') s.forwarded++;
     else if (outcome === 'below-upstream-target') s.belowUpstreamTarget++;
