@@ -20,7 +20,6 @@ export class RefusalHold {
   constructor(
     private readonly holdMs: number,
     private readonly maxHeld: number,
-    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get size(): number {
@@ -29,14 +28,14 @@ export class RefusalHold {
 
   /** Closes `socket` after the hold, or now when the hold is off or full. */
   refuse(socket: Socket): void {
+    socket.on('error', () => undefined); // a reset from a peer we are dropping is nobody's business
     if (this.holdMs <= 0 || this.held.size >= this.maxHeld || socket.destroyed) {
       socket.destroy();
       return;
     }
     socket.pause();
-    socket.on('error', () => undefined); // a reset while held: it closes, and leaves the hold below
     socket.once('close', () => this.held.delete(socket));
-    this.held.set(socket, this.now() + this.holdMs);
+    this.held.set(socket, performance.now() + this.holdMs);
     if (this.timer === undefined) this.arm(this.holdMs);
   }
 
@@ -55,7 +54,7 @@ export class RefusalHold {
 
   private sweep(): void {
     this.timer = undefined;
-    const t = this.now();
+    const t = performance.now();
     let closed = 0;
     for (const [socket, until] of this.held) {
       if (until > t) {

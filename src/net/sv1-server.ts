@@ -276,7 +276,6 @@ export class Sv1Server {
     const full = this.limits.maxConnections > 0 && this.connections.size >= this.limits.maxConnections;
     if (full || !this.perIp.admit(socket)) {
       this.refused++;
-      socket.on('error', () => undefined);
       this.refusals.refuse(socket);
       return;
     }

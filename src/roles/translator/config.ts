@@ -3,6 +3,7 @@
  * (including the legacy single-upstream keys). Environment overrides use the `TPROXY__` prefix.
  */
 import { z } from 'zod';
+import { limitKeys } from '../common/limits.js';
 import { ConfigError, hostPort, loadConfig, splitHostPort } from '../common/config.js';
 import { logKeys } from '../common/logger.js';
 import type { UpstreamEndpoint } from '../common/upstream.js';
@@ -35,9 +36,9 @@ export const translatorConfigSchema = z
     /** Sv1 miners connected at once, and from one address (ours). */
     max_connections: z.number().int().positive().default(10_000),
     max_connections_per_ip: z.number().int().positive().default(1_000),
-    /** A refused miner's connection is held this long before it is closed, so a reconnect loop costs little (ours). */
-    refused_hold_secs: z.number().nonnegative().default(2),
-    max_refused_held: z.number().int().nonnegative().default(1_024),
+    /** A refused miner's connection is held before it is closed, as in every role (ours). */
+    refused_hold_secs: limitKeys.refused_hold_secs,
+    max_refused_held: limitKeys.max_refused_held,
     downstream_difficulty_config: z.strictObject({
       /** hashes/s of the weakest miner expected: sets every miner's starting difficulty */
       min_individual_miner_hashrate: positive,
