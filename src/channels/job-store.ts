@@ -49,6 +49,9 @@ export class JobStore<J extends { readonly jobId: number }> {
    * moved then; the oldest ids are forgotten once more than `maxStaleJobs` are stale, each once.
    */
   private readonly known = new Set<number>();
+  /** The jobs of the tip before the current one: only to recognise the share whose block made the new tip. */
+  private previousActive: J | null = null;
+  private previousPast: Map<number, J> | null = null;
 
   constructor(readonly limits: Readonly<JobStoreLimits> = DEFAULT_JOB_STORE_LIMITS) {
     for (const [k, v] of Object.entries(limits)) {
@@ -123,9 +126,18 @@ export class JobStore<J extends { readonly jobId: number }> {
 
   /** The prev hash changed without a future job (custom work): all current jobs become stale. */
   retireAll(): void {
+    this.previousActive = this.activeJob;
+    this.previousPast = this.past.size > 0 ? this.past : null;
     this.activeJob = null;
     if (this.past.size > 0) this.past = new Map();
     this.forgetOldest();
+  }
+
+  /** A job that was valid until the last prev-hash change (kept one tip back, by reference: no copy). */
+  previousLookup(jobId: number): J | undefined {
+    const active = this.previousActive;
+    if (active !== null && active.jobId === jobId) return active;
+    return this.previousPast?.get(jobId);
   }
 
   /** The active or past job with this id: the jobs shares may be submitted for. */

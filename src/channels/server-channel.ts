@@ -100,6 +100,9 @@ export abstract class ServerChannel {
   protected readonly vardiff: Vardiff;
   protected readonly maxNtimeFuture: number;
   protected tipState: ChainTip | null = null;
+  private previousTip: ChainTip | null = null;
+  /** The last block this channel's shares found (the tip it makes must not credit that share twice). */
+  private creditedBlock: Uint8Array | null = null;
   protected prefix: Uint8Array;
   private maxTargetState: Target;
   private targetState: Target;
@@ -245,7 +248,10 @@ export abstract class ServerChannel {
     now: number,
   ): ShareResult {
     const job = this.store.lookup(jobId);
-    if (job === undefined) return this.reject(sequenceNumber, this.store.isStale(jobId) ? MiningErrorCode.StaleShare : MiningErrorCode.InvalidJobId);
+    if (job === undefined) {
+      if (!this.store.isStale(jobId)) return this.reject(sequenceNumber, MiningErrorCode.InvalidJobId);
+      return this.lateBlockShare(sequenceNumber, jobId, nonce, ntime, version, extranonce) ?? this.reject(sequenceNumber, MiningErrorCode.StaleShare);
+    }
     if (extranonce !== null && extranonce.length !== this.fullExtranonceSize - job.extranoncePrefix.length) {
       return this.reject(sequenceNumber, MiningErrorCode.BadExtranonceSize);
     }
@@ -282,8 +288,29 @@ export abstract class ServerChannel {
       this.accounting.blocksFound++;
       ack = ack ?? this.accounting.flush();
       block = this.blockFound(job, hash, merkleRoot, version, ntime, nonce, extranonce);
+      this.creditedBlock = hash;
     }
     return { ok: true, hash, difficulty, block, ack };
+  }
+
+  /**
+   * A share on a job of the previous tip whose header is the block now at the tip: the share that
+   * found it, overtaken by its own block (a JD client sends the block to its node as well, and the
+   * new tip can reach the pool first). It is credited, once; the block is already in the chain.
+   */
+  private lateBlockShare(sequenceNumber: number, jobId: number, nonce: number, ntime: number, version: number, extranonce: Uint8Array | null): ShareResult | null {
+    const tip = this.tipState;
+    const previous = this.previousTip;
+    const job = this.store.previousLookup(jobId);
+    if (tip === null || previous === null || job === undefined) return null;
+    if (extranonce !== null && extranonce.length !== this.fullExtranonceSize - job.extranoncePrefix.length) return null;
+    const hash = this.hasher.hash(version, previous.prevHash, job.merkleRoot ?? this.merkleRootFor(job, extranonce!), ntime, previous.nbits, nonce);
+    if (!equalBytes(hash, tip.prevHash)) return null;
+    if (this.creditedBlock !== null && equalBytes(this.creditedBlock, hash)) return this.reject(sequenceNumber, MiningErrorCode.DuplicateShare);
+    this.creditedBlock = hash;
+    this.vardiff.recordShare();
+    const ack = this.accounting.accept(sequenceNumber, job.difficulty, difficultyFromHash(hash));
+    return { ok: true, hash, difficulty: job.difficulty, block: null, ack };
   }
 
   /** The SubmitShares.Success for shares accepted since the last one (for a timer), or null. */
@@ -360,6 +387,7 @@ export abstract class ServerChannel {
   }
 
   protected onNewTip(tip: ChainTip): void {
+    this.previousTip = this.tipState;
     this.tipState = tip;
     this.seen.clear();
   }

@@ -101,6 +101,26 @@ describe('share rejections: every SubmitShares.Error code', () => {
     expect(codeOf(ch.validateShare(std({ jobId: 2, ntime: T + 600 }), T + 600))).toBe('accepted');
   });
 
+  it('the share whose block made the new tip is credited when it arrives after that tip, once', () => {
+    const nonce = findNonce(standard(), (r) => r.ok && r.block !== null);
+    const probe = standard();
+    const found = probe.validateShare(std({ nonce }), T);
+    if (!found.ok) throw new Error('no block');
+    // The tip moves to that block before its share reaches this channel.
+    const ch = standard();
+    ch.addJob(work(2n, 32));
+    ch.setNewPrevHash(2n, chainTip(found.hash, REGTEST_BITS, T + 1));
+    const late = ch.validateShare(std({ nonce, sequenceNumber: 5 }), T + 1);
+    expect(late).toMatchObject({ ok: true, block: null, difficulty: found.difficulty });
+    expect(codeOf(ch.validateShare(std({ nonce, sequenceNumber: 6 }), T + 1))).toBe(MiningErrorCode.DuplicateShare);
+    // Any other share of that old job is still stale.
+    expect(codeOf(ch.validateShare(std({ nonce: nonce + 1 }), T + 1))).toBe(MiningErrorCode.StaleShare);
+    // A share credited before its tip came is not credited again after it.
+    probe.addJob(work(2n, 32));
+    probe.setNewPrevHash(2n, chainTip(found.hash, REGTEST_BITS, T + 1));
+    expect(codeOf(probe.validateShare(std({ nonce }), T + 1))).toBe(MiningErrorCode.DuplicateShare);
+  });
+
   it('invalid-share: nTime before min_ntime or more than 2 h ahead of the clock', () => {
     const ch = standard();
     expect(codeOf(ch.validateShare(std({ ntime: T - 1 }), T))).toBe(MiningErrorCode.InvalidShare);
@@ -362,6 +382,20 @@ describe('custom jobs (SetCustomMiningJob)', () => {
         break;
       }
     }
+  });
+
+  it('a JD client\'s block share overtaken by its own tip is credited on its custom job', () => {
+    const ch = new ExtendedChannel({ ...channelOptions({ nominalHashrate: 0 }), extranoncePrefix: zeroPrefix(24), extranonceSize: 8 });
+    const twin = new ExtendedChannel({ ...channelOptions({ nominalHashrate: 0 }), extranoncePrefix: zeroPrefix(24), extranonceSize: 8 });
+    for (const c of [ch, twin]) c.addCustomJob(workFromCustomJob(customJob({ nbits: REGTEST_BITS }), 32), 1);
+    let nonce = 0;
+    let hash: Uint8Array | undefined;
+    for (; hash === undefined; nonce++) {
+      const r = twin.validateShare(ext({ jobId: 1, nonce, ntime: 1746839905 }), 1746839905);
+      if (r.ok && r.block !== null) hash = r.hash;
+    }
+    ch.onChainTip(chainTip(hash, REGTEST_BITS, 1746839906));
+    expect(ch.validateShare(ext({ jobId: 1, nonce: nonce - 1, ntime: 1746839905 }), 1746839906)).toMatchObject({ ok: true, block: null });
   });
 
   it('a JD client declares its work with customJobCoinbase; the pool rebuilds the identical coinbase', () => {
