@@ -116,10 +116,13 @@ describe('pool channel manager', () => {
     // A new tip makes the old job stale.
     await s.source.submitSolution({ templateId: s.blocks[0]!.block.templateId!, version: fields.version, time: fields.ntime, nonce: fields.nonce, coinbase: s.blocks[0]!.block.coinbase });
     await s.newTip();
+    // The share that made it, sent again, was credited already; any other share of that job is stale.
     s.mgr.onMessage(1, wire('SubmitSharesExtended', { ...share, sequenceNumber: 7 }), Date.now());
+    expect(s.rejected.at(-1)).toBe('duplicate-share');
+    s.mgr.onMessage(1, wire('SubmitSharesExtended', { ...share, sequenceNumber: 8, nonce: share.nonce + 1 }), Date.now());
     expect(s.rejected.at(-1)).toBe('stale-share');
     // Each share counted once, by its channel or (no channel of that kind) by its connection, and kept past both closing.
-    const counts = { accepted: 1, rejected: new Map([['duplicate-share', 1], ['invalid-job-id', 1], ['bad-extranonce-size', 1], ['invalid-channel-id', 2], ['stale-share', 1]]) };
+    const counts = { accepted: 1, rejected: new Map([['duplicate-share', 2], ['invalid-job-id', 1], ['bad-extranonce-size', 1], ['invalid-channel-id', 2], ['stale-share', 1]]) };
     expect(s.mgr.totals()).toMatchObject(counts);
     s.mgr.onMessage(1, wire('CloseChannel', { channelId: client.channelId, reasonCode: 'bye' }), Date.now());
     expect(s.mgr.channelCount).toBe(0);

@@ -59,14 +59,17 @@ describe('pool over real sockets', () => {
     expect((await c.next('SubmitSharesError')).message).toMatchObject({ sequenceNumber: 3, errorCode: 'bad-extranonce-size' });
     await c.send('SubmitSharesExtended', { ...base, sequenceNumber: 4, jobId: low.jobId, nonce: 1, ntime: low.ntime, version: low.version ^ 0x1 });
     expect((await c.next('SubmitSharesError')).message).toMatchObject({ sequenceNumber: 4, errorCode: 'invalid-non-rollable-version-bit' });
-    // A block share is accepted; once the tip has moved, the same share is stale.
+    // A block share is accepted; once the tip has moved to its block, the same share is a
+    // duplicate (it was credited) and any other share of that job is stale.
     const good = grind(ch, (x) => x.isBlock, en);
     const share = { ...base, jobId: good.jobId, nonce: good.nonce, ntime: good.ntime, version: good.version };
     await c.send('SubmitSharesExtended', { ...share, sequenceNumber: 5 });
     expect((await c.next('SubmitSharesSuccess')).message).toMatchObject({ lastSequenceNumber: 5 });
     await c.next('SetNewPrevHash');
     await c.send('SubmitSharesExtended', { ...share, sequenceNumber: 6 });
-    expect((await c.next('SubmitSharesError')).message).toMatchObject({ sequenceNumber: 6, errorCode: 'stale-share' });
+    expect((await c.next('SubmitSharesError')).message).toMatchObject({ sequenceNumber: 6, errorCode: 'duplicate-share' });
+    await c.send('SubmitSharesExtended', { ...share, sequenceNumber: 7, nonce: share.nonce + 1 });
+    expect((await c.next('SubmitSharesError')).message).toMatchObject({ sequenceNumber: 7, errorCode: 'stale-share' });
     // A second channel with a target easier than the network's: a share that is not a block, sent twice.
     const easy = await c.openExtended('bob.easy', 0.01, 8, 2);
     const en2 = new Uint8Array(easy.extranonceSize).fill(9);
